@@ -1,0 +1,31 @@
+/** Every error code the gateway puts on the wire, with the HTTP-style status it carries. */
+export const ERROR_STATUS = {
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  CONFLICT: 409,
+  GONE: 410,
+  PAYLOAD_TOO_LARGE: 413,
+  UNPROCESSABLE_ENTITY: 422,
+  RATE_LIMITED: 429,
+  INTERNAL_ERROR: 500,
+  UPSTREAM_ERROR: 502,
+  SERVICE_UNAVAILABLE: 503,
+  GATEWAY_TIMEOUT: 504,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+const CODE_BY_STATUS = new Map<number, ErrorCode>(
+  Object.entries(ERROR_STATUS).map(([code, status]) => [status, code as ErrorCode]),
+);
+
+/**
+ * The code for an upstream 4xx that is passed through. Statuses without a name of their
+ * own become `BAD_REQUEST`, but keep their real status code on the wire.
+ */
+export function codeForUpstreamStatus(status: number): ErrorCode {
+  return CODE_BY_STATUS.get(status) ?? 'BAD_REQUEST';
+}

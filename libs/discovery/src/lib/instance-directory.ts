@@ -1,0 +1,123 @@
+import type { ServiceInstance, ServiceRegistry, ServiceSummary } from './service-instance';
+
+export interface InstanceDirectoryOptions {
+  /** Full re-read of the registry, as a safety net behind change events. */
+  refreshMs: number;
+  /** Instances from configuration, for deployments where nothing self-registers. */
+  staticInstances?: readonly ServiceInstance[];
+  /** Services to track even before anything registers (e.g. those in the route table). */
+  services?: readonly string[];
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * The gateway's in-memory view of the registry. The hot path reads `instances()` from
+ * memory; Redis is read only on change events and on a slow poll. When Redis is
+ * unreachable the last known view keeps serving.
+ */
+export class InstanceDirectory {
+  private readonly byService = new Map<string, ServiceInstance[]>();
+  private readonly names = new Set<string>();
+  private timer?: NodeJS.Timeout;
+  private unsubscribe?: () => Promise<void>;
+
+  constructor(
+    private readonly registry: ServiceRegistry,
+    private readonly options: InstanceDirectoryOptions,
+  ) {
+    for (const name of options.services ?? []) this.names.add(name);
+    for (const instance of options.staticInstances ?? []) this.names.add(instance.service);
+    for (const name of this.names) this.byService.set(name, this.withStatic(name, []));
+  }
+
+  async start(): Promise<void> {
+    this.unsubscribe = await this.registry.onChange((service) => {
+      this.names.add(service);
+      this.refreshService(service).catch((error) => this.options.onError?.(error));
+    });
+    await this.refresh();
+    this.timer = setInterval(() => {
+      this.refresh().catch((error) => this.options.onError?.(error));
+    }, this.options.refreshMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.unsubscribe?.();
+  }
+
+  /** Live instances of a service, from memory. */
+  instances(service: string): readonly ServiceInstance[] {
+    return this.byService.get(service) ?? [];
+  }
+
+  serviceNames(): string[] {
+    return [...this.names].sort();
+  }
+
+  summaries(): ServiceSummary[] {
+    return this.serviceNames().map((name) => {
+      const count = this.instances(name).length;
+      return {
+        name,
+        total_instances: count,
+        healthy_instances: count,
+        status: count > 0 ? 'healthy' : 'unhealthy',
+      };
+    });
+  }
+
+  async refresh(): Promise<void> {
+    for (const name of await this.registry.listServiceNames()) this.names.add(name);
+    await Promise.all([...this.names].map((name) => this.refreshService(name)));
+  }
+
+  private async refreshService(service: string): Promise<void> {
+    const live = await this.registry.listInstances(service);
+    this.byService.set(service, this.withStatic(service, live));
+  }
+
+  private withStatic(service: string, live: ServiceInstance[]): ServiceInstance[] {
+    const fixed = (this.options.staticInstances ?? []).filter((i) => i.service === service);
+    const seen = new Set(live.map((i) => i.url));
+    return [...live, ...fixed.filter((i) => !seen.has(i.url))];
+  }
+}
+
+/**
+ * Parses `SERVICES`: `name=url` pairs separated by commas; a name may repeat for several
+ * instances. Returns `undefined` for the offending pair so config can name it.
+ */
+export function parseStaticServices(value: string): ServiceInstance[] | undefined {
+  const out: ServiceInstance[] = [];
+  for (const [index, pair] of value
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .entries()) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) return undefined;
+    const service = pair.slice(0, eq).trim();
+    const url = pair
+      .slice(eq + 1)
+      .trim()
+      .replace(/\/+$/, '');
+    if (!/^[a-z0-9][a-z0-9-]*$/i.test(service)) return undefined;
+    try {
+      const parsed = new URL(url);
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return undefined;
+    } catch {
+      return undefined;
+    }
+    out.push({
+      service,
+      instanceId: `static-${index}`,
+      url,
+      healthUrl: `${url}/health`,
+      metadata: {},
+      registeredAt: 0,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,1 @@
+export { InMemoryServiceRegistry } from './lib/in-memory-service.registry';

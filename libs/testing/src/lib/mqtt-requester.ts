@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import mqtt, { type IClientOptions, type MqttClient, type IPublishPacket } from 'mqtt';
+import { MQTT_URL, requireService, uniqueTestId } from './services';
+
+export interface RequestOptions {
+  /** MQTT 5 user properties, the request's headers. */
+  headers?: Record<string, string | string[]>;
+  qos?: 0 | 1 | 2;
+  timeoutMs?: number;
+  /** Overrides the reply topic; `null` sends no responseTopic (fire and forget). */
+  responseTopic?: string | null;
+  /** Raw payload instead of JSON-encoding `body`. */
+  raw?: Buffer | string;
+}
+
+export interface ReceivedReply<T = Record<string, unknown>> {
+  topic: string;
+  body: T;
+  packet: IPublishPacket;
+}
+
+/**
+ * An MQTT 5 client that sends requests the way the wire contract describes: a reply topic
+ * of its own under `replies/<clientId>/`, and correlation data to match replies.
+ */
+export class MqttRequester {
+  readonly clientId: string;
+  readonly replyPrefix: string;
+  private readonly pending = new Map<string, (reply: ReceivedReply) => void>();
+  /** Every reply received, matched or not: lets tests count duplicates. */
+  readonly received: ReceivedReply[] = [];
+
+  private constructor(
+    readonly client: MqttClient,
+    clientId: string,
+  ) {
+    this.clientId = clientId;
+    this.replyPrefix = `replies/${clientId}`;
+    client.on('message', (topic, payload, packet) => {
+      const reply: ReceivedReply = { topic, body: parse(payload), packet };
+      this.received.push(reply);
+      const correlation = packet.properties?.correlationData?.toString();
+      const resolve = correlation ? this.pending.get(correlation) : undefined;
+      if (correlation && resolve) {
+        this.pending.delete(correlation);
+        resolve(reply);
+      }
+    });
+  }
+
+  static async connect(
+    url = MQTT_URL,
+    options: IClientOptions & { clientId?: string } = {},
+  ): Promise<MqttRequester> {
+    await requireService(url);
+    const clientId = options.clientId ?? uniqueTestId('client');
+    const client = await mqtt.connectAsync(url, {
+      protocolVersion: 5,
+      clientId,
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+      ...options,
+    });
+    setNoDelay(client);
+    const requester = new MqttRequester(client, clientId);
+    await client.subscribeAsync(`${requester.replyPrefix}/#`, { qos: 1 });
+    return requester;
+  }
+
+  /** Publishes a request and resolves with the reply that carries its correlation data. */
+  request<T = Record<string, unknown>>(
+    topic: string,
+    body: unknown = {},
+    options: RequestOptions = {},
+  ): Promise<ReceivedReply<T>> {
+    const correlation = randomUUID();
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    return new Promise<ReceivedReply<T>>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(correlation);
+        reject(new Error(`no reply on ${topic} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(correlation, (reply) => {
+        clearTimeout(timer);
+        resolve(reply as ReceivedReply<T>);
+      });
+      this.publish(topic, body, options, correlation).catch((error) => {
+        clearTimeout(timer);
+        this.pending.delete(correlation);
+        reject(error);
+      });
+    });
+  }
+
+  /** Publishes without waiting for anything; returns the correlation id used. */
+  async publish(
+    topic: string,
+    body: unknown,
+    options: RequestOptions = {},
+    correlation = randomUUID(),
+  ): Promise<string> {
+    const payload = options.raw ?? JSON.stringify(body);
+    const responseTopic =
+      options.responseTopic === undefined
+        ? `${this.replyPrefix}/${correlation}`
+        : (options.responseTopic ?? undefined);
+    await this.client.publishAsync(topic, payload, {
+      qos: options.qos ?? 1,
+      properties: {
+        ...(responseTopic ? { responseTopic } : {}),
+        correlationData: Buffer.from(correlation),
+        userProperties: options.headers,
+      },
+    });
+    return correlation;
+  }
+
+  async close(): Promise<void> {
+    await this.client.endAsync();
+  }
+}
+
+/** Nagle's algorithm adds tens of milliseconds to every small request on loopback. */
+export function setNoDelay(client: MqttClient): void {
+  const apply = () => {
+    const stream = client.stream as unknown as { setNoDelay?: (on: boolean) => void };
+    stream.setNoDelay?.(true);
+  };
+  apply();
+  client.on('connect', apply);
+}
+
+function parse(payload: Buffer): Record<string, unknown> {
+  try {
+    return JSON.parse(payload.toString('utf8'));
+  } catch {
+    return { raw: payload.toString('utf8') };
+  }
+}
