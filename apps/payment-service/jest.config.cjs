@@ -1,0 +1,6 @@
+module.exports = {
+  displayName: 'payment-service',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+  coverageDirectory: '../../coverage/apps/payment-service',
+};

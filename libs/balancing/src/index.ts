@@ -1,0 +1,2 @@
+export * from './lib/load-balancer';
+export * from './lib/round-robin.balancer';

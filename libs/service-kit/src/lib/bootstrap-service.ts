@@ -1,0 +1,61 @@
+import { Logger, type LogLevel, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { INestApplication } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { RedisServiceRegistry, SelfRegistration } from '@mqgw/discovery';
+import type { AddressInfo } from 'node:net';
+import type { ServiceConfig } from './service.config';
+import { RegistrationLifecycle } from './registration.lifecycle';
+
+export interface BootstrapServiceOptions {
+  module: Type<unknown>;
+  /** Registry names; the first is the service's own. */
+  names: readonly string[];
+  config: ServiceConfig;
+}
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+function levelsFrom(level: string): LogLevel[] | false {
+  if (level === 'silent') return false;
+  return LEVELS.slice(0, LEVELS.indexOf(level as LogLevel) + 1);
+}
+
+/** Starts a stub service: HTTP, shutdown hooks, then self-registration once listening. */
+export async function bootstrapService(
+  options: BootstrapServiceOptions,
+): Promise<INestApplication> {
+  const { config, names } = options;
+  const app = await NestFactory.create(options.module, { logger: levelsFrom(config.LOG_LEVEL) });
+  app.enableShutdownHooks();
+  await app.listen(config.PORT, config.HOST);
+  const port = (app.getHttpServer().address() as AddressInfo).port;
+  const url = (config.PUBLIC_URL ?? `http://${config.HOST}:${port}`).replace(/\/+$/, '');
+  const logger = new Logger(names[0]);
+
+  if (config.REDIS_URL) {
+    const redis = new Redis(config.REDIS_URL, {
+      maxRetriesPerRequest: 2,
+      enableOfflineQueue: true,
+    });
+    const registration = new SelfRegistration(
+      new RedisServiceRegistry(redis, { keyPrefix: config.REDIS_KEY_PREFIX }),
+      {
+        names,
+        url,
+        healthUrl: `${url}/health`,
+        instanceId: config.INSTANCE_ID,
+        metadata: { version: config.SERVICE_VERSION, weight: 1 },
+        heartbeatSeconds: config.HEARTBEAT_SECONDS,
+        ttlSeconds: config.REGISTRY_TTL_SECONDS,
+        onError: (error) => logger.warn(`heartbeat failed: ${(error as Error).message}`),
+      },
+    );
+    await registration.start();
+    app.get(RegistrationLifecycle).attach(registration, redis);
+    logger.log(`registered as ${names.join(', ')} (${registration.instanceId}) at ${url}`);
+  } else {
+    logger.log(`listening at ${url}; REDIS_URL unset, not registering`);
+  }
+  return app;
+}

@@ -1,0 +1,30 @@
+import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { SelfRegistration } from '@mqgw/discovery';
+
+/**
+ * Deregisters before the HTTP server closes, so the gateway stops routing here first and
+ * requests already in flight still finish.
+ */
+@Injectable()
+export class RegistrationLifecycle implements BeforeApplicationShutdown {
+  private readonly logger = new Logger('Registration');
+  private registration?: SelfRegistration;
+  private redis?: Redis;
+
+  attach(registration: SelfRegistration, redis: Redis): void {
+    this.registration = registration;
+    this.redis = redis;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    if (!this.registration) return;
+    try {
+      await this.registration.stop();
+      this.logger.log(`deregistered ${this.registration.instanceId}`);
+    } catch (error) {
+      this.logger.warn(`deregistration failed: ${(error as Error).message}`);
+    }
+    this.redis?.disconnect();
+  }
+}

@@ -1,0 +1,43 @@
+import { int, maybe, readEnv, str, url, type EnvOf } from '@mqgw/config';
+
+/** The variables every stub service reads; each app adds its default port. */
+export function serviceEnvSchema(defaultPort: number) {
+  return {
+    PORT: int({ default: defaultPort, min: 0, max: 65535, doc: 'HTTP port' }),
+    HOST: str({ default: '127.0.0.1', doc: 'interface to listen on' }),
+    PUBLIC_URL: maybe(
+      url({
+        protocols: ['http:', 'https:'],
+        doc: 'URL the gateway should call; default http://HOST:PORT',
+      }),
+    ),
+    REDIS_URL: maybe(
+      url({ protocols: ['redis:', 'rediss:'], doc: 'registry; unset means no self-registration' }),
+    ),
+    REDIS_KEY_PREFIX: str({
+      default: '',
+      pattern: /^[\w:.-]*$/,
+      doc: 'prefix of every registry key',
+    }),
+    INSTANCE_ID: maybe(
+      str({ pattern: /^[\w.-]+$/, doc: 'registry instance id; default a random UUID' }),
+    ),
+    HEARTBEAT_SECONDS: int({ default: 5, min: 1, doc: 'registry heartbeat period' }),
+    REGISTRY_TTL_SECONDS: int({
+      default: 15,
+      min: 1,
+      doc: 'registry entry lifetime without heartbeat',
+    }),
+    SERVICE_VERSION: str({ default: '1.0.0' }),
+    LOG_LEVEL: str({ default: 'log', pattern: /^(verbose|debug|log|warn|error|fatal|silent)$/ }),
+  };
+}
+
+export type ServiceConfig = EnvOf<ReturnType<typeof serviceEnvSchema>>;
+
+export function readServiceConfig(
+  defaultPort: number,
+  env: Record<string, string | undefined> = process.env,
+): ServiceConfig {
+  return readEnv(serviceEnvSchema(defaultPort), env);
+}
