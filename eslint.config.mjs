@@ -51,6 +51,8 @@ export default [
           ],
         },
       ],
+      // Input validators match control characters on purpose.
+      'no-control-regex': 'off',
       '@typescript-eslint/no-unused-vars': [
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },

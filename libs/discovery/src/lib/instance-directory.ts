@@ -35,7 +35,8 @@ export class InstanceDirectory {
       this.names.add(service);
       this.refreshService(service).catch((error) => this.options.onError?.(error));
     });
-    await this.refresh();
+    // A registry that is down at boot is not fatal: static instances serve, the poll retries.
+    await this.refresh().catch((error) => this.options.onError?.(error));
     this.timer = setInterval(() => {
       this.refresh().catch((error) => this.options.onError?.(error));
     }, this.options.refreshMs);

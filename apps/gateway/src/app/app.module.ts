@@ -1,0 +1,117 @@
+import { Logger, Module, type DynamicModule } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { Redis } from 'ioredis';
+import { RoundRobinBalancer } from '@mqgw/balancing';
+import { InstanceDirectory, RedisServiceRegistry, type ServiceRegistry } from '@mqgw/discovery';
+import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
+import { GatewayLifecycle } from './gateway.lifecycle';
+import { HealthController } from './http/health.controller';
+import { IdempotencyStore } from './middleware/idempotency.store';
+import { MIDDLEWARE_PROVIDERS } from './middleware/middleware-chain';
+import { MetricsReader } from './observability/metrics.reader';
+import { RequestRecorder } from './observability/request-recorder';
+import { GatewayOpsController } from './ops/gateway-ops.controller';
+import { HealthReporter } from './ops/health.reporter';
+import { ProxyController } from './proxy/proxy.controller';
+import { UpstreamHttpClient } from './proxy/upstream-http.client';
+import { UpstreamService } from './proxy/upstream.service';
+import { compileRoutes } from './routes/route-compiler';
+import { RouteMatcher } from './routes/route-matcher';
+import { ROUTES } from './routes/route-table';
+import {
+  INSTANCE_DIRECTORY,
+  LOAD_BALANCER,
+  REDIS,
+  ROUTE_MATCHER,
+  SERVICE_REGISTRY,
+} from './tokens';
+import { MqttRequestServer } from './transport/mqtt-request.server';
+import { RequestObserver } from './transport/request-observer';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: GatewayConfig): DynamicModule {
+    const logger = new Logger('Gateway');
+    return {
+      module: AppModule,
+      imports: [TerminusModule],
+      controllers: [ProxyController, GatewayOpsController, HealthController],
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: config },
+        {
+          provide: REDIS,
+          useFactory: () => {
+            // Fail fast while Redis is away instead of queueing commands without bound.
+            const redis = new Redis(config.REDIS_URL, {
+              maxRetriesPerRequest: 1,
+              enableOfflineQueue: false,
+              lazyConnect: true,
+            });
+            redis.on('error', (error) => logger.warn(`redis: ${error.message}`));
+            redis
+              .connect()
+              .catch((error) => logger.warn(`redis unavailable at boot: ${error.message}`));
+            return redis;
+          },
+        },
+        { provide: ROUTE_MATCHER, useFactory: () => new RouteMatcher(compileRoutes(ROUTES)) },
+        {
+          provide: SERVICE_REGISTRY,
+          inject: [REDIS],
+          useFactory: (redis: Redis) =>
+            new RedisServiceRegistry(redis, {
+              keyPrefix: config.REDIS_KEY_PREFIX,
+              subscriber: () => redis.duplicate({ enableOfflineQueue: true }),
+            }),
+        },
+        {
+          provide: INSTANCE_DIRECTORY,
+          inject: [SERVICE_REGISTRY, ROUTE_MATCHER],
+          useFactory: (registry: ServiceRegistry, matcher: RouteMatcher) =>
+            new InstanceDirectory(registry, {
+              refreshMs: config.DISCOVERY_REFRESH_MS,
+              staticInstances: config.staticInstances,
+              services: matcher.routes.flatMap((r) => (r.service ? [r.service] : [])),
+              onError: (error) =>
+                logger.warn(`discovery refresh failed: ${(error as Error).message}`),
+            }),
+        },
+        { provide: LOAD_BALANCER, useValue: new RoundRobinBalancer() },
+        UpstreamHttpClient,
+        UpstreamService,
+        {
+          provide: IdempotencyStore,
+          inject: [REDIS],
+          useFactory: (redis: Redis) => new IdempotencyStore(redis, config.REDIS_KEY_PREFIX),
+        },
+        RequestRecorder,
+        { provide: RequestObserver, useExisting: RequestRecorder },
+        MetricsReader,
+        HealthReporter,
+        ...MIDDLEWARE_PROVIDERS,
+        {
+          provide: MqttRequestServer,
+          inject: [ROUTE_MATCHER, RequestObserver],
+          useFactory: (matcher: RouteMatcher, observer: RequestObserver) =>
+            new MqttRequestServer(
+              {
+                url: config.MQTT_URL,
+                clientId: config.clientId,
+                username: config.MQTT_USERNAME,
+                password: config.MQTT_PASSWORD,
+                sessionExpirySeconds: config.MQTT_SESSION_EXPIRY_SECONDS,
+                sharedGroup: config.SHARED_SUBSCRIPTION_GROUP,
+                maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
+                maxInflight: config.MAX_INFLIGHT,
+                replyTopicPattern: config.REPLY_TOPIC_PATTERN,
+                shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+              },
+              matcher,
+              observer,
+            ),
+        },
+        GatewayLifecycle,
+      ],
+    };
+  }
+}

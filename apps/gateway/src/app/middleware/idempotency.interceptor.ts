@@ -1,0 +1,122 @@
+import {
+  Inject,
+  Injectable,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
+import { from, lastValueFrom, type Observable } from 'rxjs';
+import {
+  GatewayError,
+  REQUEST_HEADER,
+  isErrorReply,
+  toErrorReply,
+  type Reply,
+} from '@mqgw/contracts';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
+import type { GatewayRequest } from '../transport/gateway-request';
+import { IdempotencyStore, fingerprint, type Claim } from './idempotency.store';
+
+const KEY = /^[\x21-\x7e]{1,255}$/;
+const POLL_MS = 25;
+
+/**
+ * Executes a request that carries an `idempotency-key` at most once per (principal, key).
+ * A duplicate gets the stored reply; a concurrent duplicate waits for the first. Replies
+ * with a 5xx status are not stored, so the client may retry them. Without Redis a keyed
+ * request fails closed (503) rather than risk running twice.
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(
+    private readonly store: IdempotencyStore,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const req = context.switchToRpc().getContext<GatewayRequest>();
+    const idempotencyKey = req.headers[REQUEST_HEADER.idempotencyKey];
+    if (idempotencyKey === undefined || req.route.handler !== 'proxy') return next.handle();
+    if (!KEY.test(idempotencyKey)) {
+      throw new GatewayError(
+        'BAD_REQUEST',
+        'idempotency-key must be 1 to 255 printable ASCII characters',
+      );
+    }
+    const body = context.switchToRpc().getData<unknown>();
+    return from(this.run(req, idempotencyKey, body, next));
+  }
+
+  private async run(
+    req: GatewayRequest,
+    idempotencyKey: string,
+    body: unknown,
+    next: CallHandler,
+  ): Promise<unknown> {
+    const key = this.store.key(req.principal.id, idempotencyKey);
+    const fp = fingerprint(req.route.template, req.params, body);
+    const timeoutMs = req.route.timeoutMs ?? this.config.UPSTREAM_TIMEOUT_MS;
+    const pendingMs = timeoutMs + 5_000;
+
+    let claim: Claim = await this.guarded(() => this.store.claim(key, fp, pendingMs));
+    const deadline = Date.now() + pendingMs;
+    while (claim.kind === 'pending') {
+      this.assertSameRequest(claim.fp, fp);
+      if (Date.now() > deadline) {
+        throw new GatewayError(
+          'CONFLICT',
+          'a request with this idempotency-key is still in progress',
+          { retryAfter: 1 },
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      // When the first attempt gave up without a reply, the key is free again: take over.
+      claim =
+        (await this.guarded(() => this.store.read(key))) ??
+        (await this.guarded(() => this.store.claim(key, fp, pendingMs)));
+    }
+    if (claim.kind === 'done') {
+      this.assertSameRequest(claim.fp, fp);
+      return claim.reply;
+    }
+
+    let reply: Reply;
+    try {
+      reply = (await lastValueFrom(next.handle())) as Reply;
+    } catch (error) {
+      const errorReply = toErrorReply(error, req.requestId);
+      await this.settle(key, fp, errorReply);
+      throw error;
+    }
+    await this.settle(key, fp, reply);
+    return reply;
+  }
+
+  private async settle(key: string, fp: string, reply: Reply): Promise<void> {
+    try {
+      if (isErrorReply(reply) && reply.status_code >= 500) await this.store.release(key);
+      else await this.store.complete(key, fp, reply, this.config.IDEMPOTENCY_TTL_SECONDS);
+    } catch {
+      // The pending claim expires on its own; the reply still goes out.
+    }
+  }
+
+  private assertSameRequest(stored: string, fp: string): void {
+    if (stored !== fp) {
+      throw new GatewayError(
+        'UNPROCESSABLE_ENTITY',
+        'idempotency-key was already used for a different request',
+      );
+    }
+  }
+
+  private async guarded<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch {
+      throw new GatewayError('SERVICE_UNAVAILABLE', 'idempotency store unavailable', {
+        retryAfter: 5,
+      });
+    }
+  }
+}

@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Reply } from '@mqgw/contracts';
+
+type Entry = { state: 'pending'; fp: string } | { state: 'done'; fp: string; reply: Reply };
+
+export type Claim =
+  | { kind: 'claimed' }
+  | { kind: 'done'; fp: string; reply: Reply }
+  | { kind: 'pending'; fp: string };
+
+/**
+ * Idempotency records in Redis, one key per (principal, key). A claim is a single
+ * `SET NX GET`, so exactly one request across all gateway instances wins it.
+ */
+export class IdempotencyStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  key(principal: string, idempotencyKey: string): string {
+    const digest = createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32);
+    return `${this.prefix}idempotency:{${principal}}:${digest}`;
+  }
+
+  /** Claims the key for `pendingMs`, or returns what holds it. */
+  async claim(key: string, fp: string, pendingMs: number): Promise<Claim> {
+    const pending: Entry = { state: 'pending', fp };
+    const previous = await this.redis.set(
+      key,
+      JSON.stringify(pending),
+      'PX',
+      pendingMs,
+      'NX',
+      'GET',
+    );
+    if (previous === null) return { kind: 'claimed' };
+    const entry = JSON.parse(previous) as Entry;
+    return entry.state === 'done'
+      ? { kind: 'done', fp: entry.fp, reply: entry.reply }
+      : { kind: 'pending', fp: entry.fp };
+  }
+
+  async read(key: string): Promise<Claim | undefined> {
+    const raw = await this.redis.get(key);
+    if (raw === null) return undefined;
+    const entry = JSON.parse(raw) as Entry;
+    return entry.state === 'done'
+      ? { kind: 'done', fp: entry.fp, reply: entry.reply }
+      : { kind: 'pending', fp: entry.fp };
+  }
+
+  async complete(key: string, fp: string, reply: Reply, ttlSeconds: number): Promise<void> {
+    const entry: Entry = { state: 'done', fp, reply };
+    await this.redis.set(key, JSON.stringify(entry), 'EX', ttlSeconds);
+  }
+
+  async release(key: string): Promise<void> {
+    await this.redis.del(key);
+  }
+}
+
+/** The request's identity for idempotency: same route, parameters and canonical body. */
+export function fingerprint(
+  template: string,
+  params: Record<string, string>,
+  body: unknown,
+): string {
+  return createHash('sha256')
+    .update(template)
+    .update('\u0000')
+    .update(canonicalJson(params))
+    .update('\u0000')
+    .update(canonicalJson(body))
+    .digest('hex');
+}
+
+/** JSON with object keys sorted, so equal values always hash alike. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.keys(value as object)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

@@ -1,0 +1,155 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { isErrorReply, type Reply } from '@mqgw/contracts';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
+import type { GatewayRequest } from '../transport/gateway-request';
+import { RequestObserver, type DropReason } from '../transport/request-observer';
+import { REDIS } from '../tokens';
+import { LOG_CAP, metricsKeys } from './metrics.keys';
+
+type Counters = Map<string, Map<string, number>>;
+
+/**
+ * Counts and logs every request off the hot path: the transport calls `completed` and
+ * `dropped` synchronously, which only touch memory; a timer flushes the deltas to Redis
+ * in one pipeline. Deltas that fail to flush are kept and retried, so counts stay exact.
+ */
+@Injectable()
+export class RequestRecorder extends RequestObserver {
+  private readonly logger = new Logger('Metrics');
+  private counters: Counters = new Map();
+  private logs: Record<'request' | 'response' | 'error', string[]> = {
+    request: [],
+    response: [],
+    error: [],
+  };
+  private timer?: NodeJS.Timeout;
+  private flushing?: Promise<void>;
+
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {
+    super();
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.flush(), this.config.METRICS_FLUSH_MS);
+    this.timer.unref();
+  }
+
+  /** Stops the timer and writes what is pending. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+
+  completed(request: GatewayRequest | undefined, topic: string, reply: Reply): void {
+    if (topic.startsWith('gateway/')) return;
+    const now = Date.now() / 1000;
+    const error = isErrorReply(reply) ? reply : undefined;
+    this.add(metricsKeys.gateway, 'total_requests');
+    this.add(metricsKeys.gateway, error ? 'failed_requests' : 'successful_requests');
+    if (error?.error.code === 'RATE_LIMITED') this.add(metricsKeys.gateway, 'rate_limit_hits');
+
+    const service = request?.route.service;
+    const requestId = request?.requestId ?? error?.request_id ?? '';
+    const elapsedMs = request ? Math.round(performance.now() - request.receivedAt) : 0;
+    if (service) {
+      const key = metricsKeys.service(service);
+      this.add(key, 'requests');
+      this.add(key, 'time_ms', elapsedMs);
+      if (error) this.add(key, 'errors');
+    }
+    this.log('request', {
+      request_id: requestId,
+      service: service ?? null,
+      topic: request?.route.template ?? topic,
+      timestamp: now,
+    });
+    this.log('response', {
+      request_id: requestId,
+      service: service ?? null,
+      status_code: error ? error.status_code : 200,
+      processing_time: elapsedMs / 1000,
+      timestamp: now,
+    });
+    if (error) {
+      this.log('error', {
+        request_id: requestId,
+        service: service ?? null,
+        code: error.error.code,
+        error: error.error.message,
+        timestamp: now,
+      });
+    }
+  }
+
+  dropped(reason: DropReason, topic: string, detail?: string): void {
+    this.add(metricsKeys.gateway, 'dropped_requests');
+    this.log('error', {
+      request_id: null,
+      topic,
+      code: 'DROPPED',
+      error: `${reason}${detail ? `: ${detail}` : ''}`,
+      timestamp: Date.now() / 1000,
+    });
+  }
+
+  /** Writes pending deltas and logs; concurrent callers share one flush. */
+  flush(): Promise<void> {
+    this.flushing ??= this.doFlush().finally(() => (this.flushing = undefined));
+    return this.flushing;
+  }
+
+  private async doFlush(): Promise<void> {
+    const counters = this.counters;
+    const logs = this.logs;
+    if (counters.size === 0 && logs.request.length + logs.error.length === 0) return;
+    this.counters = new Map();
+    this.logs = { request: [], response: [], error: [] };
+    const p = this.config.REDIS_KEY_PREFIX;
+    const pipeline = this.redis.pipeline();
+    for (const [key, fields] of counters) {
+      for (const [field, delta] of fields) pipeline.hincrby(p + key, field, delta);
+    }
+    const services = [...counters.keys()].filter((k) => k !== metricsKeys.gateway).map(serviceOf);
+    if (services.length > 0) pipeline.sadd(p + metricsKeys.services, ...services);
+    const lists: [string, string[]][] = [
+      [metricsKeys.requestLogs, logs.request],
+      [metricsKeys.responseLogs, logs.response],
+      [metricsKeys.errorLogs, logs.error],
+    ];
+    for (const [key, entries] of lists) {
+      if (entries.length === 0) continue;
+      pipeline.lpush(p + key, ...entries);
+      pipeline.ltrim(p + key, 0, LOG_CAP - 1);
+    }
+    try {
+      const results = await pipeline.exec();
+      const failed = results?.find(([error]) => error);
+      if (failed) throw failed[0];
+    } catch (error) {
+      // Put the deltas back; a later flush retries them. Logs are best effort and capped.
+      for (const [key, fields] of counters)
+        for (const [field, delta] of fields) this.add(key, field, delta);
+      this.logger.warn(`metrics flush failed, will retry: ${(error as Error).message}`);
+    }
+  }
+
+  private add(key: string, field: string, delta = 1): void {
+    let fields = this.counters.get(key);
+    if (!fields) this.counters.set(key, (fields = new Map()));
+    fields.set(field, (fields.get(field) ?? 0) + delta);
+  }
+
+  private log(list: 'request' | 'response' | 'error', entry: Record<string, unknown>): void {
+    const entries = this.logs[list];
+    if (entries.length >= LOG_CAP) entries.shift();
+    entries.push(JSON.stringify(entry));
+  }
+}
+
+function serviceOf(key: string): string {
+  return key.slice(key.indexOf('{') + 1, key.lastIndexOf('}'));
+}

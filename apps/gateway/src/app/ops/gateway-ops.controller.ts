@@ -1,0 +1,34 @@
+import { Controller, Inject } from '@nestjs/common';
+import { MessagePattern } from '@nestjs/microservices';
+import type { InstanceDirectory } from '@mqgw/discovery';
+import { GatewayMiddleware } from '../middleware/middleware-chain';
+import { MetricsReader, type MetricsSnapshot } from '../observability/metrics.reader';
+import { INSTANCE_DIRECTORY } from '../tokens';
+import { HealthReporter, type GatewayHealth } from './health.reporter';
+
+/** The `gateway/*` group: introspection over MQTT. */
+@Controller()
+@GatewayMiddleware()
+export class GatewayOpsController {
+  constructor(
+    private readonly health: HealthReporter,
+    private readonly metrics: MetricsReader,
+    @Inject(INSTANCE_DIRECTORY) private readonly directory: InstanceDirectory,
+  ) {}
+
+  @MessagePattern('health')
+  healthCheck(): Promise<GatewayHealth> {
+    return this.health.report();
+  }
+
+  @MessagePattern('services')
+  services() {
+    const services = this.directory.summaries();
+    return { status: 'success', services, count: services.length, timestamp: Date.now() / 1000 };
+  }
+
+  @MessagePattern('metrics')
+  metricsSnapshot(): Promise<MetricsSnapshot> {
+    return this.metrics.snapshot();
+  }
+}

@@ -1,0 +1,123 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  GatewayError,
+  UPSTREAM_HEADER,
+  codeForUpstreamStatus,
+  type SuccessReply,
+} from '@mqgw/contracts';
+import type { LoadBalancer } from '@mqgw/balancing';
+import type { InstanceDirectory } from '@mqgw/discovery';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
+import { upstreamPath } from '../routes/route-matcher';
+import type { GatewayRequest } from '../transport/gateway-request';
+import { INSTANCE_DIRECTORY, LOAD_BALANCER } from '../tokens';
+import {
+  UpstreamConnectionError,
+  UpstreamHttpClient,
+  UpstreamTimeoutError,
+  type UpstreamResponse,
+} from './upstream-http.client';
+
+const TRACEPARENT = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
+
+/** The upstream step: pick an instance, call it over HTTP, map the answer to the envelope. */
+@Injectable()
+export class UpstreamService {
+  constructor(
+    @Inject(INSTANCE_DIRECTORY) private readonly directory: InstanceDirectory,
+    @Inject(LOAD_BALANCER) private readonly balancer: LoadBalancer,
+    private readonly http: UpstreamHttpClient,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  async forward(req: GatewayRequest, body: Record<string, unknown>): Promise<SuccessReply> {
+    const { route } = req;
+    const service = route.service!;
+    const instance = this.balancer.pick(service, this.directory.instances(service));
+    if (!instance) {
+      throw new GatewayError('SERVICE_UNAVAILABLE', `no healthy instance of ${service}`, {
+        retryAfter: 5,
+      });
+    }
+    const payload = route.transformBody ? route.transformBody(body, req.params) : body;
+    const sendsBody = route.method !== 'GET' && route.method !== 'DELETE';
+    const timeoutMs = route.timeoutMs ?? this.config.UPSTREAM_TIMEOUT_MS;
+
+    let response: UpstreamResponse;
+    try {
+      response = await this.http.request({
+        url: instance.url + upstreamPath(route.upstreamPath!, req.params),
+        method: route.method,
+        headers: this.headersFor(req, service, sendsBody),
+        body: sendsBody ? JSON.stringify(payload) : undefined,
+        timeoutMs,
+      });
+    } catch (error) {
+      if (error instanceof UpstreamTimeoutError) {
+        throw new GatewayError(
+          'GATEWAY_TIMEOUT',
+          `${service} did not answer within ${timeoutMs} ms`,
+          { cause: error },
+        );
+      }
+      if (error instanceof UpstreamConnectionError) {
+        throw new GatewayError('UPSTREAM_ERROR', `${service} is unreachable`, { cause: error });
+      }
+      throw new GatewayError('UPSTREAM_ERROR', `${service} sent an unusable response`, {
+        cause: error,
+      });
+    }
+
+    const { status } = response;
+    if (status >= 200 && status < 300) {
+      return {
+        status: 'success',
+        data: response.body,
+        request_id: req.requestId,
+        service,
+        processing_time: req.elapsedSeconds(),
+      };
+    }
+    if (status >= 400 && status < 500) {
+      throw new GatewayError(
+        codeForUpstreamStatus(status),
+        messageOf(response.body) ?? `${service} answered ${status}`,
+        {
+          statusCode: status,
+          details: response.body,
+        },
+      );
+    }
+    throw new GatewayError('UPSTREAM_ERROR', `${service} failed with status ${status}`, {
+      details: { upstream_status: status },
+    });
+  }
+
+  /** Only the gateway decides identity and proxy headers; see `isReservedHeader`. */
+  private headersFor(
+    req: GatewayRequest,
+    service: string,
+    sendsBody: boolean,
+  ): Record<string, string> {
+    const headers: Record<string, string> = { ...req.forwardHeaders, accept: 'application/json' };
+    if (sendsBody) headers['content-type'] = 'application/json';
+    headers[UPSTREAM_HEADER.requestId] = req.requestId;
+    headers[UPSTREAM_HEADER.service] = service;
+    const traceparent = req.headers['traceparent'];
+    if (traceparent && TRACEPARENT.test(traceparent))
+      headers[UPSTREAM_HEADER.traceparent] = traceparent;
+    if (req.principal.userId) headers[UPSTREAM_HEADER.userId] = req.principal.userId;
+    if (req.principal.scopes.length > 0)
+      headers[UPSTREAM_HEADER.userScopes] = req.principal.scopes.join(' ');
+    return headers;
+  }
+}
+
+function messageOf(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const message = (body as { message?: unknown }).message;
+  if (typeof message === 'string') return message;
+  if (Array.isArray(message) && message.every((m) => typeof m === 'string'))
+    return message.join('; ');
+  return undefined;
+}

@@ -1,0 +1,6 @@
+/** Injection tokens for the gateway's interfaces. */
+export const REDIS = Symbol('REDIS');
+export const SERVICE_REGISTRY = Symbol('SERVICE_REGISTRY');
+export const INSTANCE_DIRECTORY = Symbol('INSTANCE_DIRECTORY');
+export const LOAD_BALANCER = Symbol('LOAD_BALANCER');
+export const ROUTE_MATCHER = Symbol('ROUTE_MATCHER');

@@ -1,0 +1,82 @@
+import { GatewayError } from '@mqgw/contracts';
+
+export const MAX_HEADERS = 64;
+export const MAX_HEADER_VALUE_BYTES = 8 * 1024;
+const CRLF = /[\r\n\u0000]/;
+const NAME = /^[a-z0-9][a-z0-9._-]*$/;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Decodes a request payload: UTF-8 JSON object, empty means `{}`. */
+export function parseBody(payload: Buffer): unknown {
+  if (payload.length === 0) return {};
+  let text: string;
+  try {
+    text = utf8.decode(payload);
+  } catch {
+    throw new GatewayError('BAD_REQUEST', 'payload is not valid UTF-8');
+  }
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new GatewayError('BAD_REQUEST', 'payload is not valid JSON');
+  }
+}
+
+export function requireObject(body: unknown): Record<string, unknown> {
+  if (body === undefined) return {};
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new GatewayError('BAD_REQUEST', 'payload must be a JSON object');
+  }
+  return body as Record<string, unknown>;
+}
+
+/**
+ * Normalises MQTT 5 user properties into headers: lower-cased names, one value each,
+ * bounded in number and size, no CR/LF. Anything else is `BAD_REQUEST`.
+ */
+export function readHeaders(
+  userProperties: Record<string, string | string[]> | undefined,
+): Record<string, string> {
+  const headers: Record<string, string> = Object.create(null);
+  if (!userProperties) return headers;
+  const entries = Object.entries(userProperties);
+  if (entries.length > MAX_HEADERS) {
+    throw new GatewayError('BAD_REQUEST', `at most ${MAX_HEADERS} user properties are allowed`);
+  }
+  for (const [rawName, value] of entries) {
+    const name = rawName.toLowerCase();
+    if (!NAME.test(name))
+      throw new GatewayError('BAD_REQUEST', 'a user property has an invalid name');
+    if (Array.isArray(value) || name in headers) {
+      throw new GatewayError('BAD_REQUEST', `user property ${name} is repeated`);
+    }
+    if (Buffer.byteLength(value) > MAX_HEADER_VALUE_BYTES) {
+      throw new GatewayError('BAD_REQUEST', `user property ${name} is too large`);
+    }
+    if (CRLF.test(value)) {
+      throw new GatewayError('BAD_REQUEST', `user property ${name} contains CR, LF or NUL`);
+    }
+    headers[name] = value;
+  }
+  return headers;
+}
+
+/** NestJS `ClientMqtt` request packet. */
+export interface NestPacket {
+  pattern: string;
+  id: string;
+  data: unknown;
+}
+
+/** True for `{pattern, data, id}` addressed to this topic: the NestJS ClientMqtt form. */
+export function asNestPacket(body: unknown, topic: string): NestPacket | undefined {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+  const candidate = body as Partial<NestPacket>;
+  const pattern =
+    typeof candidate.pattern === 'string' ? candidate.pattern : JSON.stringify(candidate.pattern);
+  if (pattern !== topic || typeof candidate.id !== 'string' || candidate.id === '')
+    return undefined;
+  return candidate as NestPacket;
+}

@@ -1,0 +1,30 @@
+import 'reflect-metadata';
+import { Logger, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { loadConfigOrExit } from '@mqgw/config';
+import { AppModule } from './app/app.module';
+import { readGatewayConfig } from './app/config/gateway.config';
+import { formatRouteTable } from './app/routes/route-compiler';
+import type { RouteMatcher } from './app/routes/route-matcher';
+import { ROUTE_MATCHER } from './app/tokens';
+import { MqttRequestServer } from './app/transport/mqtt-request.server';
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+async function bootstrap(): Promise<void> {
+  const config = loadConfigOrExit(() => readGatewayConfig());
+  const logger =
+    config.LOG_LEVEL === 'silent' ? false : LEVELS.slice(0, LEVELS.indexOf(config.LOG_LEVEL) + 1);
+  const app = await NestFactory.create(AppModule.forRoot(config), { logger });
+  app.enableShutdownHooks();
+  const log = new Logger('Gateway');
+  log.log(`routes:\n${formatRouteTable(app.get<RouteMatcher>(ROUTE_MATCHER).routes)}`);
+  app.connectMicroservice({ strategy: app.get(MqttRequestServer) });
+  await app.startAllMicroservices();
+  await app.listen(config.HTTP_PORT, config.HTTP_HOST);
+  log.log(
+    `ready: MQTT ${config.MQTT_URL} as ${config.clientId}, HTTP http://${config.HTTP_HOST}:${config.HTTP_PORT}`,
+  );
+}
+
+void bootstrap();
