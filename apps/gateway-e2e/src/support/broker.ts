@@ -1,0 +1,64 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { freePort, LOG_DIR, spawnLogged, waitFor, type ManagedProcess } from './processes';
+
+/**
+ * A private Mosquitto for one test file: real broker, own port, `set_tcp_nodelay`, and
+ * nothing shared with other runs. `TEST_MQTT_URL` points the suite at an existing broker instead.
+ */
+export class TestBroker {
+  private process?: ManagedProcess;
+
+  private constructor(
+    readonly port: number,
+    private readonly configFile: string,
+  ) {}
+
+  get url(): string {
+    return `mqtt://127.0.0.1:${this.port}`;
+  }
+
+  static async start(name: string): Promise<TestBroker> {
+    const port = await freePort();
+    mkdirSync(LOG_DIR, { recursive: true });
+    const configFile = join(LOG_DIR, `${name}-mosquitto.conf`);
+    writeFileSync(
+      configFile,
+      [
+        `listener ${port} 127.0.0.1`,
+        'allow_anonymous true',
+        'set_tcp_nodelay true',
+        'persistence false',
+        'max_queued_messages 10000',
+        'log_dest stderr',
+        'log_type error',
+        'log_type warning',
+        '',
+      ].join('\n'),
+    );
+    const broker = new TestBroker(port, configFile);
+    await broker.startProcess(name);
+    return broker;
+  }
+
+  async startProcess(name = `mosquitto-${this.port}`): Promise<void> {
+    this.process = spawnLogged(name, process.env['MOSQUITTO_BIN'] ?? 'mosquitto', ['-c', this.configFile], {});
+    await waitFor(`mosquitto on ${this.port}`, () => portOpen(this.port), 10_000);
+  }
+
+  async stop(): Promise<void> {
+    await this.process?.stop('SIGTERM', 3000);
+  }
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}

@@ -1,0 +1,143 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { MqttRequester, openTestRedis, type TestRedis } from '@mqgw/testing';
+import { TestBroker } from './broker';
+import { freePort, httpOk, spawnLogged, waitFor, WORKSPACE, type ManagedProcess } from './processes';
+
+export const SERVICE_APPS = ['user-service', 'order-service', 'payment-service', 'notification-service'] as const;
+export type ServiceApp = (typeof SERVICE_APPS)[number];
+
+export function mainOf(app: string): string {
+  const main = join(WORKSPACE, 'dist/apps', app, 'apps', app, 'src/main.js');
+  if (!existsSync(main)) throw new Error(`${main} is missing: build first (npx nx run-many -t build)`);
+  return main;
+}
+
+export interface StackOptions {
+  /** Names log files and client ids. */
+  name: string;
+  services?: readonly ServiceApp[];
+  gateways?: number;
+  gatewayEnv?: Record<string, string>;
+}
+
+export interface GatewayHandle {
+  index: number;
+  process: ManagedProcess;
+  httpUrl: string;
+  clientId: string;
+  env: Record<string, string>;
+}
+
+export interface ServiceHandle {
+  process: ManagedProcess;
+  url: string;
+}
+
+/**
+ * The real system for one test file: a private Mosquitto, the shared Redis under a
+ * run-unique key prefix, the stub services and N gateways, each a separate process
+ * started from its production build.
+ */
+export class Stack {
+  readonly gateways: GatewayHandle[] = [];
+  readonly services = new Map<ServiceApp, ServiceHandle>();
+  private readonly requesters: MqttRequester[] = [];
+
+  private constructor(
+    readonly name: string,
+    readonly broker: TestBroker,
+    readonly redis: TestRedis,
+  ) {}
+
+  get prefix(): string {
+    return this.redis.prefix;
+  }
+
+  get mqttUrl(): string {
+    return process.env['TEST_MQTT_URL'] ?? this.broker.url;
+  }
+
+  static async start(options: StackOptions): Promise<Stack> {
+    const broker = await TestBroker.start(options.name);
+    const redis = await openTestRedis(`e2e-${options.name}`);
+    const stack = new Stack(options.name, broker, redis);
+    try {
+      for (const app of options.services ?? SERVICE_APPS) await stack.startService(app);
+      for (let i = 0; i < (options.gateways ?? 1); i++) await stack.startGateway(options.gatewayEnv ?? {});
+    } catch (error) {
+      await stack.stop();
+      throw error;
+    }
+    return stack;
+  }
+
+  async startService(app: ServiceApp, extraEnv: Record<string, string> = {}): Promise<ServiceHandle> {
+    const port = await freePort();
+    const env = {
+      PORT: String(port),
+      REDIS_URL: process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379',
+      REDIS_KEY_PREFIX: this.prefix,
+      HEARTBEAT_SECONDS: '1',
+      REGISTRY_TTL_SECONDS: '3',
+      LOG_LEVEL: 'warn',
+      ...extraEnv,
+    };
+    const proc = spawnLogged(`${this.name}-${app}`, process.execPath, [mainOf(app)], env);
+    const url = `http://127.0.0.1:${port}`;
+    await waitFor(`${app} health`, () => httpOk(`${url}/health`));
+    const handle = { process: proc, url };
+    this.services.set(app, handle);
+    return handle;
+  }
+
+  async stopService(app: ServiceApp, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    await this.services.get(app)?.process.stop(signal);
+    this.services.delete(app);
+  }
+
+  gatewayEnv(index: number, extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      MQTT_URL: this.mqttUrl,
+      MQTT_CLIENT_ID: `${this.prefix}gw-${index}`.replace(/[^\w.:-]/g, '-').slice(0, 64),
+      MQTT_SESSION_EXPIRY_SECONDS: '0',
+      REDIS_URL: process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379',
+      REDIS_KEY_PREFIX: this.prefix,
+      DISCOVERY_REFRESH_MS: '500',
+      METRICS_FLUSH_MS: '50',
+      SHUTDOWN_GRACE_MS: '5000',
+      LOG_LEVEL: 'warn',
+      ...extra,
+    };
+  }
+
+  async startGateway(extraEnv: Record<string, string> = {}): Promise<GatewayHandle> {
+    const index = this.gateways.length;
+    const httpPort = await freePort();
+    const env: Record<string, string> = { ...this.gatewayEnv(index, extraEnv), HTTP_PORT: String(httpPort) };
+    const proc = spawnLogged(`${this.name}-gateway-${index}`, process.execPath, [mainOf('gateway')], env);
+    const httpUrl = `http://127.0.0.1:${httpPort}`;
+    await waitFor(`gateway ${index} readiness`, async () => {
+      if (!proc.running) throw new Error(`gateway exited; see ${proc.logFile}`);
+      return httpOk(`${httpUrl}/health/ready`);
+    });
+    const handle = { index, process: proc, httpUrl, clientId: env['MQTT_CLIENT_ID'], env };
+    this.gateways.push(handle);
+    return handle;
+  }
+
+  /** A connected MQTT 5 client, closed with the stack. */
+  async requester(): Promise<MqttRequester> {
+    const requester = await MqttRequester.connect(this.mqttUrl);
+    this.requesters.push(requester);
+    return requester;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.requesters.map((r) => r.close().catch(() => undefined)));
+    await Promise.all(this.gateways.map((g) => g.process.stop()));
+    await Promise.all([...this.services.values()].map((s) => s.process.stop()));
+    await this.broker.stop();
+    await this.redis.close();
+  }
+}
