@@ -43,7 +43,12 @@ export class TestBroker {
   }
 
   async startProcess(name = `mosquitto-${this.port}`): Promise<void> {
-    this.process = spawnLogged(name, process.env['MOSQUITTO_BIN'] ?? 'mosquitto', ['-c', this.configFile], {});
+    this.process = spawnLogged(
+      name,
+      process.env['MOSQUITTO_BIN'] ?? 'mosquitto',
+      ['-c', this.configFile],
+      {},
+    );
     await waitFor(`mosquitto on ${this.port}`, () => portOpen(this.port), 10_000);
   }
 

@@ -37,7 +37,12 @@ export class ManagedProcess {
   }
 }
 
-export function spawnLogged(name: string, command: string, args: string[], env: Record<string, string>): ManagedProcess {
+export function spawnLogged(
+  name: string,
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+): ManagedProcess {
   mkdirSync(LOG_DIR, { recursive: true });
   const logFile = join(LOG_DIR, `${name}.log`);
   const log = createWriteStream(logFile, { flags: 'w' });
@@ -64,7 +69,11 @@ export function freePort(): Promise<number> {
 }
 
 /** Polls until `check` resolves true, or fails after `timeoutMs`. */
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check().catch(() => false)) return;

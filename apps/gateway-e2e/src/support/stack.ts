@@ -2,14 +2,27 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { MqttRequester, openTestRedis, type TestRedis } from '@mqgw/testing';
 import { TestBroker } from './broker';
-import { freePort, httpOk, spawnLogged, waitFor, WORKSPACE, type ManagedProcess } from './processes';
+import {
+  freePort,
+  httpOk,
+  spawnLogged,
+  waitFor,
+  WORKSPACE,
+  type ManagedProcess,
+} from './processes';
 
-export const SERVICE_APPS = ['user-service', 'order-service', 'payment-service', 'notification-service'] as const;
+export const SERVICE_APPS = [
+  'user-service',
+  'order-service',
+  'payment-service',
+  'notification-service',
+] as const;
 export type ServiceApp = (typeof SERVICE_APPS)[number];
 
 export function mainOf(app: string): string {
   const main = join(WORKSPACE, 'dist/apps', app, 'apps', app, 'src/main.js');
-  if (!existsSync(main)) throw new Error(`${main} is missing: build first (npx nx run-many -t build)`);
+  if (!existsSync(main))
+    throw new Error(`${main} is missing: build first (npx nx run-many -t build)`);
   return main;
 }
 
@@ -64,7 +77,8 @@ export class Stack {
     const stack = new Stack(options.name, broker, redis);
     try {
       for (const app of options.services ?? SERVICE_APPS) await stack.startService(app);
-      for (let i = 0; i < (options.gateways ?? 1); i++) await stack.startGateway(options.gatewayEnv ?? {});
+      for (let i = 0; i < (options.gateways ?? 1); i++)
+        await stack.startGateway(options.gatewayEnv ?? {});
     } catch (error) {
       await stack.stop();
       throw error;
@@ -72,7 +86,10 @@ export class Stack {
     return stack;
   }
 
-  async startService(app: ServiceApp, extraEnv: Record<string, string> = {}): Promise<ServiceHandle> {
+  async startService(
+    app: ServiceApp,
+    extraEnv: Record<string, string> = {},
+  ): Promise<ServiceHandle> {
     const port = await freePort();
     const env = {
       PORT: String(port),
@@ -114,8 +131,16 @@ export class Stack {
   async startGateway(extraEnv: Record<string, string> = {}): Promise<GatewayHandle> {
     const index = this.gateways.length;
     const httpPort = await freePort();
-    const env: Record<string, string> = { ...this.gatewayEnv(index, extraEnv), HTTP_PORT: String(httpPort) };
-    const proc = spawnLogged(`${this.name}-gateway-${index}`, process.execPath, [mainOf('gateway')], env);
+    const env: Record<string, string> = {
+      ...this.gatewayEnv(index, extraEnv),
+      HTTP_PORT: String(httpPort),
+    };
+    const proc = spawnLogged(
+      `${this.name}-gateway-${index}`,
+      process.execPath,
+      [mainOf('gateway')],
+      env,
+    );
     const httpUrl = `http://127.0.0.1:${httpPort}`;
     await waitFor(`gateway ${index} readiness`, async () => {
       if (!proc.running) throw new Error(`gateway exited; see ${proc.logFile}`);

@@ -62,7 +62,7 @@ export class NotificationsController {
         message: ['one of template_id or message is required'],
       });
     }
-    if (input.template_id && !TEMPLATES[input.template_id]) {
+    if (input.template_id && !Object.hasOwn(TEMPLATES, input.template_id)) {
       throw new NotFoundException(`template ${input.template_id} not found`);
     }
     return {
