@@ -20,7 +20,7 @@ describe('first request: users/create then users/get, end to end', () => {
     const created = await client.request<SuccessReply<User>>(
       'api/v1/users/create',
       { name: 'Ada Lovelace', email: 'ada@example.com' },
-      { qos: 2 },
+      { qos: 2, headers: { authorization: await stack.bearer('ada') } },
     );
     expect(created.body).toMatchObject({
       status: 'success',
@@ -32,7 +32,13 @@ describe('first request: users/create then users/get, end to end', () => {
     expect(created.packet.properties?.contentType).toBe('application/json');
 
     const id = created.body.data.user_id;
-    const fetched = await client.request<SuccessReply<User>>(`api/v1/users/get/${id}`);
+    const fetched = await client.request<SuccessReply<User>>(
+      `api/v1/users/get/${id}`,
+      {},
+      {
+        headers: { authorization: await stack.bearer('ada') },
+      },
+    );
     expect(fetched.body.status).toBe('success');
     expect(fetched.body.data).toEqual(created.body.data);
     expect(fetched.body.request_id).not.toBe(created.body.request_id);

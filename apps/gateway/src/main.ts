@@ -18,6 +18,12 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create(AppModule.forRoot(config), { logger });
   app.enableShutdownHooks();
   const log = new Logger('Gateway');
+  if (config.jwt.devSecret) {
+    log.warn(
+      `JWT_SECRET is unset: using the development secret in ${config.DEV_SECRET_FILE}. ` +
+        'Mint a token with "npm run cli -- token --sub <id>". Never run like this in production.',
+    );
+  }
   log.log(`routes:\n${formatRouteTable(app.get<RouteMatcher>(ROUTE_MATCHER).routes)}`);
   app.connectMicroservice({ strategy: app.get(MqttRequestServer) });
   await app.startAllMicroservices();

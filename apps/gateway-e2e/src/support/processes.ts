@@ -6,6 +6,12 @@ import { join } from 'node:path';
 export const WORKSPACE = join(__dirname, '../../../..');
 export const LOG_DIR = join(WORKSPACE, 'tmp/e2e-logs');
 
+const live = new Set<ChildProcess>();
+// A crashed or interrupted test run must not leave the stack behind.
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 /** A child process whose output goes to `tmp/e2e-logs/<name>.log`. */
 export class ManagedProcess {
   private exited: Promise<number | null>;
@@ -53,6 +59,8 @@ export function spawnLogged(
   });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   return new ManagedProcess(name, child, logFile);
 }
 

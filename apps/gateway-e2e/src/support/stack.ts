@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { mintDevToken } from '@mqgw/auth/testing';
 import { MqttRequester, openTestRedis, type TestRedis } from '@mqgw/testing';
 import { TestBroker } from './broker';
 import {
@@ -19,6 +20,9 @@ export const SERVICE_APPS = [
 ] as const;
 export type ServiceApp = (typeof SERVICE_APPS)[number];
 
+/** The HS256 secret every e2e gateway is started with. */
+export const TEST_JWT_SECRET = 'e2e-secret-e2e-secret-e2e-secret-0123456789';
+
 export function mainOf(app: string): string {
   const main = join(WORKSPACE, 'dist/apps', app, 'apps', app, 'src/main.js');
   if (!existsSync(main))
@@ -32,6 +36,8 @@ export interface StackOptions {
   services?: readonly ServiceApp[];
   gateways?: number;
   gatewayEnv?: Record<string, string>;
+  /** Start the gateways only (for tests that bring their own upstreams). */
+  noServices?: boolean;
 }
 
 export interface GatewayHandle {
@@ -76,7 +82,8 @@ export class Stack {
     const redis = await openTestRedis(`e2e-${options.name}`);
     const stack = new Stack(options.name, broker, redis);
     try {
-      for (const app of options.services ?? SERVICE_APPS) await stack.startService(app);
+      if (!options.noServices)
+        for (const app of options.services ?? SERVICE_APPS) await stack.startService(app);
       for (let i = 0; i < (options.gateways ?? 1); i++)
         await stack.startGateway(options.gatewayEnv ?? {});
     } catch (error) {
@@ -124,8 +131,14 @@ export class Stack {
       METRICS_FLUSH_MS: '50',
       SHUTDOWN_GRACE_MS: '5000',
       LOG_LEVEL: 'warn',
+      JWT_SECRET: TEST_JWT_SECRET,
       ...extra,
     };
+  }
+
+  /** A bearer header value for `sub` with `scopes`, signed with the stack's secret. */
+  async bearer(sub = 'user-1', scopes: string[] = []): Promise<string> {
+    return `Bearer ${await mintDevToken({ secret: TEST_JWT_SECRET, sub, scopes })}`;
   }
 
   async startGateway(extraEnv: Record<string, string> = {}): Promise<GatewayHandle> {
@@ -159,10 +172,10 @@ export class Stack {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.requesters.map((r) => r.close().catch(() => undefined)));
-    await Promise.all(this.gateways.map((g) => g.process.stop()));
-    await Promise.all([...this.services.values()].map((s) => s.process.stop()));
-    await this.broker.stop();
+    await Promise.allSettled(this.requesters.map((r) => r.close()));
+    await Promise.allSettled(this.gateways.map((g) => g.process.stop()));
+    await Promise.allSettled([...this.services.values()].map((s) => s.process.stop()));
+    await this.broker.stop().catch(() => undefined);
     await this.redis.close();
   }
 }

@@ -1,8 +1,10 @@
 import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { Redis } from 'ioredis';
+import { ApiKeyStore, JwtVerifier } from '@mqgw/auth';
 import { RoundRobinBalancer } from '@mqgw/balancing';
 import { InstanceDirectory, RedisServiceRegistry, type ServiceRegistry } from '@mqgw/discovery';
+import { FailoverLimiter, RedisSlidingWindowLimiter } from '@mqgw/rate-limit';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
 import { GatewayLifecycle } from './gateway.lifecycle';
 import { HealthController } from './http/health.controller';
@@ -21,6 +23,7 @@ import { ROUTES } from './routes/route-table';
 import {
   INSTANCE_DIRECTORY,
   LOAD_BALANCER,
+  RATE_LIMITER,
   REDIS,
   ROUTE_MATCHER,
   SERVICE_REGISTRY,
@@ -83,6 +86,48 @@ export class AppModule {
           provide: IdempotencyStore,
           inject: [REDIS],
           useFactory: (redis: Redis) => new IdempotencyStore(redis, config.REDIS_KEY_PREFIX),
+        },
+        {
+          provide: JwtVerifier,
+          useFactory: () =>
+            new JwtVerifier({
+              ...config.jwt,
+              issuer: config.JWT_ISSUER,
+              audience: config.JWT_AUDIENCE,
+              clockToleranceSeconds: config.JWT_CLOCK_TOLERANCE_SECONDS,
+              cacheMax: config.AUTH_CACHE_MAX,
+              cacheTtlSeconds: config.AUTH_CACHE_TTL_SECONDS,
+            }),
+        },
+        {
+          provide: ApiKeyStore,
+          inject: [REDIS],
+          useFactory: (redis: Redis) =>
+            new ApiKeyStore(redis, {
+              keyPrefix: config.REDIS_KEY_PREFIX,
+              cacheTtlSeconds: config.API_KEY_CACHE_TTL_SECONDS,
+              cacheMax: config.AUTH_CACHE_MAX,
+            }),
+        },
+        {
+          provide: RATE_LIMITER,
+          inject: [REDIS, RequestRecorder],
+          useFactory: (redis: Redis, recorder: RequestRecorder) => {
+            let lastWarning = 0;
+            return new FailoverLimiter(
+              new RedisSlidingWindowLimiter(redis, config.REDIS_KEY_PREFIX),
+              config.RATE_LIMIT_FAIL_MODE,
+              (error) => {
+                recorder.count('rate_limit_fallbacks');
+                if (Date.now() - lastWarning > 10_000) {
+                  lastWarning = Date.now();
+                  logger.warn(
+                    `rate limiter: Redis unavailable (${(error as Error).message}); fail mode ${config.RATE_LIMIT_FAIL_MODE}`,
+                  );
+                }
+              },
+            );
+          },
         },
         RequestRecorder,
         { provide: RequestObserver, useExisting: RequestRecorder },

@@ -109,14 +109,17 @@ export class MqttRequester {
       properties: {
         ...(responseTopic ? { responseTopic } : {}),
         correlationData: Buffer.from(correlation),
-        userProperties: options.headers,
+        // mqtt.js 5 never sends a PUBLISH whose userProperties is an empty object.
+        ...(options.headers && Object.keys(options.headers).length > 0
+          ? { userProperties: options.headers }
+          : {}),
       },
     });
     return correlation;
   }
 
   async close(): Promise<void> {
-    await this.client.endAsync();
+    await this.client.endAsync(true);
   }
 }
 

@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { dirname } from 'node:path';
 import { ConfigError, int, maybe, oneOf, readEnv, str, url, type EnvOf } from '@mqgw/config';
 import { parseStaticServices } from '@mqgw/discovery';
 
@@ -33,6 +36,41 @@ export const gatewayEnvSchema = {
   IDEMPOTENCY_TTL_SECONDS: int({ default: 86_400, min: 1 }),
   METRICS_FLUSH_MS: int({ default: 250, min: 10 }),
   SHUTDOWN_GRACE_MS: int({ default: 10_000, min: 0 }),
+  NODE_ENV: str({ default: 'development' }),
+  JWT_SECRET: maybe(str({ pattern: /^.{32,}$/s, doc: 'HS* secret, at least 32 characters' })),
+  JWT_JWKS_URL: maybe(
+    url({ protocols: ['http:', 'https:'], doc: 'remote JWKS for RS*/ES*/PS*/EdDSA' }),
+  ),
+  JWT_ALGORITHMS: maybe(
+    str({
+      pattern: /^(HS|RS|PS|ES)(256|384|512)(,(HS|RS|PS|ES)(256|384|512)|,EdDSA)*$|^EdDSA$/,
+      doc: 'comma list',
+    }),
+  ),
+  JWT_ISSUER: maybe(str()),
+  JWT_AUDIENCE: maybe(str()),
+  JWT_CLOCK_TOLERANCE_SECONDS: int({ default: 30, min: 0, max: 300 }),
+  AUTH_CACHE_MAX: int({ default: 10_000, min: 0 }),
+  AUTH_CACHE_TTL_SECONDS: int({ default: 60, min: 0 }),
+  API_KEY_CACHE_TTL_SECONDS: int({ default: 5, min: 0, doc: 'upper bound on revocation delay' }),
+  DEV_SECRET_FILE: str({
+    default: 'tmp/dev-jwt-secret',
+    doc: 'where a development JWT secret is kept',
+  }),
+  ALLOWED_ORIGINS: str({
+    default: '*',
+    pattern: /^(\*|[^,\s]+(,[^,\s]+)*)$/,
+    doc: '* or a comma list of origins',
+  }),
+  RATE_LIMIT_MAX: int({ default: 1000, min: 1 }),
+  RATE_LIMIT_WINDOW_SECONDS: int({ default: 60, min: 1 }),
+  RATE_LIMIT_FAIL_MODE: oneOf(['open', 'closed'] as const, { default: 'open' }),
+  GATEWAY_RATE_LIMIT_MAX: int({
+    default: 600,
+    min: 1,
+    doc: 'gateway/* group, all callers together',
+  }),
+  GATEWAY_RATE_LIMIT_WINDOW_SECONDS: int({ default: 60, min: 1 }),
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'log', 'debug', 'verbose', 'silent'] as const, {
     default: 'log',
   }),
@@ -43,6 +81,14 @@ export type GatewayEnv = EnvOf<typeof gatewayEnvSchema>;
 export interface GatewayConfig extends GatewayEnv {
   clientId: string;
   staticInstances: NonNullable<ReturnType<typeof parseStaticServices>>;
+  jwt: {
+    secret?: string;
+    jwksUrl?: string;
+    algorithms: string[];
+    /** True when the secret was generated for development, not configured. */
+    devSecret: boolean;
+  };
+  allowedOrigins: '*' | ReadonlySet<string>;
 }
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
@@ -63,5 +109,69 @@ export function readGatewayConfig(
     ...parsed,
     clientId: parsed.MQTT_CLIENT_ID ?? `mqgw-${hostname()}-${parsed.HTTP_PORT}`,
     staticInstances,
+    jwt: jwtSettings(parsed),
+    allowedOrigins:
+      parsed.ALLOWED_ORIGINS === '*' ? '*' : new Set(parsed.ALLOWED_ORIGINS.split(',')),
   };
+}
+
+function jwtSettings(env: GatewayEnv): GatewayConfig['jwt'] {
+  if (env.JWT_SECRET && env.JWT_JWKS_URL) {
+    throw new ConfigError(
+      'JWT_JWKS_URL',
+      'unset when JWT_SECRET is set (choose one key source)',
+      env.JWT_JWKS_URL,
+    );
+  }
+  const algorithms =
+    env.JWT_ALGORITHMS?.split(',') ?? (env.JWT_JWKS_URL ? ['RS256', 'ES256'] : ['HS256']);
+  const hmac = algorithms.filter((a) => a.startsWith('HS'));
+  if (env.JWT_JWKS_URL) {
+    if (hmac.length > 0)
+      throw new ConfigError(
+        'JWT_ALGORITHMS',
+        'asymmetric algorithms only with JWT_JWKS_URL',
+        env.JWT_ALGORITHMS ?? '',
+      );
+    return { jwksUrl: env.JWT_JWKS_URL, algorithms, devSecret: false };
+  }
+  if (hmac.length !== algorithms.length) {
+    throw new ConfigError(
+      'JWT_ALGORITHMS',
+      'HS256, HS384 or HS512 with JWT_SECRET',
+      env.JWT_ALGORITHMS ?? '',
+    );
+  }
+  if (env.JWT_SECRET) return { secret: env.JWT_SECRET, algorithms, devSecret: false };
+  if (env.NODE_ENV === 'production') {
+    throw new ConfigError(
+      'JWT_SECRET',
+      'a secret of 32+ characters, or JWT_JWKS_URL, when NODE_ENV=production',
+      '',
+    );
+  }
+  return { secret: readOrCreateDevSecret(env.DEV_SECRET_FILE), algorithms, devSecret: true };
+}
+
+/** A development secret shared by every local gateway and the CLI through one file. */
+export function readOrCreateDevSecret(file: string): string {
+  try {
+    const existing = readFileSync(file, 'utf8').trim();
+    if (existing.length >= 32) return existing;
+  } catch {
+    // not there yet
+  }
+  const secret = randomBytes(32).toString('base64url');
+  mkdirSync(dirname(file), { recursive: true });
+  // Write aside, then link into place: creation is atomic, so concurrent gateways agree.
+  const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(draft, `${secret}\n`, { mode: 0o600 });
+  try {
+    linkSync(draft, file);
+    return secret;
+  } catch {
+    return readFileSync(file, 'utf8').trim();
+  } finally {
+    unlinkSync(draft);
+  }
 }

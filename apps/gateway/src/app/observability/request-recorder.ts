@@ -96,6 +96,11 @@ export class RequestRecorder extends RequestObserver {
     });
   }
 
+  /** Adds to a gateway-wide counter, e.g. `rate_limit_fallbacks`. */
+  count(field: string, delta = 1): void {
+    this.add(metricsKeys.gateway, field, delta);
+  }
+
   /** Writes pending deltas and logs; concurrent callers share one flush. */
   flush(): Promise<void> {
     this.flushing ??= this.doFlush().finally(() => (this.flushing = undefined));

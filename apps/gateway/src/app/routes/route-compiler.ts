@@ -66,6 +66,16 @@ function compileRoute(def: RouteDefinition): CompiledRoute {
     fail(`a ${def.handler} route has no upstream`);
   }
   if (def.timeoutMs !== undefined && !(def.timeoutMs > 0)) fail('timeoutMs must be positive');
+  if (
+    def.rateLimit &&
+    !(
+      Number.isInteger(def.rateLimit.max) &&
+      def.rateLimit.max > 0 &&
+      def.rateLimit.windowSeconds > 0
+    )
+  ) {
+    fail('rateLimit needs a positive integer max and a positive window');
+  }
 
   return {
     template,
@@ -80,6 +90,7 @@ function compileRoute(def: RouteDefinition): CompiledRoute {
     upstreamPath: def.upstreamPath,
     timeoutMs: def.timeoutMs,
     scopes: def.scopes ?? [],
+    rateLimit: def.rateLimit,
     transformBody: def.transformBody,
   };
 }

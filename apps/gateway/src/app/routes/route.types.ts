@@ -37,7 +37,14 @@ export interface RouteDefinition {
   timeoutMs?: number;
   /** Scopes the caller must hold, all of them. */
   scopes?: readonly string[];
+  /** Overrides the group's limit with a bucket of this route's own. */
+  rateLimit?: RouteRateLimit;
   transformBody?: BodyTransform;
+}
+
+export interface RouteRateLimit {
+  max: number;
+  windowSeconds: number;
 }
 
 /** A route compiled for matching and serving. */
@@ -56,6 +63,7 @@ export interface CompiledRoute {
   upstreamPath?: string;
   timeoutMs?: number;
   scopes: readonly string[];
+  rateLimit?: RouteRateLimit;
   transformBody?: BodyTransform;
 }
 

@@ -1,0 +1,85 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '@mqgw/config';
+import { readGatewayConfig, readOrCreateDevSecret } from './gateway.config';
+
+const SECRET = 'x'.repeat(32);
+
+describe('readGatewayConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = readGatewayConfig({ JWT_SECRET: SECRET });
+    expect(config).toMatchObject({
+      HTTP_PORT: 3000,
+      MQTT_URL: 'mqtt://127.0.0.1:1883',
+      UPSTREAM_TIMEOUT_MS: 30_000,
+      MAX_PAYLOAD_BYTES: 262_144,
+      MAX_INFLIGHT: 1024,
+      IDEMPOTENCY_TTL_SECONDS: 86_400,
+      RATE_LIMIT_MAX: 1000,
+      RATE_LIMIT_WINDOW_SECONDS: 60,
+      RATE_LIMIT_FAIL_MODE: 'open',
+      allowedOrigins: '*',
+      jwt: { secret: SECRET, algorithms: ['HS256'], devSecret: false },
+    });
+  });
+
+  it.each([
+    [
+      { HTTP_PORT: 'eighty' },
+      'Invalid HTTP_PORT: expected an integer from 0 to 65535, got "eighty"',
+    ],
+    [{ MQTT_URL: 'http://x' }, 'Invalid MQTT_URL'],
+    [
+      { SERVICES: 'user-service' },
+      'Invalid SERVICES: expected name=http://host:port pairs separated by commas, got "user-service"',
+    ],
+    [
+      { RATE_LIMIT_FAIL_MODE: 'sometimes' },
+      'Invalid RATE_LIMIT_FAIL_MODE: expected one of open, closed',
+    ],
+    [{ JWT_SECRET: 'short' }, 'Invalid JWT_SECRET'],
+    [{ JWT_ALGORITHMS: 'none' }, 'Invalid JWT_ALGORITHMS'],
+    [
+      { JWT_JWKS_URL: 'https://idp/jwks', JWT_ALGORITHMS: 'HS256', JWT_SECRET: undefined },
+      'Invalid JWT_ALGORITHMS',
+    ],
+    [{ SHARED_SUBSCRIPTION_GROUP: 'a/b' }, 'Invalid SHARED_SUBSCRIPTION_GROUP'],
+  ])('names the variable in one line: %p', (env, message) => {
+    const read = () => readGatewayConfig({ JWT_SECRET: SECRET, ...env });
+    expect(read).toThrow(ConfigError);
+    expect(read).toThrow(message);
+  });
+
+  it('refuses to start in production without real secrets', () => {
+    expect(() => readGatewayConfig({ NODE_ENV: 'production' })).toThrow('Invalid JWT_SECRET');
+    expect(
+      readGatewayConfig({ NODE_ENV: 'production', JWT_JWKS_URL: 'https://idp/jwks' }).jwt,
+    ).toEqual({
+      jwksUrl: 'https://idp/jwks',
+      algorithms: ['RS256', 'ES256'],
+      devSecret: false,
+    });
+  });
+
+  it('generates one development secret and shares it through a file', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'mqgw-')), 'nested/secret');
+    const a = readGatewayConfig({ DEV_SECRET_FILE: file });
+    const b = readGatewayConfig({ DEV_SECRET_FILE: file });
+    expect(a.jwt.devSecret).toBe(true);
+    expect(a.jwt.secret).toHaveLength(43);
+    expect(b.jwt.secret).toBe(a.jwt.secret);
+    expect(readFileSync(file, 'utf8').trim()).toBe(a.jwt.secret);
+    expect(readOrCreateDevSecret(file)).toBe(a.jwt.secret);
+  });
+
+  it('parses origins and static services', () => {
+    const config = readGatewayConfig({
+      JWT_SECRET: SECRET,
+      ALLOWED_ORIGINS: 'https://a.example,https://b.example',
+      SERVICES: 'user-service=http://127.0.0.1:3001',
+    });
+    expect(config.allowedOrigins).toEqual(new Set(['https://a.example', 'https://b.example']));
+    expect(config.staticInstances.map((i) => i.url)).toEqual(['http://127.0.0.1:3001']);
+  });
+});

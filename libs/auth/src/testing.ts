@@ -1,0 +1,1 @@
+export { mintDevToken } from './lib/dev-token';

@@ -1,0 +1,6 @@
+module.exports = {
+  displayName: 'rate-limit',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+  coverageDirectory: '../../coverage/libs/rate-limit',
+};

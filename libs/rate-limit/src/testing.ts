@@ -1,0 +1,1 @@
+export { describeRateLimiterContract } from './lib/rate-limiter.contract';
