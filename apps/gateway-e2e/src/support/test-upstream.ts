@@ -1,6 +1,7 @@
 import {
   createServer,
   type IncomingHttpHeaders,
+  type IncomingMessage,
   type Server,
   type ServerResponse,
 } from 'node:http';
@@ -45,8 +46,8 @@ export class TestUpstream {
   }
 
   static async start(behaviour: Behaviour = echo): Promise<TestUpstream> {
-    let upstream: TestUpstream | undefined;
-    const server = createServer((req, res) => {
+    const upstream = new TestUpstream(createServer(), behaviour);
+    upstream.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
@@ -56,14 +57,13 @@ export class TestUpstream {
           headers: req.headers,
           body: Buffer.concat(chunks).toString(),
         };
-        upstream!.requests.push(recorded);
-        upstream!.open.add(res);
-        res.on('close', () => upstream!.open.delete(res));
-        upstream!.behaviour(recorded, res);
+        upstream.requests.push(recorded);
+        upstream.open.add(res);
+        res.on('close', () => upstream.open.delete(res));
+        upstream.behaviour(recorded, res);
       });
     });
-    upstream = new TestUpstream(server, behaviour);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => upstream.server.listen(0, '127.0.0.1', resolve));
     return upstream;
   }
 
