@@ -20,6 +20,7 @@ import { UpstreamService } from './proxy/upstream.service';
 import { compileRoutes } from './routes/route-compiler';
 import { RouteMatcher } from './routes/route-matcher';
 import { ROUTES } from './routes/route-table';
+import type { RouteDefinition } from './routes/route.types';
 import {
   INSTANCE_DIRECTORY,
   LOAD_BALANCER,
@@ -33,7 +34,11 @@ import { RequestObserver } from './transport/request-observer';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: GatewayConfig): DynamicModule {
+  /** `routes` defaults to the product's table; tests may pass their own. */
+  static forRoot(
+    config: GatewayConfig,
+    routes: readonly RouteDefinition[] = ROUTES,
+  ): DynamicModule {
     const logger = new Logger('Gateway');
     return {
       module: AppModule,
@@ -57,7 +62,7 @@ export class AppModule {
             return redis;
           },
         },
-        { provide: ROUTE_MATCHER, useFactory: () => new RouteMatcher(compileRoutes(ROUTES)) },
+        { provide: ROUTE_MATCHER, useFactory: () => new RouteMatcher(compileRoutes(routes)) },
         {
           provide: SERVICE_REGISTRY,
           inject: [REDIS],

@@ -26,7 +26,7 @@ export interface ReceivedReply<T = Record<string, unknown>> {
 export class MqttRequester {
   readonly clientId: string;
   readonly replyPrefix: string;
-  private readonly pending = new Map<string, (reply: ReceivedReply) => void>();
+  private readonly pending = new Map<string, (reply: ReceivedReply | Error) => void>();
   /** Every reply received, matched or not: lets tests count duplicates. */
   readonly received: ReceivedReply[] = [];
 
@@ -44,6 +44,13 @@ export class MqttRequester {
       if (correlation && resolve) {
         this.pending.delete(correlation);
         resolve(reply);
+      }
+    });
+    // A broker that drops the connection fails every waiting request at once.
+    client.on('close', () => {
+      for (const [correlation, settle] of this.pending) {
+        this.pending.delete(correlation);
+        settle(new Error('connection closed by the broker'));
       }
     });
   }
@@ -82,7 +89,8 @@ export class MqttRequester {
       }, timeoutMs);
       this.pending.set(correlation, (reply) => {
         clearTimeout(timer);
-        resolve(reply as ReceivedReply<T>);
+        if (reply instanceof Error) reject(reply);
+        else resolve(reply as ReceivedReply<T>);
       });
       this.publish(topic, body, options, correlation).catch((error) => {
         clearTimeout(timer);

@@ -1,0 +1,95 @@
+import { GatewayError } from '@mqgw/contracts';
+import { MAX_HEADERS, asNestPacket, parseBody, readHeaders, requireObject } from './inbound';
+
+const code = (fn: () => unknown) => {
+  try {
+    fn();
+    return 'ok';
+  } catch (error) {
+    expect(error).toBeInstanceOf(GatewayError);
+    return `${(error as GatewayError).code}: ${(error as GatewayError).message}`;
+  }
+};
+
+describe('parseBody', () => {
+  it('treats an empty or blank payload as {}', () => {
+    expect(parseBody(Buffer.alloc(0))).toEqual({});
+    expect(parseBody(Buffer.from('  \n'))).toEqual({});
+  });
+
+  it('rejects invalid UTF-8 and invalid JSON', () => {
+    expect(code(() => parseBody(Buffer.from([0x7b, 0xff, 0xfe, 0x7d])))).toBe(
+      'BAD_REQUEST: payload is not valid UTF-8',
+    );
+    expect(code(() => parseBody(Buffer.from('{"a":')))).toBe(
+      'BAD_REQUEST: payload is not valid JSON',
+    );
+  });
+
+  it('survives JSON nested 10,000 deep', () => {
+    const deep = '['.repeat(10_000) + ']'.repeat(10_000);
+    const result = code(() => requireObject(parseBody(Buffer.from(deep))));
+    expect(result).toMatch(/^BAD_REQUEST/);
+  });
+
+  it('accepts only objects as request bodies', () => {
+    expect(code(() => requireObject(parseBody(Buffer.from('[1]'))))).toBe(
+      'BAD_REQUEST: payload must be a JSON object',
+    );
+    expect(code(() => requireObject(parseBody(Buffer.from('42'))))).toBe(
+      'BAD_REQUEST: payload must be a JSON object',
+    );
+    expect(code(() => requireObject(parseBody(Buffer.from('null'))))).toBe(
+      'BAD_REQUEST: payload must be a JSON object',
+    );
+    expect(requireObject(parseBody(Buffer.from('{"n":1e400}')))).toEqual({ n: Infinity });
+  });
+});
+
+describe('readHeaders', () => {
+  it('lower-cases names', () => {
+    expect({ ...readHeaders({ Authorization: 'Bearer x', 'X-Tenant': 'a' }) }).toEqual({
+      authorization: 'Bearer x',
+      'x-tenant': 'a',
+    });
+  });
+
+  it.each([
+    [{ 'x-a': 'one\r\ntwo' }, 'BAD_REQUEST: user property x-a contains CR, LF or NUL'],
+    [{ 'x-a': 'one\ntwo' }, 'BAD_REQUEST: user property x-a contains CR, LF or NUL'],
+    [{ 'x-a': ['1', '2'] }, 'BAD_REQUEST: user property x-a is repeated'],
+    [{ 'X-A': '1', 'x-a': '2' }, 'BAD_REQUEST: user property x-a is repeated'],
+    [{ 'x-a': 'v'.repeat(8193) }, 'BAD_REQUEST: user property x-a is too large'],
+    [{ 'bad name': 'v' }, 'BAD_REQUEST: a user property has an invalid name'],
+  ])('rejects %p', (props, message) => {
+    expect(code(() => readHeaders(props as Record<string, string | string[]>))).toBe(message);
+  });
+
+  it('bounds the number of properties', () => {
+    const many = Object.fromEntries(
+      Array.from({ length: MAX_HEADERS + 1 }, (_, i) => [`x-${i}`, 'v']),
+    );
+    expect(code(() => readHeaders(many))).toBe(
+      `BAD_REQUEST: at most ${MAX_HEADERS} user properties are allowed`,
+    );
+  });
+
+  it('refuses __proto__ and other odd names before they touch any object', () => {
+    expect(code(() => readHeaders(JSON.parse('{"__proto__":"x"}')))).toBe(
+      'BAD_REQUEST: a user property has an invalid name',
+    );
+  });
+});
+
+describe('asNestPacket', () => {
+  it('recognises {pattern, data, id} for this topic only', () => {
+    expect(asNestPacket({ pattern: 'a/b', data: { x: 1 }, id: '1' }, 'a/b')).toEqual({
+      pattern: 'a/b',
+      data: { x: 1 },
+      id: '1',
+    });
+    expect(asNestPacket({ pattern: 'a/c', data: {}, id: '1' }, 'a/b')).toBeUndefined();
+    expect(asNestPacket({ pattern: 'a/b', data: {} }, 'a/b')).toBeUndefined();
+    expect(asNestPacket([1], 'a/b')).toBeUndefined();
+  });
+});
