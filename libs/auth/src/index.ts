@@ -4,3 +4,4 @@ export * from './lib/bounded-cache';
 export * from './lib/jwt.verifier';
 export * from './lib/api-key.store';
 export * from './lib/dev-token';
+export * from './lib/dev-secret';

@@ -81,10 +81,13 @@ export async function waitFor(
   what: string,
   check: () => Promise<boolean>,
   timeoutMs = 20_000,
+  gaveUp: () => string | undefined = () => undefined,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check().catch(() => false)) return;
+    const reason = gaveUp();
+    if (reason) throw new Error(`${what}: ${reason}`);
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }

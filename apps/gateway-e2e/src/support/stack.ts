@@ -109,7 +109,12 @@ export class Stack {
     };
     const proc = spawnLogged(`${this.name}-${app}`, process.execPath, [mainOf(app)], env);
     const url = `http://127.0.0.1:${port}`;
-    await waitFor(`${app} health`, () => httpOk(`${url}/health`));
+    await waitFor(
+      `${app} health`,
+      () => httpOk(`${url}/health`),
+      20_000,
+      () => (proc.running ? undefined : `the process exited; see ${proc.logFile}`),
+    );
     const handle = { process: proc, url };
     this.services.set(app, handle);
     return handle;
@@ -155,10 +160,12 @@ export class Stack {
       env,
     );
     const httpUrl = `http://127.0.0.1:${httpPort}`;
-    await waitFor(`gateway ${index} readiness`, async () => {
-      if (!proc.running) throw new Error(`gateway exited; see ${proc.logFile}`);
-      return httpOk(`${httpUrl}/health/ready`);
-    });
+    await waitFor(
+      `gateway ${index} readiness`,
+      () => httpOk(`${httpUrl}/health/ready`),
+      20_000,
+      () => (proc.running ? undefined : `the process exited; see ${proc.logFile}`),
+    );
     const handle = { index, process: proc, httpUrl, clientId: env['MQTT_CLIENT_ID'], env };
     this.gateways.push(handle);
     return handle;

@@ -69,7 +69,11 @@ export class AppModule {
           useFactory: (redis: Redis) =>
             new RedisServiceRegistry(redis, {
               keyPrefix: config.REDIS_KEY_PREFIX,
-              subscriber: () => redis.duplicate({ enableOfflineQueue: true }),
+              subscriber: () => {
+                const subscriber = redis.duplicate({ enableOfflineQueue: true });
+                subscriber.on('error', () => undefined); // the main connection logs Redis errors
+                return subscriber;
+              },
             }),
         },
         {

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '@mqgw/config';
-import { readGatewayConfig, readOrCreateDevSecret } from './gateway.config';
+import { readOrCreateDevSecret } from '@mqgw/auth';
+import { readGatewayConfig } from './gateway.config';
 
 const SECRET = 'x'.repeat(32);
 

@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname } from 'node:path';
+import { readOrCreateDevSecret } from '@mqgw/auth';
 import { ConfigError, int, maybe, oneOf, readEnv, str, url, type EnvOf } from '@mqgw/config';
 import { parseStaticServices } from '@mqgw/discovery';
 
@@ -151,27 +149,4 @@ function jwtSettings(env: GatewayEnv): GatewayConfig['jwt'] {
     );
   }
   return { secret: readOrCreateDevSecret(env.DEV_SECRET_FILE), algorithms, devSecret: true };
-}
-
-/** A development secret shared by every local gateway and the CLI through one file. */
-export function readOrCreateDevSecret(file: string): string {
-  try {
-    const existing = readFileSync(file, 'utf8').trim();
-    if (existing.length >= 32) return existing;
-  } catch {
-    // not there yet
-  }
-  const secret = randomBytes(32).toString('base64url');
-  mkdirSync(dirname(file), { recursive: true });
-  // Write aside, then link into place: creation is atomic, so concurrent gateways agree.
-  const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
-  writeFileSync(draft, `${secret}\n`, { mode: 0o600 });
-  try {
-    linkSync(draft, file);
-    return secret;
-  } catch {
-    return readFileSync(file, 'utf8').trim();
-  } finally {
-    unlinkSync(draft);
-  }
 }

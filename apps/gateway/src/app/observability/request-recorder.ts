@@ -25,6 +25,7 @@ export class RequestRecorder extends RequestObserver {
   };
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
+  private lastWarning = 0;
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
@@ -138,7 +139,10 @@ export class RequestRecorder extends RequestObserver {
       // Put the deltas back; a later flush retries them. Logs are best effort and capped.
       for (const [key, fields] of counters)
         for (const [field, delta] of fields) this.add(key, field, delta);
-      this.logger.warn(`metrics flush failed, will retry: ${(error as Error).message}`);
+      if (Date.now() - this.lastWarning > 10_000) {
+        this.lastWarning = Date.now();
+        this.logger.warn(`metrics flush failed, will retry: ${(error as Error).message}`);
+      }
     }
   }
 
