@@ -1,0 +1,2 @@
+export * from './lib/breaker.types';
+export * from './lib/redis-circuit.breaker';
