@@ -4,3 +4,4 @@ export * from './lib/redis-service.registry';
 export * from './lib/in-memory-service.registry';
 export * from './lib/self-registration';
 export * from './lib/instance-directory';
+export * from './lib/health-monitor';

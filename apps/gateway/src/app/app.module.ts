@@ -2,8 +2,14 @@ import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { Redis } from 'ioredis';
 import { ApiKeyStore, JwtVerifier } from '@mqgw/auth';
-import { RoundRobinBalancer } from '@mqgw/balancing';
-import { InstanceDirectory, RedisServiceRegistry, type ServiceRegistry } from '@mqgw/discovery';
+import { PerServiceBalancer } from '@mqgw/balancing';
+import { RedisCircuitBreaker } from '@mqgw/breaker';
+import {
+  HealthMonitor,
+  InstanceDirectory,
+  RedisServiceRegistry,
+  type ServiceRegistry,
+} from '@mqgw/discovery';
 import { FailoverLimiter, RedisSlidingWindowLimiter } from '@mqgw/rate-limit';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
 import { GatewayLifecycle } from './gateway.lifecycle';
@@ -17,11 +23,13 @@ import { HealthReporter } from './ops/health.reporter';
 import { ProxyController } from './proxy/proxy.controller';
 import { UpstreamHttpClient } from './proxy/upstream-http.client';
 import { UpstreamService } from './proxy/upstream.service';
+import { FallbackCache } from './proxy/fallback-cache';
 import { compileRoutes } from './routes/route-compiler';
 import { RouteMatcher } from './routes/route-matcher';
 import { ROUTES } from './routes/route-table';
 import type { RouteDefinition } from './routes/route.types';
 import {
+  CIRCUIT_BREAKER,
   INSTANCE_DIRECTORY,
   LOAD_BALANCER,
   RATE_LIMITER,
@@ -86,9 +94,50 @@ export class AppModule {
               services: matcher.routes.flatMap((r) => (r.service ? [r.service] : [])),
               onError: (error) =>
                 logger.warn(`discovery refresh failed: ${(error as Error).message}`),
+              health:
+                config.HEALTH_CHECK_INTERVAL_SECONDS > 0
+                  ? new HealthMonitor({
+                      intervalMs: config.HEALTH_CHECK_INTERVAL_SECONDS * 1000,
+                      timeoutMs: config.HEALTH_CHECK_TIMEOUT_MS,
+                      unhealthyAfter: 3,
+                      healthyAfter: 2,
+                      onChange: (url, healthy) =>
+                        logger.warn(
+                          `instance ${url} is ${healthy ? 'healthy again' : 'unhealthy'}`,
+                        ),
+                    })
+                  : undefined,
             }),
         },
-        { provide: LOAD_BALANCER, useValue: new RoundRobinBalancer() },
+        {
+          provide: LOAD_BALANCER,
+          useValue: new PerServiceBalancer(config.BALANCER_STRATEGY, config.balancerOverrides),
+        },
+        {
+          provide: CIRCUIT_BREAKER,
+          inject: [REDIS, RequestRecorder],
+          useFactory: (redis: Redis, recorder: RequestRecorder) =>
+            new RedisCircuitBreaker(redis, {
+              failureThreshold: config.BREAKER_FAILURE_THRESHOLD,
+              recoveryMs: config.BREAKER_RECOVERY_SECONDS * 1000,
+              halfOpenProbes: config.BREAKER_HALF_OPEN_PROBES,
+              keyPrefix: config.REDIS_KEY_PREFIX,
+              subscriber: () => {
+                const subscriber = redis.duplicate({ enableOfflineQueue: true });
+                subscriber.on('error', () => undefined);
+                return subscriber;
+              },
+              onTransition: ({ service, from, to }) => {
+                recorder.count('breaker_transitions');
+                logger.warn(`circuit for ${service}: ${from} -> ${to}`);
+              },
+            }),
+        },
+        {
+          provide: FallbackCache,
+          inject: [REDIS],
+          useFactory: (redis: Redis) => new FallbackCache(redis, config.REDIS_KEY_PREFIX),
+        },
         UpstreamHttpClient,
         UpstreamService,
         {

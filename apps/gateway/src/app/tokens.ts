@@ -5,3 +5,4 @@ export const INSTANCE_DIRECTORY = Symbol('INSTANCE_DIRECTORY');
 export const LOAD_BALANCER = Symbol('LOAD_BALANCER');
 export const ROUTE_MATCHER = Symbol('ROUTE_MATCHER');
 export const RATE_LIMITER = Symbol('RATE_LIMITER');
+export const CIRCUIT_BREAKER = Symbol('CIRCUIT_BREAKER');

@@ -1,3 +1,4 @@
+import type { HealthMonitor } from './health-monitor';
 import type { ServiceInstance, ServiceRegistry, ServiceSummary } from './service-instance';
 
 export interface InstanceDirectoryOptions {
@@ -8,6 +9,8 @@ export interface InstanceDirectoryOptions {
   /** Services to track even before anything registers (e.g. those in the route table). */
   services?: readonly string[];
   onError?: (error: unknown) => void;
+  /** Active health checks; unhealthy instances leave routing until they recover. */
+  health?: HealthMonitor;
 }
 
 /**
@@ -41,15 +44,24 @@ export class InstanceDirectory {
       this.refresh().catch((error) => this.options.onError?.(error));
     }, this.options.refreshMs);
     this.timer.unref();
+    this.options.health?.start(() => [...this.byService.values()].flat().map((i) => i.healthUrl));
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    this.options.health?.stop();
     await this.unsubscribe?.();
   }
 
-  /** Live instances of a service, from memory. */
+  /** Live, healthy instances of a service, from memory. */
   instances(service: string): readonly ServiceInstance[] {
+    const all = this.byService.get(service) ?? [];
+    const health = this.options.health;
+    return health ? all.filter((i) => health.isHealthy(i.healthUrl)) : all;
+  }
+
+  /** Every live instance, healthy or not. */
+  allInstances(service: string): readonly ServiceInstance[] {
     return this.byService.get(service) ?? [];
   }
 
@@ -59,12 +71,12 @@ export class InstanceDirectory {
 
   summaries(): ServiceSummary[] {
     return this.serviceNames().map((name) => {
-      const count = this.instances(name).length;
+      const healthy = this.instances(name).length;
       return {
         name,
-        total_instances: count,
-        healthy_instances: count,
-        status: count > 0 ? 'healthy' : 'unhealthy',
+        total_instances: this.allInstances(name).length,
+        healthy_instances: healthy,
+        status: healthy > 0 ? 'healthy' : 'unhealthy',
       };
     });
   }

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { readOrCreateDevSecret } from '@mqgw/auth';
 import { ConfigError, int, maybe, oneOf, readEnv, str, url, type EnvOf } from '@mqgw/config';
+import { BALANCERS, type BalancerName } from '@mqgw/balancing';
 import { parseStaticServices } from '@mqgw/discovery';
 
 const TOPIC_FILTER = /^(?!\$)[^\u0000]+$/;
@@ -69,6 +70,25 @@ export const gatewayEnvSchema = {
     doc: 'gateway/* group, all callers together',
   }),
   GATEWAY_RATE_LIMIT_WINDOW_SECONDS: int({ default: 60, min: 1 }),
+  HEALTH_CHECK_INTERVAL_SECONDS: int({
+    default: 10,
+    min: 0,
+    doc: '0 turns active health checks off',
+  }),
+  HEALTH_CHECK_TIMEOUT_MS: int({ default: 2000, min: 1 }),
+  BALANCER_STRATEGY: oneOf(BALANCERS, { default: 'round-robin' }),
+  BALANCER_OVERRIDES: maybe(
+    str({
+      pattern:
+        /^[\w-]+=(round-robin|least-outstanding|weighted)(,[\w-]+=(round-robin|least-outstanding|weighted))*$/,
+      doc: 'service=strategy,...',
+    }),
+  ),
+  BREAKER_FAILURE_THRESHOLD: int({ default: 5, min: 1 }),
+  BREAKER_RECOVERY_SECONDS: int({ default: 60, min: 1 }),
+  BREAKER_HALF_OPEN_PROBES: int({ default: 1, min: 1 }),
+  FALLBACK_CACHE_TTL_SECONDS: int({ default: 300, min: 0, doc: '0 turns the stale cache off' }),
+  RETRY_BUDGET_PERCENT: int({ default: 10, min: 0, max: 100 }),
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'log', 'debug', 'verbose', 'silent'] as const, {
     default: 'log',
   }),
@@ -87,6 +107,7 @@ export interface GatewayConfig extends GatewayEnv {
     devSecret: boolean;
   };
   allowedOrigins: '*' | ReadonlySet<string>;
+  balancerOverrides: Record<string, BalancerName>;
 }
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
@@ -110,6 +131,11 @@ export function readGatewayConfig(
     jwt: jwtSettings(parsed),
     allowedOrigins:
       parsed.ALLOWED_ORIGINS === '*' ? '*' : new Set(parsed.ALLOWED_ORIGINS.split(',')),
+    balancerOverrides: Object.fromEntries(
+      (parsed.BALANCER_OVERRIDES?.split(',') ?? []).map(
+        (pair) => pair.split('=') as [string, BalancerName],
+      ),
+    ),
   };
 }
 

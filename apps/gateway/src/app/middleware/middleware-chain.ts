@@ -1,5 +1,7 @@
 import { UseFilters, UseGuards, UseInterceptors, applyDecorators } from '@nestjs/common';
 import { AuthGuard } from './auth.guard';
+import { BreakerInterceptor } from './breaker.interceptor';
+import { FallbackInterceptor } from './fallback.interceptor';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
 import { OriginGuard } from './origin.guard';
 import { RateLimitGuard } from './rate-limit.guard';
@@ -18,13 +20,21 @@ import { TransformInterceptor } from './transform.interceptor';
  * Interceptors, outermost first:
  *   1. transform:   forwards the client's safe `x-*` headers upstream.
  *   2. idempotency: runs a keyed request once per (principal, key), after auth so the
- *                   principal is known.
+ *                   principal is known; a duplicate never reaches the steps below.
+ *   3. fallback:    when the service is unavailable, answers from the stale cache or
+ *                   `<service>-fallback`; outside the breaker so an open circuit falls back too.
+ *   4. breaker:     refuses at once while the service's circuit is open; counts outcomes.
  * Filter: RpcErrorFilter turns anything thrown into the error envelope.
  */
 export function GatewayMiddleware(): MethodDecorator & ClassDecorator {
   return applyDecorators(
     UseGuards(OriginGuard, AuthGuard, RateLimitGuard),
-    UseInterceptors(TransformInterceptor, IdempotencyInterceptor),
+    UseInterceptors(
+      TransformInterceptor,
+      IdempotencyInterceptor,
+      FallbackInterceptor,
+      BreakerInterceptor,
+    ),
     UseFilters(RpcErrorFilter),
   );
 }
@@ -35,5 +45,7 @@ export const MIDDLEWARE_PROVIDERS = [
   RateLimitGuard,
   TransformInterceptor,
   IdempotencyInterceptor,
+  FallbackInterceptor,
+  BreakerInterceptor,
   RpcErrorFilter,
 ];

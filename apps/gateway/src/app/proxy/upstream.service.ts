@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   GatewayError,
+  REQUEST_HEADER,
   UPSTREAM_HEADER,
   codeForUpstreamStatus,
   type SuccessReply,
 } from '@mqgw/contracts';
 import type { LoadBalancer } from '@mqgw/balancing';
-import type { InstanceDirectory } from '@mqgw/discovery';
+import type { InstanceDirectory, ServiceInstance } from '@mqgw/discovery';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { upstreamPath } from '../routes/route-matcher';
 import type { GatewayRequest } from '../transport/gateway-request';
@@ -15,8 +16,10 @@ import {
   UpstreamConnectionError,
   UpstreamHttpClient,
   UpstreamTimeoutError,
+  type UpstreamRequest,
   type UpstreamResponse,
 } from './upstream-http.client';
+import { RetryBudget } from './retry-budget';
 
 const TRACEPARENT = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
 
@@ -28,13 +31,27 @@ export class UpstreamService {
     @Inject(LOAD_BALANCER) private readonly balancer: LoadBalancer,
     private readonly http: UpstreamHttpClient,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-  ) {}
+  ) {
+    this.budget = new RetryBudget(config.RETRY_BUDGET_PERCENT / 100);
+  }
 
-  async forward(req: GatewayRequest, body: Record<string, unknown>): Promise<SuccessReply> {
+  private readonly budget: RetryBudget;
+
+  /**
+   * Calls the route's service (or `service`, for a fallback) and maps the answer to the
+   * reply envelope. An idempotent call (GET, PUT, DELETE, or any call with an
+   * `idempotency-key`) that cannot connect is retried once on another instance, within
+   * the retry budget; nothing else is ever retried.
+   */
+  async forward(
+    req: GatewayRequest,
+    body: Record<string, unknown>,
+    service = req.route.service!,
+  ): Promise<SuccessReply> {
     const { route } = req;
-    const service = route.service!;
-    const instance = this.balancer.pick(service, this.directory.instances(service));
-    if (!instance) {
+    const candidates = this.directory.instances(service);
+    const first = this.balancer.pick(service, candidates);
+    if (!first) {
       throw new GatewayError('SERVICE_UNAVAILABLE', `no healthy instance of ${service}`, {
         retryAfter: 5,
       });
@@ -42,30 +59,33 @@ export class UpstreamService {
     const payload = route.transformBody ? route.transformBody(body, req.params) : body;
     const sendsBody = route.method !== 'GET' && route.method !== 'DELETE';
     const timeoutMs = route.timeoutMs ?? this.config.UPSTREAM_TIMEOUT_MS;
-
-    let response: UpstreamResponse;
-    try {
-      response = await this.http.request({
+    const call = (instance: ServiceInstance) =>
+      this.call(instance, {
         url: instance.url + upstreamPath(route.upstreamPath!, req.params),
         method: route.method,
         headers: this.headersFor(req, service, sendsBody),
         body: sendsBody ? JSON.stringify(payload) : undefined,
         timeoutMs,
       });
+    this.budget.recordRequest();
+
+    let response: UpstreamResponse;
+    try {
+      response = await call(first);
     } catch (error) {
-      if (error instanceof UpstreamTimeoutError) {
-        throw new GatewayError(
-          'GATEWAY_TIMEOUT',
-          `${service} did not answer within ${timeoutMs} ms`,
-          { cause: error },
-        );
+      const others = candidates.filter((i) => i.instanceId !== first.instanceId);
+      const second = others.length > 0 ? this.balancer.pick(service, others) : undefined;
+      const retry =
+        error instanceof UpstreamConnectionError &&
+        second &&
+        isIdempotent(req) &&
+        this.budget.tryAcquire();
+      if (!retry) throw toGatewayError(error, service, timeoutMs);
+      try {
+        response = await call(second);
+      } catch (retryError) {
+        throw toGatewayError(retryError, service, timeoutMs);
       }
-      if (error instanceof UpstreamConnectionError) {
-        throw new GatewayError('UPSTREAM_ERROR', `${service} is unreachable`, { cause: error });
-      }
-      throw new GatewayError('UPSTREAM_ERROR', `${service} sent an unusable response`, {
-        cause: error,
-      });
     }
 
     const { status } = response;
@@ -93,6 +113,18 @@ export class UpstreamService {
     });
   }
 
+  private async call(
+    instance: ServiceInstance,
+    request: UpstreamRequest,
+  ): Promise<UpstreamResponse> {
+    this.balancer.track?.(instance.instanceId, 1);
+    try {
+      return await this.http.request(request);
+    } finally {
+      this.balancer.track?.(instance.instanceId, -1);
+    }
+  }
+
   /** Only the gateway decides identity and proxy headers; see `isReservedHeader`. */
   private headersFor(
     req: GatewayRequest,
@@ -111,6 +143,30 @@ export class UpstreamService {
       headers[UPSTREAM_HEADER.userScopes] = req.principal.scopes.join(' ');
     return headers;
   }
+}
+
+function isIdempotent(req: GatewayRequest): boolean {
+  const method = req.route.method;
+  return (
+    method === 'GET' ||
+    method === 'PUT' ||
+    method === 'DELETE' ||
+    req.headers[REQUEST_HEADER.idempotencyKey] !== undefined
+  );
+}
+
+function toGatewayError(error: unknown, service: string, timeoutMs: number): GatewayError {
+  if (error instanceof UpstreamTimeoutError) {
+    return new GatewayError('GATEWAY_TIMEOUT', `${service} did not answer within ${timeoutMs} ms`, {
+      cause: error,
+    });
+  }
+  if (error instanceof UpstreamConnectionError) {
+    return new GatewayError('UPSTREAM_ERROR', `${service} is unreachable`, { cause: error });
+  }
+  return new GatewayError('UPSTREAM_ERROR', `${service} sent an unusable response`, {
+    cause: error,
+  });
 }
 
 function messageOf(body: unknown): string | undefined {

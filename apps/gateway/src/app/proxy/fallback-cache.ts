@@ -1,0 +1,34 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { canonicalJson } from '../middleware/idempotency.store';
+import type { GatewayRequest } from '../transport/gateway-request';
+
+/**
+ * The last good answer of each read, per principal, in Redis. The key is a SHA-256 of
+ * route, parameters, canonical body and principal: stable across processes, and no
+ * caller ever gets another caller's data.
+ */
+export class FallbackCache {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  key(req: GatewayRequest, body: unknown): string {
+    const digest = createHash('sha256')
+      .update(
+        `${req.route.template}\u0000${canonicalJson(req.params)}\u0000${canonicalJson(body)}\u0000${req.principal.id}`,
+      )
+      .digest('hex');
+    return `${this.prefix}fallback:{${req.route.service}}:${digest}`;
+  }
+
+  async put(key: string, data: unknown, ttlSeconds: number): Promise<void> {
+    await this.redis.set(key, JSON.stringify(data ?? null), 'EX', ttlSeconds);
+  }
+
+  async get(key: string): Promise<unknown> {
+    const raw = await this.redis.get(key);
+    return raw === null ? undefined : JSON.parse(raw);
+  }
+}
