@@ -73,14 +73,18 @@ export class UpstreamService {
     try {
       response = await call(first);
     } catch (error) {
-      const others = candidates.filter((i) => i.instanceId !== first.instanceId);
-      const second = others.length > 0 ? this.balancer.pick(service, others) : undefined;
-      const retry =
+      const canRetry =
         error instanceof UpstreamConnectionError &&
-        second &&
+        candidates.length > 1 &&
         isIdempotent(req) &&
         this.budget.tryAcquire();
-      if (!retry) throw toGatewayError(error, service, timeoutMs);
+      const second = canRetry
+        ? this.balancer.pick(
+            service,
+            candidates.filter((i) => i.instanceId !== first.instanceId),
+          )
+        : undefined;
+      if (!second) throw toGatewayError(error, service, timeoutMs);
       try {
         response = await call(second);
       } catch (retryError) {

@@ -1,0 +1,217 @@
+import type { ErrorReply } from '@mqgw/contracts';
+import { Stack } from './support/stack';
+import { freePort } from './support/processes';
+import { TestUpstream, echo, status } from './support/test-upstream';
+
+type Data = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('circuit breaker across two gateway instances', () => {
+  let stack: Stack;
+  let upstream: TestUpstream;
+  beforeAll(async () => {
+    upstream = await TestUpstream.start(status(500));
+    stack = await Stack.start({
+      name: 'breaker',
+      noServices: true,
+      gateways: 2,
+      gatewayEnv: {
+        SHARED_SUBSCRIPTION_GROUP: 'br',
+        SERVICES: `order-service=${upstream.url}`,
+        BREAKER_FAILURE_THRESHOLD: '5',
+        BREAKER_RECOVERY_SECONDS: '1',
+        FALLBACK_CACHE_TTL_SECONDS: '0',
+        RETRY_BUDGET_PERCENT: '0',
+      },
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await upstream?.stop();
+  });
+
+  it('opens after exactly 5 failures, answers 503 without calling, then recovers through one probe', async () => {
+    const client = await stack.requester();
+    const headers = { authorization: await stack.bearer('u') };
+    const codes: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      codes.push(
+        (await client.request<ErrorReply>(`api/v1/orders/get/${i}`, {}, { headers })).body.error
+          .code,
+      );
+    }
+    expect(codes).toEqual([
+      ...Array(5).fill('UPSTREAM_ERROR'),
+      ...Array(3).fill('SERVICE_UNAVAILABLE'),
+    ]);
+    expect(upstream.requests).toHaveLength(5);
+    const open = await client.request<ErrorReply>('api/v1/orders/get/x', {}, { headers });
+    expect(open.body.error).toMatchObject({
+      message: 'circuit open for order-service',
+      retry_after: 1,
+    });
+
+    upstream.behaviour = echo;
+    await sleep(1100);
+    const probes = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        client.request<Data>(`api/v1/orders/get/p${i}`, {}, { headers }),
+      ),
+    );
+    expect(probes.filter((r) => r.body['status'] === 'success')).toHaveLength(1);
+    expect(upstream.requests).toHaveLength(6);
+    const after = await client.request<Data>('api/v1/orders/get/after', {}, { headers });
+    expect(after.body['status']).toBe('success');
+  });
+});
+
+describe('fallbacks, retries and dead instances', () => {
+  let stack: Stack;
+  let users: TestUpstream;
+  let notifications: TestUpstream;
+  let notificationsFallback: TestUpstream;
+  let deadUrl: string;
+
+  beforeAll(async () => {
+    users = await TestUpstream.start(echo);
+    notifications = await TestUpstream.start(status(500));
+    notificationsFallback = await TestUpstream.start(echo);
+    deadUrl = `http://127.0.0.1:${await freePort()}`;
+    stack = await Stack.start({
+      name: 'fallback',
+      services: ['order-service'],
+      gatewayEnv: {
+        BREAKER_FAILURE_THRESHOLD: '1000',
+        SERVICES: [
+          `user-service=${deadUrl}`,
+          `user-service=${users.url}`,
+          `notification-service=${notifications.url}`,
+          `notification-service-fallback=${notificationsFallback.url}`,
+        ].join(','),
+        HEALTH_CHECK_INTERVAL_SECONDS: '0',
+      },
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await Promise.all([users, notifications, notificationsFallback].map((u) => u?.stop()));
+  });
+
+  it('retries an idempotent GET on the other instance when one refuses connections', async () => {
+    const client = await stack.requester();
+    const headers = { authorization: await stack.bearer('u') };
+    const replies = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        client.request<Data>(`api/v1/users/get/r${i}`, {}, { headers }),
+      ),
+    );
+    expect(replies.every((r) => r.body['status'] === 'success')).toBe(true);
+  });
+
+  it('never retries a POST without an idempotency key', async () => {
+    const client = await stack.requester();
+    const headers = { authorization: await stack.bearer('u') };
+    const before = users.requests.filter((r) => r.method === 'POST').length;
+    const replies = [];
+    for (let i = 0; i < 4; i++) {
+      replies.push(
+        (
+          await client.request<Data>(
+            'api/v1/users/create',
+            { name: 'n', email: `n${i}@x.io` },
+            { headers },
+          )
+        ).body,
+      );
+    }
+    const failed = replies.filter((r) => r['status'] === 'error');
+    expect(failed).toHaveLength(2);
+    expect(
+      failed.every(
+        (r) =>
+          r['error'].code === 'UPSTREAM_ERROR' &&
+          r['error'].message === 'user-service is unreachable',
+      ),
+    ).toBe(true);
+    expect(users.requests.filter((r) => r.method === 'POST').length - before).toBe(2);
+  });
+
+  it('serves the stale cache to the same principal only, marked source: cache', async () => {
+    const client = await stack.requester();
+    const alice = { authorization: await stack.bearer('alice') };
+    const bob = { authorization: await stack.bearer('bob') };
+    const created = await client.request<Data>(
+      'api/v1/orders/create',
+      { user_id: 'alice', items: [{ sku: 'a', quantity: 1, price: 3 }] },
+      { headers: alice },
+    );
+    const id = created.body['data'].order_id;
+    const fresh = await client.request<Data>(`api/v1/orders/get/${id}`, {}, { headers: alice });
+    expect(fresh.body['source']).toBeUndefined();
+    await sleep(100);
+    await stack.stopService('order-service', 'SIGKILL');
+    await sleep(100);
+    const stale = await client.request<Data>(`api/v1/orders/get/${id}`, {}, { headers: alice });
+    expect(stale.body).toMatchObject({
+      status: 'success',
+      source: 'cache',
+      data: fresh.body['data'],
+    });
+    expect(stale.body['request_id']).not.toBe(fresh.body['request_id']);
+    const other = await client.request<ErrorReply>(`api/v1/orders/get/${id}`, {}, { headers: bob });
+    expect(other.body.status).toBe('error');
+  });
+
+  it('sends the request to <service>-fallback when the service fails', async () => {
+    const client = await stack.requester();
+    const reply = await client.request<Data>(
+      'api/v1/notifications/send',
+      { recipient: 'r', channel: 'sms', message: 'm' },
+      {
+        headers: { authorization: await stack.bearer('u') },
+      },
+    );
+    expect(reply.body).toMatchObject({
+      status: 'fallback',
+      service: 'notification-service-fallback',
+      data: { url: '/notifications' },
+    });
+    expect(notifications.requests).toHaveLength(1);
+    expect(notificationsFallback.requests).toHaveLength(1);
+  });
+});
+
+describe('discovery: a dead instance leaves routing within its TTL', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await Stack.start({ name: 'discovery', services: ['user-service'] });
+  });
+  afterAll(() => stack?.stop());
+
+  it('stops routing to a SIGKILLed instance once its registry entry expires (TTL 3 s)', async () => {
+    const second = await stack.startService('payment-service');
+    const client = await stack.requester();
+    const headers = { authorization: await stack.bearer('u') };
+    const services = async () =>
+      ((await client.request<Data>('gateway/services')).body['services'] as Data[]).find(
+        (s) => s['name'] === 'payment-service',
+      );
+    expect((await services())?.['total_instances']).toBe(1);
+    await second.process.stop('SIGKILL');
+    const started = Date.now();
+    while ((await services())?.['total_instances'] !== 0) {
+      if (Date.now() - started > 6000) throw new Error('instance still listed after 6 s');
+      await sleep(200);
+    }
+    expect(Date.now() - started).toBeLessThan(6000);
+    const reply = await client.request<ErrorReply>(
+      'api/v1/payments/process',
+      { order_id: 'o', amount: 1, currency: 'USD' },
+      { headers },
+    );
+    expect(reply.body.error).toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+      message: 'no healthy instance of payment-service',
+    });
+  });
+});
