@@ -21,9 +21,13 @@ export class PerServiceBalancer implements LoadBalancer {
   private readonly byService = new Map<string, LoadBalancer>();
   private readonly fallback: LoadBalancer;
 
-  constructor(defaultStrategy: BalancerName, overrides: Readonly<Record<string, BalancerName>> = {}) {
+  constructor(
+    defaultStrategy: BalancerName,
+    overrides: Readonly<Record<string, BalancerName>> = {},
+  ) {
     this.fallback = createBalancer(defaultStrategy);
-    for (const [service, name] of Object.entries(overrides)) this.byService.set(service, createBalancer(name));
+    for (const [service, name] of Object.entries(overrides))
+      this.byService.set(service, createBalancer(name));
   }
 
   pick<T extends Balanceable>(service: string, instances: readonly T[]): T | undefined {

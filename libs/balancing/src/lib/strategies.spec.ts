@@ -17,7 +17,8 @@ describe('LeastOutstandingBalancer', () => {
   it('spreads load when nothing is outstanding, and handles one or no instance', () => {
     const balancer = new LeastOutstandingBalancer();
     const seen = new Set<string>();
-    for (let i = 0; i < 200; i++) seen.add(balancer.pick('s', [inst('a'), inst('b'), inst('c')])!.instanceId);
+    for (let i = 0; i < 200; i++)
+      seen.add(balancer.pick('s', [inst('a'), inst('b'), inst('c')])!.instanceId);
     expect(seen.size).toBe(3);
     expect(balancer.pick('s', [inst('only')])?.instanceId).toBe('only');
     expect(balancer.pick('s', [])).toBeUndefined();
@@ -36,7 +37,10 @@ describe('WeightedBalancer', () => {
 
   it('treats a missing or bad weight as 1', () => {
     const balancer = new WeightedBalancer();
-    const picks = Array.from({ length: 4 }, () => balancer.pick('s', [inst('a'), inst('b', -3)])!.instanceId);
+    const picks = Array.from(
+      { length: 4 },
+      () => balancer.pick('s', [inst('a'), inst('b', -3)])!.instanceId,
+    );
     expect(picks.sort()).toEqual(['a', 'a', 'b', 'b']);
   });
 });

@@ -44,9 +44,24 @@ describe('HealthMonitor', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const monitor = new HealthMonitor({ intervalMs: 60_000, timeoutMs: 500, unhealthyAfter: 1, healthyAfter: 1 });
+    const monitor = new HealthMonitor({
+      intervalMs: 60_000,
+      timeoutMs: 500,
+      unhealthyAfter: 1,
+      healthyAfter: 1,
+    });
     const registry = new InMemoryServiceRegistry();
-    await registry.register({ service: 's', instanceId: 'i', url, healthUrl: `${url}/health`, metadata: {}, registeredAt: 0 }, 15);
+    await registry.register(
+      {
+        service: 's',
+        instanceId: 'i',
+        url,
+        healthUrl: `${url}/health`,
+        metadata: {},
+        registeredAt: 0,
+      },
+      15,
+    );
     const directory = new InstanceDirectory(registry, { refreshMs: 60_000, health: monitor });
     await directory.start();
     await monitor.checkAll();
@@ -54,7 +69,9 @@ describe('HealthMonitor', () => {
     status = 503;
     await monitor.checkAll();
     expect(directory.instances('s')).toHaveLength(0);
-    expect(directory.summaries()).toEqual([{ name: 's', total_instances: 1, healthy_instances: 0, status: 'unhealthy' }]);
+    expect(directory.summaries()).toEqual([
+      { name: 's', total_instances: 1, healthy_instances: 0, status: 'unhealthy' },
+    ]);
     await directory.stop();
     await new Promise((r) => server.close(r));
   });

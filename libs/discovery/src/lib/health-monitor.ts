@@ -68,11 +68,13 @@ export class HealthMonitor {
         if (ok) {
           state.successes++;
           state.failures = 0;
-          if (!state.healthy && state.successes >= this.options.healthyAfter) this.flip(url, state, true);
+          if (!state.healthy && state.successes >= this.options.healthyAfter)
+            this.flip(url, state, true);
         } else {
           state.failures++;
           state.successes = 0;
-          if (state.healthy && state.failures >= this.options.unhealthyAfter) this.flip(url, state, false);
+          if (state.healthy && state.failures >= this.options.unhealthyAfter)
+            this.flip(url, state, false);
         }
         this.states.set(url, state);
       }),
