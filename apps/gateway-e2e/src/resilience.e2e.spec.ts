@@ -196,6 +196,8 @@ describe('discovery: a dead instance leaves routing within its TTL', () => {
       ((await client.request<Data>('gateway/services')).body['services'] as Data[]).find(
         (s) => s['name'] === 'payment-service',
       );
+    // Registration follows the service's first health answer; wait for the gateway to see it.
+    for (let i = 0; i < 50 && (await services())?.['total_instances'] !== 1; i++) await sleep(100);
     expect((await services())?.['total_instances']).toBe(1);
     await second.process.stop('SIGKILL');
     const started = Date.now();

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
-import { Logger, type LogLevel } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadConfigOrExit } from '@mqgw/config';
+import { PinoNestLogger, createLogger } from '@mqgw/logging';
 import { AppModule } from './app/app.module';
 import { readGatewayConfig } from './app/config/gateway.config';
 import { formatRouteTable } from './app/routes/route-compiler';
@@ -9,12 +10,9 @@ import type { RouteMatcher } from './app/routes/route-matcher';
 import { ROUTE_MATCHER } from './app/tokens';
 import { MqttRequestServer } from './app/transport/mqtt-request.server';
 
-const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(() => readGatewayConfig());
-  const logger =
-    config.LOG_LEVEL === 'silent' ? false : LEVELS.slice(0, LEVELS.indexOf(config.LOG_LEVEL) + 1);
+  const logger = new PinoNestLogger(createLogger('gateway', config.LOG_LEVEL));
   const app = await NestFactory.create(AppModule.forRoot(config), { logger });
   app.enableShutdownHooks();
   const log = new Logger('Gateway');

@@ -1,8 +1,9 @@
-import { Logger, type LogLevel, type Type } from '@nestjs/common';
+import { Logger, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { RedisServiceRegistry, SelfRegistration } from '@mqgw/discovery';
+import { PinoNestLogger, createLogger } from '@mqgw/logging';
 import type { AddressInfo } from 'node:net';
 import type { ServiceConfig } from './service.config';
 import { RegistrationLifecycle } from './registration.lifecycle';
@@ -14,19 +15,14 @@ export interface BootstrapServiceOptions {
   config: ServiceConfig;
 }
 
-const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-
-function levelsFrom(level: string): LogLevel[] | false {
-  if (level === 'silent') return false;
-  return LEVELS.slice(0, LEVELS.indexOf(level as LogLevel) + 1);
-}
-
 /** Starts a stub service: HTTP, shutdown hooks, then self-registration once listening. */
 export async function bootstrapService(
   options: BootstrapServiceOptions,
 ): Promise<INestApplication> {
   const { config, names } = options;
-  const app = await NestFactory.create(options.module, { logger: levelsFrom(config.LOG_LEVEL) });
+  const app = await NestFactory.create(options.module, {
+    logger: new PinoNestLogger(createLogger(names[0], config.LOG_LEVEL)),
+  });
   app.enableShutdownHooks();
   await app.listen(config.PORT, config.HOST);
   const port = (app.getHttpServer().address() as AddressInfo).port;

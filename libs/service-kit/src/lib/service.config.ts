@@ -1,4 +1,5 @@
-import { int, maybe, readEnv, str, url, type EnvOf } from '@mqgw/config';
+import { LOG_LEVELS } from '@mqgw/logging';
+import { int, maybe, oneOf, readEnv, str, url, type EnvOf } from '@mqgw/config';
 
 /** The variables every stub service reads; each app adds its default port. */
 export function serviceEnvSchema(defaultPort: number) {
@@ -29,7 +30,7 @@ export function serviceEnvSchema(defaultPort: number) {
       doc: 'registry entry lifetime without heartbeat',
     }),
     SERVICE_VERSION: str({ default: '1.0.0' }),
-    LOG_LEVEL: str({ default: 'log', pattern: /^(verbose|debug|log|warn|error|fatal|silent)$/ }),
+    LOG_LEVEL: oneOf(LOG_LEVELS, { default: 'log' }),
   };
 }
 

@@ -3,6 +3,7 @@ import { readOrCreateDevSecret } from '@mqgw/auth';
 import { ConfigError, int, maybe, oneOf, readEnv, str, url, type EnvOf } from '@mqgw/config';
 import { BALANCERS, type BalancerName } from '@mqgw/balancing';
 import { parseStaticServices } from '@mqgw/discovery';
+import { LOG_LEVELS } from '@mqgw/logging';
 
 const TOPIC_FILTER = /^(?!\$)[^\u0000]+$/;
 
@@ -89,9 +90,7 @@ export const gatewayEnvSchema = {
   BREAKER_HALF_OPEN_PROBES: int({ default: 1, min: 1 }),
   FALLBACK_CACHE_TTL_SECONDS: int({ default: 300, min: 0, doc: '0 turns the stale cache off' }),
   RETRY_BUDGET_PERCENT: int({ default: 10, min: 0, max: 100 }),
-  LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'log', 'debug', 'verbose', 'silent'] as const, {
-    default: 'log',
-  }),
+  LOG_LEVEL: oneOf(LOG_LEVELS, { default: 'log' }),
 };
 
 export type GatewayEnv = EnvOf<typeof gatewayEnvSchema>;

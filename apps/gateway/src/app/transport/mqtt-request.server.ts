@@ -4,6 +4,7 @@ import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { lastValueFrom, defaultIfEmpty } from 'rxjs';
 import { GatewayError, isErrorReply, toErrorReply, type Reply } from '@mqgw/contracts';
+import { withRequestId } from '@mqgw/logging';
 import type { RouteMatcher } from '../routes/route-matcher';
 import { GatewayRequest } from './gateway-request';
 import { asNestPacket, parseBody, readHeaders, requireObject, type NestPacket } from './inbound';
@@ -128,9 +129,18 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
   }
 
   /** Handles one PUBLISH. Never throws: every outcome is a reply or a counted drop. */
-  async handle(topic: string, payload: Buffer, packet: IPublishPacket): Promise<void> {
-    const receivedAt = performance.now();
+  handle(topic: string, payload: Buffer, packet: IPublishPacket): Promise<void> {
     const requestId = randomUUID();
+    return withRequestId(requestId, () => this.process(requestId, topic, payload, packet));
+  }
+
+  private async process(
+    requestId: string,
+    topic: string,
+    payload: Buffer,
+    packet: IPublishPacket,
+  ): Promise<void> {
+    const receivedAt = performance.now();
     const props = packet.properties ?? {};
     let target: ReplyTarget = { kind: 'none' };
     let request: GatewayRequest | undefined;

@@ -1,0 +1,62 @@
+import { Writable } from 'node:stream';
+import { Logger } from '@nestjs/common';
+import { PinoNestLogger, createLogger } from './logger';
+import { withRequestId } from './request-context';
+
+function capture() {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { lines, stream };
+}
+
+describe('logging', () => {
+  it('writes JSON lines with level, app, context and the request id in scope', async () => {
+    const { lines, stream } = capture();
+    const nest = new PinoNestLogger(createLogger('gateway', 'log', stream));
+    nest.log('outside', 'Transport');
+    await withRequestId('req-1', async () => {
+      await Promise.resolve();
+      nest.warn('inside', 'Auth');
+    });
+    nest.debug('hidden at level log', 'X');
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 'info',
+        app: 'gateway',
+        context: 'Transport',
+        msg: 'outside',
+      }),
+      expect.objectContaining({
+        level: 'warn',
+        context: 'Auth',
+        msg: 'inside',
+        request_id: 'req-1',
+      }),
+    ]);
+    expect(lines[0]).not.toHaveProperty('request_id');
+  });
+
+  it('serves as the Nest logger, errors with their stack', () => {
+    const { lines, stream } = capture();
+    Logger.overrideLogger(new PinoNestLogger(createLogger('svc', 'verbose', stream)));
+    new Logger('Ctx').error('boom', 'Error: boom\n    at x');
+    Logger.overrideLogger(false);
+    expect(lines[0]).toMatchObject({
+      level: 'error',
+      msg: 'boom',
+      context: 'Ctx',
+      stack: 'Error: boom\n    at x',
+    });
+  });
+
+  it('is silent when asked', () => {
+    const { lines, stream } = capture();
+    new PinoNestLogger(createLogger('svc', 'silent', stream)).error('nothing');
+    expect(lines).toEqual([]);
+  });
+});

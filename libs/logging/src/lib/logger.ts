@@ -1,0 +1,80 @@
+import type { LoggerService } from '@nestjs/common';
+import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+import { currentRequestId } from './request-context';
+
+/** LOG_LEVEL values, in Nest's words. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose', 'silent'] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
+
+const PINO_LEVEL: Record<LogLevelName, LevelWithSilent> = {
+  fatal: 'fatal',
+  error: 'error',
+  warn: 'warn',
+  log: 'info',
+  debug: 'debug',
+  verbose: 'trace',
+  silent: 'silent',
+};
+
+/** One JSON object per line on stdout; `request_id` is added inside `withRequestId`. */
+export function createLogger(
+  app: string,
+  level: LogLevelName,
+  destination?: DestinationStream,
+): Logger {
+  return pino(
+    {
+      level: PINO_LEVEL[level],
+      base: { app },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      mixin: () => {
+        const requestId = currentRequestId();
+        return requestId ? { request_id: requestId } : {};
+      },
+    },
+    destination,
+  );
+}
+
+/** Nest's logger interface on top of pino, so framework and app lines share one format. */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+
+  log(message: unknown, ...rest: unknown[]): void {
+    this.write('info', message, rest);
+  }
+  error(message: unknown, ...rest: unknown[]): void {
+    this.write('error', message, rest);
+  }
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.write('warn', message, rest);
+  }
+  debug(message: unknown, ...rest: unknown[]): void {
+    this.write('debug', message, rest);
+  }
+  verbose(message: unknown, ...rest: unknown[]): void {
+    this.write('trace', message, rest);
+  }
+  fatal(message: unknown, ...rest: unknown[]): void {
+    this.write('fatal', message, rest);
+  }
+
+  private write(
+    level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace',
+    message: unknown,
+    rest: unknown[],
+  ): void {
+    // Nest passes the context last; an error's stack may come before it.
+    const context =
+      typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
+    const stack = rest.length > 1 && typeof rest[0] === 'string' ? rest[0] : undefined;
+    const fields: Record<string, unknown> = {};
+    if (context) fields['context'] = context;
+    if (stack) fields['stack'] = stack;
+    if (message instanceof Error) this.logger[level]({ ...fields, err: message }, message.message);
+    else if (typeof message === 'object' && message !== null)
+      this.logger[level]({ ...fields, ...message });
+    else this.logger[level](fields, String(message));
+  }
+}
