@@ -107,7 +107,11 @@ export class Stack {
       LOG_LEVEL: 'warn',
       ...extraEnv,
     };
-    const proc = spawnLogged(`${this.name}-${app}`, process.execPath, [mainOf(app)], env);
+    const instanceId = `${app}-${port}`;
+    const proc = spawnLogged(`${this.name}-${app}`, process.execPath, [mainOf(app)], {
+      INSTANCE_ID: instanceId,
+      ...env,
+    });
     const url = `http://127.0.0.1:${port}`;
     await waitFor(
       `${app} health`,
@@ -115,6 +119,11 @@ export class Stack {
       20_000,
       () => (proc.running ? undefined : `the process exited; see ${proc.logFile}`),
     );
+    // Registration follows the first health answer: wait until the registry has it.
+    await waitFor(`${app} registration`, async () => {
+      const key = `${this.prefix}services:{${app}}:data`;
+      return (await this.redis.redis.hexists(key, instanceId)) === 1;
+    });
     const handle = { process: proc, url };
     this.services.set(app, handle);
     return handle;
