@@ -14,6 +14,8 @@ import { FailoverLimiter, RedisSlidingWindowLimiter } from '@mqgw/rate-limit';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
 import { GatewayLifecycle } from './gateway.lifecycle';
 import { HealthController } from './http/health.controller';
+import { MetricsController } from './http/metrics.controller';
+import { PrometheusMetrics } from './observability/prometheus.metrics';
 import { IdempotencyStore } from './middleware/idempotency.store';
 import { MIDDLEWARE_PROVIDERS } from './middleware/middleware-chain';
 import { MetricsReader } from './observability/metrics.reader';
@@ -51,7 +53,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [TerminusModule],
-      controllers: [ProxyController, GatewayOpsController, HealthController],
+      controllers: [ProxyController, GatewayOpsController, HealthController, MetricsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         {
@@ -115,8 +117,8 @@ export class AppModule {
         },
         {
           provide: CIRCUIT_BREAKER,
-          inject: [REDIS, RequestRecorder],
-          useFactory: (redis: Redis, recorder: RequestRecorder) =>
+          inject: [REDIS, RequestRecorder, PrometheusMetrics],
+          useFactory: (redis: Redis, recorder: RequestRecorder, prometheus: PrometheusMetrics) =>
             new RedisCircuitBreaker(redis, {
               failureThreshold: config.BREAKER_FAILURE_THRESHOLD,
               recoveryMs: config.BREAKER_RECOVERY_SECONDS * 1000,
@@ -129,6 +131,7 @@ export class AppModule {
               },
               onTransition: ({ service, from, to }) => {
                 recorder.count('breaker_transitions');
+                prometheus.breakerTransitions.inc({ service, to });
                 logger.warn(`circuit for ${service}: ${from} -> ${to}`);
               },
             }),
@@ -169,14 +172,15 @@ export class AppModule {
         },
         {
           provide: RATE_LIMITER,
-          inject: [REDIS, RequestRecorder],
-          useFactory: (redis: Redis, recorder: RequestRecorder) => {
+          inject: [REDIS, RequestRecorder, PrometheusMetrics],
+          useFactory: (redis: Redis, recorder: RequestRecorder, prometheus: PrometheusMetrics) => {
             let lastWarning = 0;
             return new FailoverLimiter(
               new RedisSlidingWindowLimiter(redis, config.REDIS_KEY_PREFIX),
               config.RATE_LIMIT_FAIL_MODE,
               (error) => {
                 recorder.count('rate_limit_fallbacks');
+                prometheus.rateLimitFallbacks.inc();
                 if (Date.now() - lastWarning > 10_000) {
                   lastWarning = Date.now();
                   logger.warn(
@@ -187,6 +191,7 @@ export class AppModule {
             );
           },
         },
+        PrometheusMetrics,
         RequestRecorder,
         { provide: RequestObserver, useExisting: RequestRecorder },
         MetricsReader,

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { REDIS } from '../tokens';
 import { metricsKeys } from './metrics.keys';
+import { LATENCY_BUCKETS } from './prometheus.metrics';
 
 export interface MetricsSnapshot {
   gateway: {
@@ -14,7 +15,15 @@ export interface MetricsSnapshot {
   };
   services: Record<
     string,
-    { total_requests: number; avg_response_time: number; error_rate: number }
+    {
+      total_requests: number;
+      avg_response_time: number;
+      error_rate: number;
+      errors: number;
+      p50_response_time: number;
+      p95_response_time: number;
+      p99_response_time: number;
+    }
   >;
   timestamp: number;
 }
@@ -41,10 +50,15 @@ export class MetricsReader {
     );
     names.forEach((name, i) => {
       const requests = num(rows[i]['requests']);
+      const errors = num(rows[i]['errors']);
       services[name] = {
         total_requests: requests,
         avg_response_time: requests ? round(num(rows[i]['time_ms']) / requests / 1000, 6) : 0,
-        error_rate: requests ? round((num(rows[i]['errors']) / requests) * 100, 2) : 0,
+        error_rate: requests ? round((errors / requests) * 100, 2) : 0,
+        errors,
+        p50_response_time: percentile(rows[i], 0.5),
+        p95_response_time: percentile(rows[i], 0.95),
+        p99_response_time: percentile(rows[i], 0.99),
       };
     });
     return {
@@ -59,6 +73,24 @@ export class MetricsReader {
       timestamp: Date.now() / 1000,
     };
   }
+}
+
+/**
+ * The upper bound (seconds) of the latency bucket holding quantile `q`, from the bucket
+ * counts every instance adds to. Exact to the bucket; 0 with no data.
+ */
+export function percentile(row: Record<string, string>, q: number): number {
+  const counts = LATENCY_BUCKETS.map((b) => num(row[`le_${b}`]));
+  const overflow = num(row['le_inf']);
+  const total = counts.reduce((a, b) => a + b, 0) + overflow;
+  if (total === 0) return 0;
+  const rank = Math.ceil(q * total);
+  let seen = 0;
+  for (let i = 0; i < counts.length; i++) {
+    seen += counts[i];
+    if (seen >= rank) return LATENCY_BUCKETS[i];
+  }
+  return Infinity;
 }
 
 function num(value: string | undefined): number {

@@ -6,6 +6,7 @@ import type { GatewayRequest } from '../transport/gateway-request';
 import { RequestObserver, type DropReason } from '../transport/request-observer';
 import { REDIS } from '../tokens';
 import { LOG_CAP, metricsKeys } from './metrics.keys';
+import { LATENCY_BUCKETS, PrometheusMetrics } from './prometheus.metrics';
 
 type Counters = Map<string, Map<string, number>>;
 
@@ -30,6 +31,7 @@ export class RequestRecorder extends RequestObserver {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly prometheus: PrometheusMetrics,
   ) {
     super();
   }
@@ -56,10 +58,18 @@ export class RequestRecorder extends RequestObserver {
     const service = request?.route.service;
     const requestId = request?.requestId ?? error?.request_id ?? '';
     const elapsedMs = request ? Math.round(performance.now() - request.receivedAt) : 0;
-    if (service) {
+    const route = request?.route.template ?? 'unmatched';
+    const outcome = error ? error.error.code : outcomeOf(reply);
+    this.prometheus.requests.inc({ route, outcome });
+    this.prometheus.duration.observe(
+      { service: service ?? 'gateway', route, outcome },
+      elapsedMs / 1000,
+    );
+    if (service && request?.upstreamAttempted) {
       const key = metricsKeys.service(service);
       this.add(key, 'requests');
       this.add(key, 'time_ms', elapsedMs);
+      this.add(key, bucketField(elapsedMs / 1000));
       if (error) this.add(key, 'errors');
     }
     this.log('request', {
@@ -88,6 +98,7 @@ export class RequestRecorder extends RequestObserver {
 
   dropped(reason: DropReason, topic: string, detail?: string): void {
     this.add(metricsKeys.gateway, 'dropped_requests');
+    this.prometheus.dropped.inc({ reason });
     this.log('error', {
       request_id: null,
       topic,
@@ -157,6 +168,18 @@ export class RequestRecorder extends RequestObserver {
     if (entries.length >= LOG_CAP) entries.shift();
     entries.push(JSON.stringify(entry));
   }
+}
+
+/** The Redis field of the latency bucket that `seconds` falls in: `le_0.005`, …, `le_inf`. */
+export function bucketField(seconds: number): string {
+  const bound = LATENCY_BUCKETS.find((b) => seconds <= b);
+  return `le_${bound ?? 'inf'}`;
+}
+
+function outcomeOf(reply: Reply): string {
+  const r = reply as { status?: unknown; source?: unknown };
+  if (r.source === 'cache') return 'cache';
+  return r.status === 'fallback' ? 'fallback' : 'success';
 }
 
 function serviceOf(key: string): string {

@@ -49,6 +49,7 @@ export class UpstreamService {
     service = req.route.service!,
   ): Promise<SuccessReply> {
     const { route } = req;
+    req.upstreamAttempted = true;
     const candidates = this.directory.instances(service);
     const first = this.balancer.pick(service, candidates);
     if (!first) {

@@ -20,6 +20,8 @@ export class GatewayRequest {
   principal: Principal = ANONYMOUS;
   /** Headers forwarded upstream, filled by the transform step. */
   forwardHeaders: Record<string, string> = {};
+  /** Set once the upstream step runs: only such requests count in per-service metrics. */
+  upstreamAttempted = false;
 
   constructor(
     readonly requestId: string,

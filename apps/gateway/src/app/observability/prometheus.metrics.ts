@@ -1,0 +1,61 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Latency buckets in seconds, shared by Prometheus and the Redis percentiles. */
+export const LATENCY_BUCKETS = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+];
+
+/**
+ * This instance's Prometheus metrics. Labels are route templates, service names, error
+ * codes and drop reasons: finite sets, never raw topics, ids or parameters.
+ */
+@Injectable()
+export class PrometheusMetrics {
+  readonly registry = new Registry();
+
+  readonly requests = new Counter({
+    name: 'mqgw_requests_total',
+    help: 'Requests answered (or finished, for fire-and-forget), by route template and outcome.',
+    labelNames: ['route', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly duration = new Histogram({
+    name: 'mqgw_request_duration_seconds',
+    help: 'Time from receipt to reply, by service, route template and outcome.',
+    labelNames: ['service', 'route', 'outcome'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly dropped = new Counter({
+    name: 'mqgw_dropped_requests_total',
+    help: 'Requests dropped without a reply, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly breakerTransitions = new Counter({
+    name: 'mqgw_breaker_transitions_total',
+    help: 'Circuit breaker transitions seen by this instance.',
+    labelNames: ['service', 'to'] as const,
+    registers: [this.registry],
+  });
+
+  readonly rateLimitFallbacks = new Counter({
+    name: 'mqgw_rate_limit_fallbacks_total',
+    help: 'Rate-limit checks answered locally because Redis was unavailable.',
+    registers: [this.registry],
+  });
+
+  readonly inflight = new Gauge({
+    name: 'mqgw_inflight_requests',
+    help: 'Requests being processed by this instance.',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'mqgw_' });
+  }
+}
