@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { loadConfigOrExit } from '@mqgw/config';
+import { exitCleanlyOnSignals, loadConfigOrExit } from '@mqgw/config';
 import { PinoNestLogger, createLogger } from '@mqgw/logging';
 import { AppModule } from './app/app.module';
 import { readGatewayConfig } from './app/config/gateway.config';
@@ -14,7 +14,6 @@ async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(() => readGatewayConfig());
   const logger = new PinoNestLogger(createLogger('gateway', config.LOG_LEVEL));
   const app = await NestFactory.create(AppModule.forRoot(config), { logger });
-  app.enableShutdownHooks();
   const log = new Logger('Gateway');
   if (config.jwt.devSecret) {
     log.warn(
@@ -26,6 +25,7 @@ async function bootstrap(): Promise<void> {
   app.connectMicroservice({ strategy: app.get(MqttRequestServer) });
   await app.startAllMicroservices();
   await app.listen(config.HTTP_PORT, config.HTTP_HOST);
+  exitCleanlyOnSignals(app, log);
   log.log(
     `ready: MQTT ${config.MQTT_URL} as ${config.clientId}, HTTP http://${config.HTTP_HOST}:${config.HTTP_PORT}`,
   );

@@ -37,7 +37,7 @@ export class GatewayLifecycle implements OnApplicationBootstrap, OnApplicationSh
   }
 
   async onApplicationShutdown(signal?: string): Promise<void> {
-    this.logger.log(`shutting down${signal ? ` on ${signal}` : ''}`);
+    this.logger.log(`requests drained${signal ? ` (${signal})` : ''}; flushing and disconnecting`);
     await this.recorder.stop();
     await this.directory.stop();
     await this.breaker.stop();

@@ -2,6 +2,7 @@ import { Logger, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import { Redis } from 'ioredis';
+import { exitCleanlyOnSignals } from '@mqgw/config';
 import { RedisServiceRegistry, SelfRegistration } from '@mqgw/discovery';
 import { PinoNestLogger, createLogger } from '@mqgw/logging';
 import type { AddressInfo } from 'node:net';
@@ -23,7 +24,6 @@ export async function bootstrapService(
   const app = await NestFactory.create(options.module, {
     logger: new PinoNestLogger(createLogger(names[0], config.LOG_LEVEL)),
   });
-  app.enableShutdownHooks();
   await app.listen(config.PORT, config.HOST);
   const port = (app.getHttpServer().address() as AddressInfo).port;
   const url = (config.PUBLIC_URL ?? `http://${config.HOST}:${port}`).replace(/\/+$/, '');
@@ -53,5 +53,6 @@ export async function bootstrapService(
   } else {
     logger.log(`listening at ${url}; REDIS_URL unset, not registering`);
   }
+  exitCleanlyOnSignals(app, logger);
   return app;
 }

@@ -178,7 +178,8 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
         const match = this.matcher.match(topic);
         if (!match) throw new GatewayError('NOT_FOUND', 'no route for this topic');
         const headers = readHeaders(props.userProperties);
-        if (this.inflight > this.options.maxInflight || this.draining) {
+        // Requests that still arrive while draining were routed to us: serve them too.
+        if (this.inflight > this.options.maxInflight) {
           throw new GatewayError('SERVICE_UNAVAILABLE', 'gateway is overloaded', { retryAfter: 1 });
         }
         request = new GatewayRequest(
