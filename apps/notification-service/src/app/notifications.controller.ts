@@ -1,14 +1,5 @@
-import {
-  BadRequestException,
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  NotFoundException,
-  Param,
-  Post,
-} from '@nestjs/common';
-import { newId, validateBody, type Schema } from '@mqgw/service-kit';
+import { Body, Controller, Get, HttpCode, NotFoundException, Param, Post } from '@nestjs/common';
+import { badRequest, newId, validateBody, type Schema } from '@mqgw/service-kit';
 
 export const TEMPLATES: Record<
   string,
@@ -56,11 +47,7 @@ export class NotificationsController {
   send(@Body() body: unknown) {
     const input = validateBody<NewNotification>(body, NOTIFICATION_SCHEMA);
     if (!input.template_id && !input.message) {
-      throw new BadRequestException({
-        statusCode: 400,
-        error: 'Bad Request',
-        message: ['one of template_id or message is required'],
-      });
+      throw badRequest('one of template_id or message is required');
     }
     if (input.template_id && !Object.hasOwn(TEMPLATES, input.template_id)) {
       throw new NotFoundException(`template ${input.template_id} not found`);

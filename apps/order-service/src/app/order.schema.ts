@@ -1,5 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
-import { validateBody, type Schema } from '@mqgw/service-kit';
+import { badRequest, validateBody, type Schema } from '@mqgw/service-kit';
 import type { NewOrder, OrderItem } from './orders.store';
 
 export const ORDER_SCHEMA: Schema = {
@@ -26,11 +26,7 @@ export function validateItems(items: unknown[]): OrderItem[] {
     } catch (error) {
       const problems = ((error as BadRequestException).getResponse() as { message: string[] })
         .message;
-      throw new BadRequestException({
-        statusCode: 400,
-        error: 'Bad Request',
-        message: problems.map((p) => `items[${index}].${p}`),
-      });
+      throw badRequest(...problems.map((p) => `items[${index}].${p}`));
     }
   });
 }

@@ -1,12 +1,5 @@
-import {
-  BadRequestException,
-  Body,
-  Controller,
-  HttpCode,
-  NotFoundException,
-  Param,
-  Post,
-} from '@nestjs/common';
+import { Body, Controller, HttpCode, NotFoundException, Param, Post } from '@nestjs/common';
+import { requireString, v2Echo } from '@mqgw/service-kit';
 import { OrdersStore } from './orders.store';
 import { validateNewOrder } from './order.schema';
 
@@ -25,27 +18,16 @@ export class OrdersV2Controller {
   @Post(':action')
   @HttpCode(200)
   act(@Param('action') action: string, @Body() body: V2Request) {
-    const echo = { api_version: body?.api_version ?? null, action: body?.action ?? null };
+    const echo = v2Echo(body);
     switch (action) {
       case 'create':
         return { ...echo, order: this.orders.create(validateNewOrder(body?.order ?? body)) };
       case 'get':
-        return { ...echo, order: this.orders.get(requireId(body)) };
+        return { ...echo, order: this.orders.get(requireString(body, 'order_id')) };
       case 'cancel':
-        return { ...echo, order: this.orders.cancel(requireId(body)) };
+        return { ...echo, order: this.orders.cancel(requireString(body, 'order_id')) };
       default:
         throw new NotFoundException(`unknown action ${action}`);
     }
   }
-}
-
-function requireId(body: V2Request): string {
-  if (typeof body?.order_id !== 'string' || body.order_id === '') {
-    throw new BadRequestException({
-      statusCode: 400,
-      error: 'Bad Request',
-      message: ['order_id is required'],
-    });
-  }
-  return body.order_id;
 }

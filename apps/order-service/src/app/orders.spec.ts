@@ -1,4 +1,4 @@
-import { Test } from '@nestjs/testing';
+import { startTestApp } from '@mqgw/service-kit/testing';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { AppModule } from './app.module';
@@ -7,9 +7,7 @@ describe('order-service HTTP API', () => {
   let app: INestApplication;
 
   beforeEach(async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.init();
+    app = await startTestApp(AppModule);
   });
   afterEach(() => app.close());
 

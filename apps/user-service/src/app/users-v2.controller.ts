@@ -1,13 +1,5 @@
-import {
-  BadRequestException,
-  Body,
-  Controller,
-  HttpCode,
-  NotFoundException,
-  Param,
-  Post,
-} from '@nestjs/common';
-import { validateBody } from '@mqgw/service-kit';
+import { Body, Controller, HttpCode, NotFoundException, Param, Post } from '@nestjs/common';
+import { requireString, v2Echo, validateBody } from '@mqgw/service-kit';
 import { UsersStore, type NewUser } from './users.store';
 import { USER_SCHEMA } from './users.controller';
 
@@ -27,17 +19,17 @@ export class UsersV2Controller {
   @Post(':action')
   @HttpCode(200)
   act(@Param('action') action: string, @Body() body: V2Request) {
-    const echo = { api_version: body?.api_version ?? null, action: body?.action ?? null };
+    const echo = v2Echo(body);
     switch (action) {
       case 'create':
         return { ...echo, user: this.users.create(validateBody<NewUser>(body?.user, USER_SCHEMA)) };
       case 'get':
-        return { ...echo, user: this.users.get(requireId(body)) };
+        return { ...echo, user: this.users.get(requireString(body, 'user_id')) };
       case 'update':
         return {
           ...echo,
           user: this.users.update(
-            requireId(body),
+            requireString(body, 'user_id'),
             validateBody<Partial<NewUser>>(body?.user ?? {}, USER_SCHEMA, { partial: true }),
           ),
         };
@@ -49,15 +41,4 @@ export class UsersV2Controller {
         throw new NotFoundException(`unknown action ${action}`);
     }
   }
-}
-
-function requireId(body: V2Request): string {
-  if (typeof body?.user_id !== 'string' || body.user_id === '') {
-    throw new BadRequestException({
-      statusCode: 400,
-      error: 'Bad Request',
-      message: ['user_id is required'],
-    });
-  }
-  return body.user_id;
 }

@@ -23,11 +23,7 @@ export function validateBody<T>(
   options: { partial?: boolean } = {},
 ): T {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new BadRequestException({
-      statusCode: 400,
-      error: 'Bad Request',
-      message: ['body must be a JSON object'],
-    });
+    throw badRequest('body must be a JSON object');
   }
   const record = body as Record<string, unknown>;
   const problems: string[] = [];
@@ -41,7 +37,7 @@ export function validateBody<T>(
     if (problem) problems.push(problem);
   }
   if (problems.length > 0) {
-    throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: problems });
+    throw badRequest(...problems);
   }
   return record as T;
 }
@@ -78,4 +74,25 @@ function check(field: string, value: unknown, rule: Rule): string | undefined {
         ? undefined
         : `${field} must be one of ${rule.values.join(', ')}`;
   }
+}
+
+/** A 400 with the same JSON shape as a schema failure. */
+export function badRequest(...problems: string[]): BadRequestException {
+  return new BadRequestException({ statusCode: 400, error: 'Bad Request', message: problems });
+}
+
+/** The non-empty string `field` of a JSON body, or a 400 naming it. */
+export function requireString(body: unknown, field: string): string {
+  const value =
+    typeof body === 'object' && body !== null
+      ? (body as Record<string, unknown>)[field]
+      : undefined;
+  if (typeof value !== 'string' || value === '') throw badRequest(`${field} is required`);
+  return value;
+}
+
+/** What every API v2 reply starts with: the version and action the service received. */
+export function v2Echo(body: unknown): { api_version: unknown; action: unknown } {
+  const record = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  return { api_version: record['api_version'] ?? null, action: record['action'] ?? null };
 }
