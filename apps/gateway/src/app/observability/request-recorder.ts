@@ -75,7 +75,7 @@ export class RequestRecorder extends RequestObserver {
     this.log('request', {
       request_id: requestId,
       service: service ?? null,
-      topic: request?.route.template ?? topic,
+      topic: request?.route.template ?? clip(topic),
       timestamp: now,
     });
     this.log('response', {
@@ -101,7 +101,7 @@ export class RequestRecorder extends RequestObserver {
     this.prometheus.dropped.inc({ reason });
     this.log('error', {
       request_id: null,
-      topic,
+      topic: clip(topic),
       code: 'DROPPED',
       error: `${reason}${detail ? `: ${detail}` : ''}`,
       timestamp: Date.now() / 1000,
@@ -180,6 +180,11 @@ function outcomeOf(reply: Reply): string {
   const r = reply as { status?: unknown; source?: unknown };
   if (r.source === 'cache') return 'cache';
   return r.status === 'fallback' ? 'fallback' : 'success';
+}
+
+/** Raw topics come from clients: keep logged copies short. */
+function clip(topic: string): string {
+  return topic.length > 256 ? `${topic.slice(0, 256)}…` : topic;
 }
 
 function serviceOf(key: string): string {

@@ -1,5 +1,12 @@
 import { GatewayError } from '@mqgw/contracts';
-import { MAX_HEADERS, asNestPacket, parseBody, readHeaders, requireObject } from './inbound';
+import {
+  MAX_HEADERS,
+  asNestPacket,
+  jsonDepth,
+  parseBody,
+  readHeaders,
+  requireObject,
+} from './inbound';
 
 const code = (fn: () => unknown) => {
   try {
@@ -26,10 +33,14 @@ describe('parseBody', () => {
     );
   });
 
-  it('survives JSON nested 10,000 deep', () => {
-    const deep = '['.repeat(10_000) + ']'.repeat(10_000);
-    const result = code(() => requireObject(parseBody(Buffer.from(deep))));
-    expect(result).toMatch(/^BAD_REQUEST/);
+  it('refuses JSON nested deeper than 64 levels before parsing it', () => {
+    const deep = '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000);
+    expect(code(() => parseBody(Buffer.from(deep)))).toBe(
+      'BAD_REQUEST: payload is nested deeper than 64 levels',
+    );
+    const ok = '{"a":'.repeat(64) + '1' + '}'.repeat(64);
+    expect(code(() => parseBody(Buffer.from(ok)))).toBe('ok');
+    expect(jsonDepth('{"s":"[[[[{{{{\\"","t":[1]}')).toBe(2);
   });
 
   it('accepts only objects as request bodies', () => {

@@ -1,6 +1,8 @@
 import { GatewayError } from '@mqgw/contracts';
 
 export const MAX_HEADERS = 64;
+/** Deeper JSON is refused before parsing: later steps (hashing, re-encoding) recurse. */
+export const MAX_JSON_DEPTH = 64;
 export const MAX_HEADER_VALUE_BYTES = 8 * 1024;
 const CRLF = /[\r\n\u0000]/;
 const NAME = /^[a-z0-9][a-z0-9._-]*$/;
@@ -17,11 +19,32 @@ export function parseBody(payload: Buffer): unknown {
     throw new GatewayError('BAD_REQUEST', 'payload is not valid UTF-8');
   }
   if (text.trim() === '') return {};
+  if (jsonDepth(text) > MAX_JSON_DEPTH) {
+    throw new GatewayError('BAD_REQUEST', `payload is nested deeper than ${MAX_JSON_DEPTH} levels`);
+  }
   try {
     return JSON.parse(text);
   } catch {
     throw new GatewayError('BAD_REQUEST', 'payload is not valid JSON');
   }
+}
+
+/** The deepest nesting of arrays and objects in JSON text, strings skipped. One pass, no recursion. */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) max = Math.max(max, ++depth);
+    else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return max;
 }
 
 export function requireObject(body: unknown): Record<string, unknown> {
