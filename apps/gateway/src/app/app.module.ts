@@ -64,6 +64,8 @@ export class AppModule {
               maxRetriesPerRequest: 1,
               enableOfflineQueue: false,
               lazyConnect: true,
+              // Commands issued in the same tick share one round trip (per slot on Cluster).
+              enableAutoPipelining: true,
             });
             redis.on('error', (error) => logger.warn(`redis: ${error.message}`));
             redis

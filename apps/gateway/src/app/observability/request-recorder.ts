@@ -13,7 +13,7 @@ type Counters = Map<string, Map<string, number>>;
 /**
  * Counts and logs every request off the hot path: the transport calls `completed` and
  * `dropped` synchronously, which only touch memory; a timer flushes the deltas to Redis
- * in one pipeline. Deltas that fail to flush are kept and retried, so counts stay exact.
+ * in one batch. Deltas that fail to flush are kept and retried, so counts stay exact.
  */
 @Injectable()
 export class RequestRecorder extends RequestObserver {
@@ -126,12 +126,24 @@ export class RequestRecorder extends RequestObserver {
     this.counters = new Map();
     this.logs = { request: [], response: [], error: [] };
     const p = this.config.REDIS_KEY_PREFIX;
-    const pipeline = this.redis.pipeline();
+    // One command per key, sent together (the connection auto-pipelines): no command spans
+    // two keys, so this runs unchanged on Redis Cluster. Each HINCRBY that fails puts
+    // exactly its own delta back, so a retry can never count twice.
+    const writes: Promise<unknown>[] = [];
+    let failure: unknown;
     for (const [key, fields] of counters) {
-      for (const [field, delta] of fields) pipeline.hincrby(p + key, field, delta);
+      for (const [field, delta] of fields) {
+        writes.push(
+          this.redis.hincrby(p + key, field, delta).catch((error: unknown) => {
+            failure = error;
+            this.add(key, field, delta);
+          }),
+        );
+      }
     }
     const services = [...counters.keys()].filter((k) => k !== metricsKeys.gateway).map(serviceOf);
-    if (services.length > 0) pipeline.sadd(p + metricsKeys.services, ...services);
+    if (services.length > 0)
+      writes.push(this.redis.sadd(p + metricsKeys.services, ...services).catch(() => undefined));
     const lists: [string, string[]][] = [
       [metricsKeys.requestLogs, logs.request],
       [metricsKeys.responseLogs, logs.response],
@@ -139,21 +151,18 @@ export class RequestRecorder extends RequestObserver {
     ];
     for (const [key, entries] of lists) {
       if (entries.length === 0) continue;
-      pipeline.lpush(p + key, ...entries);
-      pipeline.ltrim(p + key, 0, LOG_CAP - 1);
+      // Logs are best effort: capped, and dropped if Redis is away.
+      writes.push(
+        this.redis
+          .lpush(p + key, ...entries)
+          .then(() => this.redis.ltrim(p + key, 0, LOG_CAP - 1))
+          .catch(() => undefined),
+      );
     }
-    try {
-      const results = await pipeline.exec();
-      const failed = results?.find(([error]) => error);
-      if (failed) throw failed[0];
-    } catch (error) {
-      // Put the deltas back; a later flush retries them. Logs are best effort and capped.
-      for (const [key, fields] of counters)
-        for (const [field, delta] of fields) this.add(key, field, delta);
-      if (Date.now() - this.lastWarning > 10_000) {
-        this.lastWarning = Date.now();
-        this.logger.warn(`metrics flush failed, will retry: ${(error as Error).message}`);
-      }
+    await Promise.all(writes);
+    if (failure && Date.now() - this.lastWarning > 10_000) {
+      this.lastWarning = Date.now();
+      this.logger.warn(`metrics flush failed, will retry: ${(failure as Error).message}`);
     }
   }
 
