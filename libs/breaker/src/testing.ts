@@ -1,0 +1,1 @@
+export { describeCircuitBreakerContract } from './lib/circuit-breaker.contract';
