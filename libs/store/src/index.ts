@@ -1,0 +1,3 @@
+export * from './lib/kv-store';
+export * from './lib/redis-kv.store';
+export * from './lib/in-memory-kv.store';

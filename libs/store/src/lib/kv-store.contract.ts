@@ -1,0 +1,63 @@
+import type { KvStore } from './kv-store';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** What every KvStore does; each implementation's spec runs it. */
+export function describeKvStoreContract(
+  name: string,
+  setup: () => Promise<{ store: KvStore; prefix: string; teardown?: () => Promise<void> }>,
+): void {
+  describe(`${name} (KvStore contract)`, () => {
+    let store: KvStore;
+    let k: (key: string) => string;
+    let teardown: (() => Promise<void>) | undefined;
+    beforeEach(async () => {
+      const ctx = await setup();
+      store = ctx.store;
+      teardown = ctx.teardown;
+      k = (key) => ctx.prefix + key;
+    });
+    afterEach(() => teardown?.());
+
+    it('puts, gets, deletes and expires strings', async () => {
+      await store.put(k('a'), '1', 0);
+      await store.put(k('b'), '2', 100);
+      expect(await store.get(k('a'))).toBe('1');
+      expect(await store.exists(k('b'))).toBe(true);
+      await sleep(150);
+      expect(await store.get(k('b'))).toBeNull();
+      await store.delete(k('a'));
+      expect(await store.exists(k('a'))).toBe(false);
+    });
+
+    it('lets exactly one of many concurrent putIfAbsent calls win', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store.putIfAbsent(k('claim'), `v${i}`, 10_000)),
+      );
+      const winners = results.filter((r) => r === null);
+      expect(winners).toHaveLength(1);
+      const stored = await store.get(k('claim'));
+      expect(results.filter((r) => r !== null).every((r) => r === stored)).toBe(true);
+    });
+
+    it('keeps hashes with atomic increments', async () => {
+      await store.hashSet(k('h'), { a: 'x' });
+      await Promise.all(Array.from({ length: 50 }, () => store.hashIncrement(k('h'), 'n', 2)));
+      expect(await store.hashGetAll(k('h'))).toEqual({ a: 'x', n: '100' });
+      expect(await store.hashGetAll(k('missing'))).toEqual({});
+    });
+
+    it('keeps sets and capped lists, newest first', async () => {
+      await store.setAdd(k('s'), ['b', 'a', 'b']);
+      expect((await store.setMembers(k('s'))).sort()).toEqual(['a', 'b']);
+      await store.listPushCapped(k('l'), ['1', '2', '3'], 4);
+      await store.listPushCapped(k('l'), ['4', '5'], 4);
+      expect(await store.listRange(k('l'), 0, -1)).toEqual(['5', '4', '3', '2']);
+      expect(await store.listRange(k('l'), 0, 1)).toEqual(['5', '4']);
+    });
+
+    it('answers ping', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+  });
+}

@@ -1,0 +1,1 @@
+export { describeKvStoreContract } from './lib/kv-store.contract';
