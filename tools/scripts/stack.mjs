@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs the whole system as built processes: the four stub services, then the gateway
-// replicas (sharing the load through an MQTT shared subscription). Environment variables
+// replicas (sharing the load through an MQTT shared subscription; one embedded-mode
+// gateway when MQTT_URL or REDIS_URL is unset). Environment variables
 // pass through to every process. Ctrl-C or SIGTERM stops everything cleanly.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -9,10 +10,19 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const env = process.env;
-const replicas = Number(env.GATEWAY_REPLICAS ?? 2);
+// Without MQTT_URL and REDIS_URL the gateway embeds its broker and keeps its state in
+// memory: that is one instance, so the default is one replica then.
+const embedded = !env.MQTT_URL || !env.REDIS_URL;
+const replicas = Number(env.GATEWAY_REPLICAS ?? (embedded ? 1 : 2));
 if (!Number.isInteger(replicas) || replicas < 1 || replicas > 16) {
   console.error(
-    `Invalid GATEWAY_REPLICAS: expected an integer from 1 to 16, got ${JSON.stringify(env.GATEWAY_REPLICAS)}`,
+    `config error: Invalid GATEWAY_REPLICAS: expected an integer from 1 to 16, got ${JSON.stringify(env.GATEWAY_REPLICAS)}`,
+  );
+  process.exit(78);
+}
+if (embedded && replicas > 1) {
+  console.error(
+    'config error: Invalid GATEWAY_REPLICAS: more than 1 needs MQTT_URL and REDIS_URL, which replicas share',
   );
   process.exit(78);
 }

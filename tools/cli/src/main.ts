@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { ApiKeyStore, mintDevToken, readDevSecret } from '@mqgw/auth';
+import { RedisKvStore } from '@mqgw/store';
 import { MqttRequester } from '@mqgw/testing';
 
 const HELP = `mqgw: talk to the gateway from a terminal
@@ -163,7 +164,9 @@ async function keys(
     lazyConnect: true,
   });
   await redis.connect();
-  const store = new ApiKeyStore(redis, { keyPrefix: io.env['REDIS_KEY_PREFIX'] ?? '' });
+  const store = new ApiKeyStore(new RedisKvStore(redis), {
+    keyPrefix: io.env['REDIS_KEY_PREFIX'] ?? '',
+  });
   try {
     switch (args[0]) {
       case 'create': {

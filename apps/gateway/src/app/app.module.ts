@@ -1,16 +1,10 @@
 import { Logger, Module, type DynamicModule } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { Redis } from 'ioredis';
 import { ApiKeyStore, JwtVerifier } from '@mqgw/auth';
 import { PerServiceBalancer } from '@mqgw/balancing';
-import { RedisCircuitBreaker } from '@mqgw/breaker';
-import {
-  HealthMonitor,
-  InstanceDirectory,
-  RedisServiceRegistry,
-  type ServiceRegistry,
-} from '@mqgw/discovery';
-import { FailoverLimiter, RedisSlidingWindowLimiter } from '@mqgw/rate-limit';
+import { HealthMonitor, InstanceDirectory, type ServiceRegistry } from '@mqgw/discovery';
+import type { KvStore } from '@mqgw/store';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
 import { GatewayLifecycle } from './gateway.lifecycle';
 import { HealthController } from './http/health.controller';
@@ -34,11 +28,13 @@ import {
   CIRCUIT_BREAKER,
   INSTANCE_DIRECTORY,
   LOAD_BALANCER,
+  KV_STORE,
   RATE_LIMITER,
-  REDIS,
+  SHARED_STATE,
   ROUTE_MATCHER,
   SERVICE_REGISTRY,
 } from './tokens';
+import { createSharedState, type SharedState } from './state/shared-state';
 import { MqttRequestServer } from './transport/mqtt-request.server';
 import { RequestObserver } from './transport/request-observer';
 
@@ -57,37 +53,52 @@ export class AppModule {
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         {
-          provide: REDIS,
-          useFactory: () => {
-            // Fail fast while Redis is away instead of queueing commands without bound.
-            const redis = new Redis(config.REDIS_URL, {
-              maxRetriesPerRequest: 1,
-              enableOfflineQueue: false,
-              lazyConnect: true,
-              // Commands issued in the same tick share one round trip (per slot on Cluster).
-              enableAutoPipelining: true,
-            });
-            redis.on('error', (error) => logger.warn(`redis: ${error.message}`));
-            redis
-              .connect()
-              .catch((error) => logger.warn(`redis unavailable at boot: ${error.message}`));
-            return redis;
+          provide: SHARED_STATE,
+          inject: [ModuleRef, PrometheusMetrics],
+          useFactory: (moduleRef: ModuleRef, prometheus: PrometheusMetrics) => {
+            // The recorder depends on the store, so it is looked up when an event happens.
+            const recorder = () => moduleRef.get(RequestRecorder);
+            let lastWarning = 0;
+            return createSharedState(
+              config,
+              {
+                limiterFallback: (error) => {
+                  recorder().count('rate_limit_fallbacks');
+                  prometheus.rateLimitFallbacks.inc();
+                  if (Date.now() - lastWarning > 10_000) {
+                    lastWarning = Date.now();
+                    logger.warn(
+                      `rate limiter: Redis unavailable (${(error as Error).message}); fail mode ${config.RATE_LIMIT_FAIL_MODE}`,
+                    );
+                  }
+                },
+                breakerTransition: ({ service, from, to }) => {
+                  recorder().count('breaker_transitions');
+                  prometheus.breakerTransitions.inc({ service, to });
+                  logger.warn(`circuit for ${service}: ${from} -> ${to}`);
+                },
+              },
+              logger,
+            );
           },
         },
-        { provide: ROUTE_MATCHER, useFactory: () => new RouteMatcher(compileRoutes(routes)) },
+        { provide: KV_STORE, inject: [SHARED_STATE], useFactory: (state: SharedState) => state.kv },
         {
           provide: SERVICE_REGISTRY,
-          inject: [REDIS],
-          useFactory: (redis: Redis) =>
-            new RedisServiceRegistry(redis, {
-              keyPrefix: config.REDIS_KEY_PREFIX,
-              subscriber: () => {
-                const subscriber = redis.duplicate({ enableOfflineQueue: true });
-                subscriber.on('error', () => undefined); // the main connection logs Redis errors
-                return subscriber;
-              },
-            }),
+          inject: [SHARED_STATE],
+          useFactory: (state: SharedState) => state.registry,
         },
+        {
+          provide: RATE_LIMITER,
+          inject: [SHARED_STATE],
+          useFactory: (state: SharedState) => state.limiter,
+        },
+        {
+          provide: CIRCUIT_BREAKER,
+          inject: [SHARED_STATE],
+          useFactory: (state: SharedState) => state.breaker,
+        },
+        { provide: ROUTE_MATCHER, useFactory: () => new RouteMatcher(compileRoutes(routes)) },
         {
           provide: INSTANCE_DIRECTORY,
           inject: [SERVICE_REGISTRY, ROUTE_MATCHER],
@@ -118,37 +129,16 @@ export class AppModule {
           useValue: new PerServiceBalancer(config.BALANCER_STRATEGY, config.balancerOverrides),
         },
         {
-          provide: CIRCUIT_BREAKER,
-          inject: [REDIS, RequestRecorder, PrometheusMetrics],
-          useFactory: (redis: Redis, recorder: RequestRecorder, prometheus: PrometheusMetrics) =>
-            new RedisCircuitBreaker(redis, {
-              failureThreshold: config.BREAKER_FAILURE_THRESHOLD,
-              recoveryMs: config.BREAKER_RECOVERY_SECONDS * 1000,
-              halfOpenProbes: config.BREAKER_HALF_OPEN_PROBES,
-              keyPrefix: config.REDIS_KEY_PREFIX,
-              subscriber: () => {
-                const subscriber = redis.duplicate({ enableOfflineQueue: true });
-                subscriber.on('error', () => undefined);
-                return subscriber;
-              },
-              onTransition: ({ service, from, to }) => {
-                recorder.count('breaker_transitions');
-                prometheus.breakerTransitions.inc({ service, to });
-                logger.warn(`circuit for ${service}: ${from} -> ${to}`);
-              },
-            }),
-        },
-        {
           provide: FallbackCache,
-          inject: [REDIS],
-          useFactory: (redis: Redis) => new FallbackCache(redis, config.REDIS_KEY_PREFIX),
+          inject: [KV_STORE],
+          useFactory: (kv: KvStore) => new FallbackCache(kv, config.REDIS_KEY_PREFIX),
         },
         UpstreamHttpClient,
         UpstreamService,
         {
           provide: IdempotencyStore,
-          inject: [REDIS],
-          useFactory: (redis: Redis) => new IdempotencyStore(redis, config.REDIS_KEY_PREFIX),
+          inject: [KV_STORE],
+          useFactory: (kv: KvStore) => new IdempotencyStore(kv, config.REDIS_KEY_PREFIX),
         },
         {
           provide: JwtVerifier,
@@ -164,34 +154,13 @@ export class AppModule {
         },
         {
           provide: ApiKeyStore,
-          inject: [REDIS],
-          useFactory: (redis: Redis) =>
-            new ApiKeyStore(redis, {
+          inject: [KV_STORE],
+          useFactory: (kv: KvStore) =>
+            new ApiKeyStore(kv, {
               keyPrefix: config.REDIS_KEY_PREFIX,
               cacheTtlSeconds: config.API_KEY_CACHE_TTL_SECONDS,
               cacheMax: config.AUTH_CACHE_MAX,
             }),
-        },
-        {
-          provide: RATE_LIMITER,
-          inject: [REDIS, RequestRecorder, PrometheusMetrics],
-          useFactory: (redis: Redis, recorder: RequestRecorder, prometheus: PrometheusMetrics) => {
-            let lastWarning = 0;
-            return new FailoverLimiter(
-              new RedisSlidingWindowLimiter(redis, config.REDIS_KEY_PREFIX),
-              config.RATE_LIMIT_FAIL_MODE,
-              (error) => {
-                recorder.count('rate_limit_fallbacks');
-                prometheus.rateLimitFallbacks.inc();
-                if (Date.now() - lastWarning > 10_000) {
-                  lastWarning = Date.now();
-                  logger.warn(
-                    `rate limiter: Redis unavailable (${(error as Error).message}); fail mode ${config.RATE_LIMIT_FAIL_MODE}`,
-                  );
-                }
-              },
-            );
-          },
         },
         PrometheusMetrics,
         RequestRecorder,
@@ -205,7 +174,7 @@ export class AppModule {
           useFactory: (matcher: RouteMatcher, observer: RequestObserver) =>
             new MqttRequestServer(
               {
-                url: config.MQTT_URL,
+                url: config.MQTT_URL ?? `mqtt://127.0.0.1:${config.MQTT_PORT}`,
                 clientId: config.clientId,
                 username: config.MQTT_USERNAME,
                 password: config.MQTT_PASSWORD,

@@ -5,12 +5,11 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import type { Redis } from 'ioredis';
-import type { RedisCircuitBreaker } from '@mqgw/breaker';
 import type { InstanceDirectory } from '@mqgw/discovery';
 import { RequestRecorder } from './observability/request-recorder';
 import { UpstreamHttpClient } from './proxy/upstream-http.client';
-import { CIRCUIT_BREAKER, INSTANCE_DIRECTORY, REDIS } from './tokens';
+import type { SharedState } from './state/shared-state';
+import { INSTANCE_DIRECTORY, SHARED_STATE } from './tokens';
 
 /**
  * Start and stop order in one place. Nest drains the MQTT transport before this shutdown
@@ -22,17 +21,14 @@ export class GatewayLifecycle implements OnApplicationBootstrap, OnApplicationSh
 
   constructor(
     @Inject(INSTANCE_DIRECTORY) private readonly directory: InstanceDirectory,
-    @Inject(REDIS) private readonly redis: Redis,
-    @Inject(CIRCUIT_BREAKER) private readonly breaker: RedisCircuitBreaker,
+    @Inject(SHARED_STATE) private readonly state: SharedState,
     private readonly recorder: RequestRecorder,
     private readonly http: UpstreamHttpClient,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    await this.state.start();
     await this.directory.start();
-    await this.breaker
-      .start()
-      .catch((error: Error) => this.logger.warn(`breaker events unavailable: ${error.message}`));
     this.recorder.start();
   }
 
@@ -40,8 +36,7 @@ export class GatewayLifecycle implements OnApplicationBootstrap, OnApplicationSh
     this.logger.log(`requests drained${signal ? ` (${signal})` : ''}; flushing and disconnecting`);
     await this.recorder.stop();
     await this.directory.stop();
-    await this.breaker.stop();
     this.http.close();
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await this.state.close();
   }
 }

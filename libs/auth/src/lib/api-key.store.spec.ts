@@ -1,3 +1,4 @@
+import { RedisKvStore } from '@mqgw/store';
 import { openTestRedis, type TestRedis } from '@mqgw/testing';
 import { ApiKeyStore } from './api-key.store';
 import { AuthError } from './auth-error';
@@ -10,7 +11,10 @@ describe('ApiKeyStore (real Redis)', () => {
   afterEach(() => t.close());
 
   it('creates a key, stores only its hash, verifies, lists and revokes it', async () => {
-    const store = new ApiKeyStore(t.redis, { keyPrefix: t.prefix, cacheTtlSeconds: 0 });
+    const store = new ApiKeyStore(new RedisKvStore(t.redis), {
+      keyPrefix: t.prefix,
+      cacheTtlSeconds: 0,
+    });
     const { key, record } = await store.create('svc-reporting', ['reports:read']);
     expect(key).toMatch(/^mqgw_[0-9a-f]{12}_/);
 
@@ -30,7 +34,7 @@ describe('ApiKeyStore (real Redis)', () => {
   });
 
   it('rejects unknown, tampered and malformed keys', async () => {
-    const store = new ApiKeyStore(t.redis, { keyPrefix: t.prefix });
+    const store = new ApiKeyStore(new RedisKvStore(t.redis), { keyPrefix: t.prefix });
     const { key } = await store.create('o', []);
     const tampered = key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A');
     await expect(store.verify(tampered)).rejects.toMatchObject({ reason: 'invalid' });
@@ -41,10 +45,10 @@ describe('ApiKeyStore (real Redis)', () => {
   });
 
   it('fails closed when Redis cannot answer', async () => {
-    const store = new ApiKeyStore(t.redis, { keyPrefix: t.prefix });
+    const store = new ApiKeyStore(new RedisKvStore(t.redis), { keyPrefix: t.prefix });
     const { key } = await store.create('o', []);
     const broken = new ApiKeyStore(
-      { hgetall: () => Promise.reject(new Error('connection lost')) } as never,
+      { hashGetAll: () => Promise.reject(new Error('connection lost')) } as never,
       { keyPrefix: t.prefix },
     );
     await expect(broken.verify(key)).rejects.toMatchObject({ reason: 'unavailable' });

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { KvStore } from '@mqgw/store';
 import { AuthError } from './auth-error';
 import { BoundedCache } from './bounded-cache';
 import type { Identity } from './identity';
@@ -23,7 +23,7 @@ export interface ApiKeyStoreOptions {
 const KEY_FORMAT = /^mqgw_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
 
 /**
- * API keys in Redis. Only a SHA-256 of each key is stored, with its owner, scopes, creation
+ * API keys in the shared store (Redis in production). Only a SHA-256 of each key is stored, with its owner, scopes, creation
  * time and a revoked flag; the key itself is shown once, at creation. Lookups fail closed:
  * if Redis cannot answer, the key is refused.
  */
@@ -34,7 +34,7 @@ export class ApiKeyStore {
   private readonly now: () => number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly kv: KvStore,
     options: ApiKeyStoreOptions = {},
   ) {
     this.prefix = options.keyPrefix ?? '';
@@ -60,26 +60,25 @@ export class ApiKeyStore {
       revoked: false,
     };
     // Two keys in two cluster slots: record first, so a listed id always resolves.
-    await this.redis.hset(this.recordKey(id), {
+    await this.kv.hashSet(this.recordKey(id), {
       ...record,
       scopes: JSON.stringify(record.scopes),
       revoked: '0',
       hash: digest(key),
     });
-    await this.redis.sadd(this.indexKey(), id);
+    await this.kv.setAdd(this.indexKey(), [id]);
     return { key, record };
   }
 
   async list(): Promise<ApiKeyRecord[]> {
-    const ids = (await this.redis.smembers(this.indexKey())).sort();
-    const rows = await Promise.all(ids.map((id) => this.redis.hgetall(this.recordKey(id))));
+    const ids = (await this.kv.setMembers(this.indexKey())).sort();
+    const rows = await Promise.all(ids.map((id) => this.kv.hashGetAll(this.recordKey(id))));
     return rows.filter((row) => row['id']).map(toRecord);
   }
 
   async revoke(id: string): Promise<boolean> {
-    const exists = await this.redis.exists(this.recordKey(id));
-    if (!exists) return false;
-    await this.redis.hset(this.recordKey(id), 'revoked', '1');
+    if (!(await this.kv.exists(this.recordKey(id)))) return false;
+    await this.kv.hashSet(this.recordKey(id), { revoked: '1' });
     return true;
   }
 
@@ -93,7 +92,7 @@ export class ApiKeyStore {
     if (!record) {
       let row: Record<string, string>;
       try {
-        row = await this.redis.hgetall(this.recordKey(id));
+        row = await this.kv.hashGetAll(this.recordKey(id));
       } catch {
         throw new AuthError('unavailable', 'API key store unavailable');
       }

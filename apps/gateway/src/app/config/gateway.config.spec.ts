@@ -12,7 +12,9 @@ describe('readGatewayConfig', () => {
     const config = readGatewayConfig({ JWT_SECRET: SECRET });
     expect(config).toMatchObject({
       HTTP_PORT: 3000,
-      MQTT_URL: 'mqtt://127.0.0.1:1883',
+      MQTT_URL: undefined,
+      MQTT_PORT: 1883,
+      REDIS_URL: undefined,
       UPSTREAM_TIMEOUT_MS: 30_000,
       MAX_PAYLOAD_BYTES: 262_144,
       MAX_INFLIGHT: 1024,

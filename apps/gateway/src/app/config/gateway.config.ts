@@ -11,11 +11,13 @@ const TOPIC_FILTER = /^(?!\$)[^\u0000]+$/;
 export const gatewayEnvSchema = {
   HTTP_PORT: int({ default: 3000, min: 0, max: 65535, doc: 'health and metrics HTTP port' }),
   HTTP_HOST: str({ default: '127.0.0.1', doc: 'interface for the HTTP side' }),
-  MQTT_URL: url({
-    default: 'mqtt://127.0.0.1:1883',
-    protocols: ['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:'],
-    doc: 'broker',
-  }),
+  MQTT_URL: maybe(
+    url({
+      protocols: ['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:'],
+      doc: 'broker; unset = start an embedded one',
+    }),
+  ),
+  MQTT_PORT: int({ default: 1883, min: 1, max: 65535, doc: 'port of the embedded broker' }),
   MQTT_CLIENT_ID: maybe(
     str({ pattern: /^[\w.:-]{1,64}$/, doc: 'stable id for a persistent session' }),
   ),
@@ -25,7 +27,9 @@ export const gatewayEnvSchema = {
   SHARED_SUBSCRIPTION_GROUP: maybe(
     str({ pattern: /^[\w-]{1,64}$/, doc: 'subscribe as $share/<group>/...' }),
   ),
-  REDIS_URL: url({ default: 'redis://127.0.0.1:6379', protocols: ['redis:', 'rediss:'] }),
+  REDIS_URL: maybe(
+    url({ protocols: ['redis:', 'rediss:'], doc: 'unset = in-memory state (one process)' }),
+  ),
   REDIS_KEY_PREFIX: str({ default: '', pattern: /^[\w:.-]*$/ }),
   SERVICES: maybe(str({ doc: 'static instances: name=url,name=url' })),
   DISCOVERY_REFRESH_MS: int({ default: 2000, min: 100 }),

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { KvStore } from '@mqgw/store';
 import type { Reply } from '@mqgw/contracts';
 
 type Entry = { state: 'pending'; fp: string } | { state: 'done'; fp: string; reply: Reply };
@@ -10,12 +10,12 @@ export type Claim =
   | { kind: 'pending'; fp: string };
 
 /**
- * Idempotency records in Redis, one key per (principal, key). A claim is a single
- * `SET NX GET`, so exactly one request across all gateway instances wins it.
+ * Idempotency records in the shared store, one key per (principal, key). A claim is one
+ * atomic put-if-absent, so exactly one request across all gateway instances wins it.
  */
 export class IdempotencyStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly kv: KvStore,
     private readonly prefix: string,
   ) {}
 
@@ -27,14 +27,7 @@ export class IdempotencyStore {
   /** Claims the key for `pendingMs`, or returns what holds it. */
   async claim(key: string, fp: string, pendingMs: number): Promise<Claim> {
     const pending: Entry = { state: 'pending', fp };
-    const previous = await this.redis.set(
-      key,
-      JSON.stringify(pending),
-      'PX',
-      pendingMs,
-      'NX',
-      'GET',
-    );
+    const previous = await this.kv.putIfAbsent(key, JSON.stringify(pending), pendingMs);
     if (previous === null) return { kind: 'claimed' };
     const entry = JSON.parse(previous) as Entry;
     return entry.state === 'done'
@@ -43,7 +36,7 @@ export class IdempotencyStore {
   }
 
   async read(key: string): Promise<Claim | undefined> {
-    const raw = await this.redis.get(key);
+    const raw = await this.kv.get(key);
     if (raw === null) return undefined;
     const entry = JSON.parse(raw) as Entry;
     return entry.state === 'done'
@@ -53,11 +46,11 @@ export class IdempotencyStore {
 
   async complete(key: string, fp: string, reply: Reply, ttlSeconds: number): Promise<void> {
     const entry: Entry = { state: 'done', fp, reply };
-    await this.redis.set(key, JSON.stringify(entry), 'EX', ttlSeconds);
+    await this.kv.put(key, JSON.stringify(entry), ttlSeconds * 1000);
   }
 
   async release(key: string): Promise<void> {
-    await this.redis.del(key);
+    await this.kv.delete(key);
   }
 }
 

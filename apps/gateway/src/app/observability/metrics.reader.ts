@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { KvStore } from '@mqgw/store';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
-import { REDIS } from '../tokens';
+import { KV_STORE } from '../tokens';
 import { metricsKeys } from './metrics.keys';
 import { LATENCY_BUCKETS } from './prometheus.metrics';
 
@@ -32,21 +32,21 @@ export interface MetricsSnapshot {
 @Injectable()
 export class MetricsReader {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(KV_STORE) private readonly kv: KvStore,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
   async snapshot(): Promise<MetricsSnapshot> {
     const p = this.config.REDIS_KEY_PREFIX;
     const [gateway, names] = await Promise.all([
-      this.redis.hgetall(p + metricsKeys.gateway),
-      this.redis.smembers(p + metricsKeys.services),
+      this.kv.hashGetAll(p + metricsKeys.gateway),
+      this.kv.setMembers(p + metricsKeys.services),
     ]);
     const total = num(gateway['total_requests']);
     const successful = num(gateway['successful_requests']);
     const services: MetricsSnapshot['services'] = {};
     const rows = await Promise.all(
-      names.sort().map((name) => this.redis.hgetall(p + metricsKeys.service(name))),
+      names.sort().map((name) => this.kv.hashGetAll(p + metricsKeys.service(name))),
     );
     names.forEach((name, i) => {
       const requests = num(rows[i]['requests']);

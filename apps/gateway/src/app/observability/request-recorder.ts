@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { KvStore } from '@mqgw/store';
 import { isErrorReply, type Reply } from '@mqgw/contracts';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import type { GatewayRequest } from '../transport/gateway-request';
 import { RequestObserver, type DropReason } from '../transport/request-observer';
-import { REDIS } from '../tokens';
+import { KV_STORE } from '../tokens';
 import { LOG_CAP, metricsKeys } from './metrics.keys';
 import { LATENCY_BUCKETS, PrometheusMetrics } from './prometheus.metrics';
 
@@ -29,7 +29,7 @@ export class RequestRecorder extends RequestObserver {
   private lastWarning = 0;
 
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(KV_STORE) private readonly kv: KvStore,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly prometheus: PrometheusMetrics,
   ) {
@@ -134,7 +134,7 @@ export class RequestRecorder extends RequestObserver {
     for (const [key, fields] of counters) {
       for (const [field, delta] of fields) {
         writes.push(
-          this.redis.hincrby(p + key, field, delta).catch((error: unknown) => {
+          this.kv.hashIncrement(p + key, field, delta).catch((error: unknown) => {
             failure = error;
             this.add(key, field, delta);
           }),
@@ -143,7 +143,7 @@ export class RequestRecorder extends RequestObserver {
     }
     const services = [...counters.keys()].filter((k) => k !== metricsKeys.gateway).map(serviceOf);
     if (services.length > 0)
-      writes.push(this.redis.sadd(p + metricsKeys.services, ...services).catch(() => undefined));
+      writes.push(this.kv.setAdd(p + metricsKeys.services, services).catch(() => undefined));
     const lists: [string, string[]][] = [
       [metricsKeys.requestLogs, logs.request],
       [metricsKeys.responseLogs, logs.response],
@@ -152,12 +152,7 @@ export class RequestRecorder extends RequestObserver {
     for (const [key, entries] of lists) {
       if (entries.length === 0) continue;
       // Logs are best effort: capped, and dropped if Redis is away.
-      writes.push(
-        this.redis
-          .lpush(p + key, ...entries)
-          .then(() => this.redis.ltrim(p + key, 0, LOG_CAP - 1))
-          .catch(() => undefined),
-      );
+      writes.push(this.kv.listPushCapped(p + key, entries, LOG_CAP).catch(() => undefined));
     }
     await Promise.all(writes);
     if (failure && Date.now() - this.lastWarning > 10_000) {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { KvStore } from '@mqgw/store';
 import type { InstanceDirectory } from '@mqgw/discovery';
-import { INSTANCE_DIRECTORY, REDIS } from '../tokens';
+import { INSTANCE_DIRECTORY, KV_STORE } from '../tokens';
 import { GATEWAY_VERSION } from '../version';
 
 type Status = 'healthy' | 'degraded' | 'unhealthy';
@@ -17,13 +17,13 @@ export interface GatewayHealth {
 const REDIS_PING_TIMEOUT_MS = 500;
 
 /**
- * `gateway/health`: healthy when Redis answers and every known service has an instance;
+ * `gateway/health`: healthy when the store (Redis) answers and every known service has an instance;
  * degraded when Redis is down or some service has none; unhealthy when no service has any.
  */
 @Injectable()
 export class HealthReporter {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(KV_STORE) private readonly kv: KvStore,
     @Inject(INSTANCE_DIRECTORY) private readonly directory: InstanceDirectory,
   ) {}
 
@@ -33,7 +33,7 @@ export class HealthReporter {
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error('timeout')), REDIS_PING_TIMEOUT_MS);
       });
-      await Promise.race([this.redis.ping(), timeout]).finally(() => clearTimeout(timer));
+      await Promise.race([this.kv.ping(), timeout]).finally(() => clearTimeout(timer));
       return true;
     } catch {
       return false;

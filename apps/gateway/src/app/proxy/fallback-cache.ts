@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { KvStore } from '@mqgw/store';
 import { canonicalJson } from '../middleware/idempotency.store';
 import type { GatewayRequest } from '../transport/gateway-request';
 
 /**
- * The last good answer of each read, per principal, in Redis. The key is a SHA-256 of
+ * The last good answer of each read, per principal, in the shared store. The key is a SHA-256 of
  * route, parameters, canonical body and principal: stable across processes, and no
  * caller ever gets another caller's data.
  */
 export class FallbackCache {
   constructor(
-    private readonly redis: Redis,
+    private readonly kv: KvStore,
     private readonly prefix: string,
   ) {}
 
@@ -24,11 +24,11 @@ export class FallbackCache {
   }
 
   async put(key: string, data: unknown, ttlSeconds: number): Promise<void> {
-    await this.redis.set(key, JSON.stringify(data ?? null), 'EX', ttlSeconds);
+    await this.kv.put(key, JSON.stringify(data ?? null), ttlSeconds * 1000);
   }
 
   async get(key: string): Promise<unknown> {
-    const raw = await this.redis.get(key);
+    const raw = await this.kv.get(key);
     return raw === null ? undefined : JSON.parse(raw);
   }
 }

@@ -1,0 +1,124 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mintDevToken } from '@mqgw/auth/testing';
+import { MqttRequester } from '@mqgw/testing';
+import { TestBroker } from './support/broker';
+import {
+  freePort,
+  httpOk,
+  spawnLogged,
+  waitFor,
+  WORKSPACE,
+  type ManagedProcess,
+} from './support/processes';
+import { mainOf } from './support/stack';
+
+type Data = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** `npm start` with nothing configured: embedded broker, in-memory state, static services. */
+describe('the one-command start on the embedded default', () => {
+  let stack: ManagedProcess;
+  let mqttPort: number;
+  let httpPort: number;
+  let secretFile: string;
+
+  beforeAll(async () => {
+    mqttPort = await freePort();
+    httpPort = await freePort();
+    secretFile = join(mkdtempSync(join(tmpdir(), 'mqgw-embedded-')), 'dev-jwt-secret');
+    const ports = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    // No MQTT_URL, no REDIS_URL, no JWT_SECRET, no SERVICES.
+    stack = spawnLogged(
+      'embedded-stack',
+      process.execPath,
+      [join(WORKSPACE, 'tools/scripts/stack.mjs')],
+      {
+        MQTT_PORT: String(mqttPort),
+        HTTP_PORT: String(httpPort),
+        USER_SERVICE_PORT: String(ports[0]),
+        ORDER_SERVICE_PORT: String(ports[1]),
+        PAYMENT_SERVICE_PORT: String(ports[2]),
+        NOTIFICATION_SERVICE_PORT: String(ports[3]),
+        DEV_SECRET_FILE: secretFile,
+        LOG_LEVEL: 'warn',
+      },
+    );
+    await waitFor(
+      'embedded gateway readiness',
+      () => httpOk(`http://127.0.0.1:${httpPort}/health/ready`),
+      30_000,
+      () => (stack.running ? undefined : `the stack exited; see ${stack.logFile}`),
+    );
+  });
+  afterAll(async () => {
+    await stack?.stop('SIGINT');
+  });
+
+  it('answers a first request end to end, with a token from the generated dev secret', async () => {
+    const secret = readFileSync(secretFile, 'utf8').trim();
+    const token = await mintDevToken({ secret, sub: 'newcomer' });
+    const client = await MqttRequester.connect(`mqtt://127.0.0.1:${mqttPort}`);
+    try {
+      const created = await client.request<Data>(
+        'api/v1/users/create',
+        { name: 'New', email: 'new@example.com' },
+        {
+          headers: { authorization: `Bearer ${token}` },
+        },
+      );
+      expect(created.body).toMatchObject({
+        status: 'success',
+        service: 'user-service',
+        data: { name: 'New' },
+      });
+      const limited = await client.request<Data>(
+        'api/v1/payments/process',
+        { order_id: 'o', amount: 1, currency: 'USD' },
+        {
+          headers: { authorization: `Bearer ${token}`, 'idempotency-key': 'first' },
+        },
+      );
+      const again = await client.request<Data>(
+        'api/v1/payments/process',
+        { order_id: 'o', amount: 1, currency: 'USD' },
+        {
+          headers: { authorization: `Bearer ${token}`, 'idempotency-key': 'first' },
+        },
+      );
+      expect(again.body).toEqual(limited.body);
+      const health = (await client.request<Data>('gateway/health')).body;
+      expect(health['services']).toMatchObject({
+        'user-service': 'healthy',
+        'payment-service': 'healthy',
+      });
+    } finally {
+      await client.close();
+    }
+    expect(readFileSync(stack.logFile, 'utf8')).toContain('EMBEDDED MODE');
+  });
+
+  it('stops cleanly on SIGINT', async () => {
+    expect(await stack.stop('SIGINT', 20_000)).toBe(0);
+  });
+});
+
+describe('embedded broker errors', () => {
+  it('says how to use a broker that already holds MQTT_PORT, in one line, exit 78', async () => {
+    const broker = await TestBroker.start('taken-port');
+    try {
+      const gateway = spawnLogged('taken-port-gateway', process.execPath, [mainOf('gateway')], {
+        MQTT_PORT: String(broker.port),
+        JWT_SECRET: 'x'.repeat(32),
+      });
+      expect(await gateway.waitForExit()).toBe(78);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(readFileSync(gateway.logFile, 'utf8')).toBe(
+        `config error: MQTT_PORT ${broker.port} is already in use (is a broker running there?): ` +
+          `set MQTT_URL=mqtt://127.0.0.1:${broker.port} to use it, or choose another MQTT_PORT\n`,
+      );
+    } finally {
+      await broker.stop();
+    }
+  });
+});

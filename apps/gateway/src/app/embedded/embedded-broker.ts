@@ -1,0 +1,109 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+
+export class EmbeddedBrokerError extends Error {}
+
+/**
+ * The broker the gateway starts for itself when `MQTT_URL` is unset: a Mosquitto child
+ * process on 127.0.0.1:`port`, with TCP_NODELAY, stopped with the gateway.
+ *
+ * Why not aedes, the usual in-process Node broker: aedes 1.2 refuses MQTT 5 connections
+ * ("Unacceptable protocol version"), and the gateway's contract (response topic,
+ * correlation data, user properties) is MQTT 5.
+ */
+export class EmbeddedBroker {
+  private child?: ChildProcess;
+
+  private constructor(readonly port: number) {}
+
+  get url(): string {
+    return `mqtt://127.0.0.1:${this.port}`;
+  }
+
+  static async start(port: number, binary = findMosquitto()): Promise<EmbeddedBroker> {
+    if (!binary) {
+      throw new EmbeddedBrokerError(
+        'MQTT_URL is unset and no mosquitto binary was found: install Mosquitto 2 (e.g. apt-get install mosquitto) or set MQTT_URL',
+      );
+    }
+    if (!(await portFree(port))) {
+      throw new EmbeddedBrokerError(
+        `MQTT_PORT ${port} is already in use (is a broker running there?): set MQTT_URL=mqtt://127.0.0.1:${port} to use it, or choose another MQTT_PORT`,
+      );
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'mqgw-broker-'));
+    const config = join(dir, 'mosquitto.conf');
+    writeFileSync(
+      config,
+      [
+        `listener ${port} 127.0.0.1`,
+        'allow_anonymous true',
+        'set_tcp_nodelay true',
+        'persistence false',
+        'max_queued_messages 10000',
+        'log_dest stderr',
+        'log_type error',
+        'log_type warning',
+        '',
+      ].join('\n'),
+    );
+    const broker = new EmbeddedBroker(port);
+    broker.child = spawn(binary, ['-c', config], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = broker.child;
+    process.once('exit', () => child.kill('SIGTERM'));
+    for (let i = 0; i < 100; i++) {
+      if (child.exitCode !== null)
+        throw new EmbeddedBrokerError(`the embedded broker exited with code ${child.exitCode}`);
+      if (await reachable(port)) return broker;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill('SIGKILL');
+    throw new EmbeddedBrokerError(`the embedded broker did not open port ${port} within 5 s`);
+  }
+
+  stop(): void {
+    this.child?.kill('SIGTERM');
+  }
+}
+
+function findMosquitto(): string | undefined {
+  const candidates = [
+    process.env['MOSQUITTO_BIN'],
+    ...(process.env['PATH'] ?? '').split(delimiter).map((dir) => join(dir, 'mosquitto')),
+    '/usr/sbin/mosquitto',
+    '/usr/local/sbin/mosquitto',
+    '/opt/homebrew/sbin/mosquitto',
+  ];
+  for (const candidate of candidates) {
+    if (!candidate) continue;
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // keep looking
+    }
+  }
+  return undefined;
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+function reachable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}

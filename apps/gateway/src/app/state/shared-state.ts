@@ -1,0 +1,108 @@
+import type { Logger } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import {
+  InMemoryCircuitBreaker,
+  RedisCircuitBreaker,
+  type CircuitBreaker,
+  type Transition,
+} from '@mqgw/breaker';
+import {
+  InMemoryServiceRegistry,
+  RedisServiceRegistry,
+  type ServiceRegistry,
+} from '@mqgw/discovery';
+import {
+  FailoverLimiter,
+  InMemorySlidingWindowLimiter,
+  RedisSlidingWindowLimiter,
+  type RateLimiter,
+} from '@mqgw/rate-limit';
+import { InMemoryKvStore, RedisKvStore, type KvStore } from '@mqgw/store';
+import type { GatewayConfig } from '../config/gateway.config';
+
+/**
+ * Everything gateway instances share. With `REDIS_URL` it lives in Redis and N instances
+ * agree on it; without, it lives in this process (the embedded mode: one instance,
+ * nothing shared). This is the only place that knows which.
+ */
+export interface SharedState {
+  mode: 'redis' | 'memory';
+  kv: KvStore;
+  registry: ServiceRegistry;
+  limiter: RateLimiter;
+  breaker: CircuitBreaker;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface SharedStateEvents {
+  limiterFallback(error: unknown): void;
+  breakerTransition(transition: Transition): void;
+}
+
+export function createSharedState(
+  config: GatewayConfig,
+  events: SharedStateEvents,
+  logger: Logger,
+): SharedState {
+  const breakerOptions = {
+    failureThreshold: config.BREAKER_FAILURE_THRESHOLD,
+    recoveryMs: config.BREAKER_RECOVERY_SECONDS * 1000,
+    halfOpenProbes: config.BREAKER_HALF_OPEN_PROBES,
+    onTransition: events.breakerTransition,
+  };
+  if (!config.REDIS_URL) {
+    return {
+      mode: 'memory',
+      kv: new InMemoryKvStore(),
+      registry: new InMemoryServiceRegistry(),
+      limiter: new InMemorySlidingWindowLimiter(),
+      breaker: new InMemoryCircuitBreaker(breakerOptions),
+      start: async () => undefined,
+      close: async () => undefined,
+    };
+  }
+
+  const redis = new Redis(config.REDIS_URL, {
+    // Fail fast while Redis is away instead of queueing commands without bound.
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    lazyConnect: true,
+    // Commands issued in the same tick share one round trip (per slot on Cluster).
+    enableAutoPipelining: true,
+  });
+  redis.on('error', (error) => logger.warn(`redis: ${error.message}`));
+  const subscriber = () => {
+    const connection = redis.duplicate({ enableOfflineQueue: true });
+    connection.on('error', () => undefined); // the main connection logs Redis errors
+    return connection;
+  };
+  const breaker = new RedisCircuitBreaker(redis, {
+    ...breakerOptions,
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    subscriber,
+  });
+  return {
+    mode: 'redis',
+    kv: new RedisKvStore(redis),
+    registry: new RedisServiceRegistry(redis, { keyPrefix: config.REDIS_KEY_PREFIX, subscriber }),
+    limiter: new FailoverLimiter(
+      new RedisSlidingWindowLimiter(redis, config.REDIS_KEY_PREFIX),
+      config.RATE_LIMIT_FAIL_MODE,
+      events.limiterFallback,
+    ),
+    breaker,
+    async start() {
+      await redis
+        .connect()
+        .catch((error: Error) => logger.warn(`redis unavailable at boot: ${error.message}`));
+      await breaker
+        .start()
+        .catch((error: Error) => logger.warn(`breaker events unavailable: ${error.message}`));
+    },
+    async close() {
+      await breaker.stop();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
