@@ -27,7 +27,7 @@ async function bootstrap(): Promise<void> {
   }
   if (config.jwt.devSecret) {
     log.warn(
-      `JWT_SECRET is unset: using the development secret in ${config.DEV_SECRET_FILE}. ` +
+      `JWT_SECRET is unset: development secret ${config.jwt.secret} (kept in ${config.DEV_SECRET_FILE}). ` +
         'Mint a token with "npm run cli -- token --sub <id>". Never run like this in production.',
     );
   }

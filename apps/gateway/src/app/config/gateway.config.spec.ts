@@ -76,6 +76,22 @@ describe('readGatewayConfig', () => {
     expect(readOrCreateDevSecret(file)).toBe(a.jwt.secret);
   });
 
+  it('defaults SERVICES to the local stub services only when there is no registry', () => {
+    expect(readGatewayConfig({ JWT_SECRET: SECRET }).staticInstances.map((i) => i.service)).toEqual(
+      [
+        'user-service',
+        'user-service-v2',
+        'order-service',
+        'order-service-v2',
+        'payment-service',
+        'notification-service',
+      ],
+    );
+    expect(
+      readGatewayConfig({ JWT_SECRET: SECRET, REDIS_URL: 'redis://r:6379' }).staticInstances,
+    ).toEqual([]);
+  });
+
   it('parses origins and static services', () => {
     const config = readGatewayConfig({
       JWT_SECRET: SECRET,

@@ -99,6 +99,16 @@ export const gatewayEnvSchema = {
 
 export type GatewayEnv = EnvOf<typeof gatewayEnvSchema>;
 
+/** The stub services at their default ports: `SERVICES` when REDIS_URL and SERVICES are unset. */
+export const LOCAL_SERVICES = [
+  'user-service=http://127.0.0.1:3001',
+  'user-service-v2=http://127.0.0.1:3001',
+  'order-service=http://127.0.0.1:3002',
+  'order-service-v2=http://127.0.0.1:3002',
+  'payment-service=http://127.0.0.1:3003',
+  'notification-service=http://127.0.0.1:3004',
+].join(',');
+
 export interface GatewayConfig extends GatewayEnv {
   clientId: string;
   staticInstances: NonNullable<ReturnType<typeof parseStaticServices>>;
@@ -119,7 +129,9 @@ export function readGatewayConfig(
   env: Record<string, string | undefined> = process.env,
 ): GatewayConfig {
   const parsed = readEnv(gatewayEnvSchema, env);
-  const staticInstances = parsed.SERVICES ? parseStaticServices(parsed.SERVICES) : [];
+  // Without a registry nothing can self-register: default to the stub services' ports.
+  const services = parsed.SERVICES ?? (parsed.REDIS_URL ? undefined : LOCAL_SERVICES);
+  const staticInstances = services ? parseStaticServices(services) : [];
   if (!staticInstances) {
     throw new ConfigError(
       'SERVICES',
