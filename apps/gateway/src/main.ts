@@ -1,10 +1,14 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { exitCleanlyOnSignals, loadConfigOrExit } from '@mqgw/config';
+import { exitCleanlyOnSignals, exitWithEnvSchemaIfAsked, loadConfigOrExit } from '@mqgw/config';
 import { PinoNestLogger, createLogger } from '@mqgw/logging';
 import { AppModule } from './app/app.module';
-import { readGatewayConfig, type GatewayConfig } from './app/config/gateway.config';
+import {
+  gatewayEnvSchema,
+  readGatewayConfig,
+  type GatewayConfig,
+} from './app/config/gateway.config';
 import { EmbeddedBroker, EmbeddedBrokerError } from './app/embedded/embedded-broker';
 import { formatRouteTable } from './app/routes/route-compiler';
 import type { RouteMatcher } from './app/routes/route-matcher';
@@ -12,6 +16,7 @@ import { ROUTE_MATCHER } from './app/tokens';
 import { MqttRequestServer } from './app/transport/mqtt-request.server';
 
 async function bootstrap(): Promise<void> {
+  exitWithEnvSchemaIfAsked(gatewayEnvSchema);
   const config = await withBroker(loadConfigOrExit(() => readGatewayConfig()));
   const logger = new PinoNestLogger(createLogger('gateway', config.LOG_LEVEL));
   const app = await NestFactory.create(AppModule.forRoot(config), { logger });

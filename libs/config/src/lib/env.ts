@@ -160,3 +160,16 @@ export function loadConfigOrExit<T>(load: () => T): T {
     throw error;
   }
 }
+
+/**
+ * `node main.js --env-schema` prints the variables the app reads, as JSON, and exits:
+ * deployment files are checked against it without importing the app.
+ */
+export function exitWithEnvSchemaIfAsked(
+  schema: EnvSchema,
+  argv: readonly string[] = process.argv,
+): void {
+  if (!argv.includes('--env-schema')) return;
+  process.stdout.write(`${JSON.stringify(Object.keys(schema))}\n`);
+  process.exit(0);
+}

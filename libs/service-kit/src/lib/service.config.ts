@@ -1,5 +1,15 @@
 import { LOG_LEVELS } from '@mqgw/logging';
-import { int, maybe, oneOf, readEnv, str, url, type EnvOf } from '@mqgw/config';
+import {
+  exitWithEnvSchemaIfAsked,
+  int,
+  loadConfigOrExit,
+  maybe,
+  oneOf,
+  readEnv,
+  str,
+  url,
+  type EnvOf,
+} from '@mqgw/config';
 
 /** The variables every stub service reads; each app adds its default port. */
 export function serviceEnvSchema(defaultPort: number) {
@@ -41,4 +51,10 @@ export function readServiceConfig(
   env: Record<string, string | undefined> = process.env,
 ): ServiceConfig {
   return readEnv(serviceEnvSchema(defaultPort), env);
+}
+
+/** Boot-time config for a service's main.ts: `--env-schema`, then a one-line exit on bad values. */
+export function loadServiceConfig(defaultPort: number): ServiceConfig {
+  exitWithEnvSchemaIfAsked(serviceEnvSchema(defaultPort));
+  return loadConfigOrExit(() => readServiceConfig(defaultPort));
 }
