@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   createRemoteJWKSet,
   errors,
@@ -83,7 +82,8 @@ export class JwtVerifier {
     if (!/^[\w-]+\.[\w-]+\.[\w-]*$/.test(token) || token.length > 8192) {
       throw new AuthError('malformed', 'malformed token');
     }
-    const cacheKey = createHash('sha256').update(token).digest('base64url');
+    // The token itself is the key: hashing it cost more than the lookup it guards.
+    const cacheKey = token;
     const cached = this.cache.get(cacheKey);
     if (cached && cached.expiresAt > this.now()) return cached;
 

@@ -23,7 +23,17 @@ export class FallbackCache {
     return `${this.prefix}fallback:{${req.route.service}}:${digest}`;
   }
 
-  async put(key: string, data: unknown, ttlSeconds: number): Promise<void> {
+  private readonly lastWrite = new Map<string, number>();
+
+  /**
+   * Keeps `data` as the stale copy. A key is rewritten at most once per second per
+   * instance: under load that turns one store write per read into one per second.
+   */
+  async put(key: string, data: unknown, ttlSeconds: number, now = Date.now()): Promise<void> {
+    const last = this.lastWrite.get(key);
+    if (last !== undefined && now - last < 1000) return;
+    if (this.lastWrite.size >= 10_000) this.lastWrite.clear();
+    this.lastWrite.set(key, now);
     await this.kv.put(key, JSON.stringify(data ?? null), ttlSeconds * 1000);
   }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
+import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { lastValueFrom, defaultIfEmpty } from 'rxjs';
 import { GatewayError, isErrorReply, toErrorReply, type Reply } from '@mqgw/contracts';
@@ -42,6 +42,7 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
   private inflight = 0;
   private draining = false;
   private readonly idleWaiters = new Set<() => void>();
+  private readonly handlers = new Map<string, MessageHandler>();
   private readonly replyPolicy: ReplyTopicPolicy;
   private readonly filters: string[];
   protected override readonly logger = new Logger('MqttTransport');
@@ -211,7 +212,12 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
   }
 
   private async dispatch(request: GatewayRequest, body: Record<string, unknown>): Promise<Reply> {
-    const handler = this.getHandlerByPattern(request.route.handler);
+    // Nest's lookup re-parses the pattern on every call; the table's handlers never change.
+    let handler = this.handlers.get(request.route.handler);
+    if (!handler) {
+      handler = this.getHandlerByPattern(request.route.handler) ?? undefined;
+      if (handler) this.handlers.set(request.route.handler, handler);
+    }
     if (!handler) throw new Error(`no handler for pattern ${request.route.handler}`);
     const result$ = this.transformToObservable(await handler(body, request));
     return (await lastValueFrom(result$.pipe(defaultIfEmpty(undefined)))) as Reply;

@@ -13,7 +13,18 @@ export class ReplyTopicPolicy {
     private readonly allowedPattern?: string,
   ) {}
 
+  private readonly verdicts = new Map<string, UnsafeReason | undefined>();
+
+  /** Checks `topic`, remembering recent verdicts: clients reuse their reply topics. */
   check(topic: string): UnsafeReason | undefined {
+    if (this.verdicts.has(topic)) return this.verdicts.get(topic);
+    const verdict = this.evaluate(topic);
+    if (this.verdicts.size >= 10_000) this.verdicts.clear();
+    this.verdicts.set(topic, verdict);
+    return verdict;
+  }
+
+  private evaluate(topic: string): UnsafeReason | undefined {
     if (topic.length === 0 || topic.length > 1024 || topic.includes('\u0000')) return 'invalid';
     if (topic.includes('+') || topic.includes('#')) return 'wildcard';
     if (topic.startsWith('$')) return 'system_topic';

@@ -1,0 +1,23 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { WORKSPACE } from './support/processes';
+
+/** Not a timed test: only that a short benchmark run completes cleanly and reports JSON. */
+describe('npm run bench (smoke)', () => {
+  it('completes a one-second run of both targets with valid JSON and no errors', () => {
+    const run = spawnSync(process.execPath, [join(WORKSPACE, 'tools/bench/run.mjs')], {
+      cwd: WORKSPACE,
+      env: { ...process.env, BENCH_SMOKE: '1', BENCH_SECONDS: '1', BENCH_INFLIGHT: '8' },
+      encoding: 'utf8',
+      timeout: 90_000,
+    });
+    expect(run.status).toBe(0);
+    const report = JSON.parse(run.stdout.trim().split('\n').pop()!);
+    expect(report.results.map((r: { target: string }) => r.target)).toEqual(['relay', 'gateway']);
+    for (const result of report.results) {
+      expect(result).toMatchObject({ errors: 0, timeouts: 0 });
+      expect(result.requests).toBeGreaterThan(0);
+    }
+    expect(report.ratios.throughput).toBeGreaterThan(0);
+  });
+});

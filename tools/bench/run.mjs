@@ -1,0 +1,270 @@
+#!/usr/bin/env node
+// npm run bench: the gateway (production build, every middleware on) against a bare relay
+// doing the same MQTT -> HTTP -> MQTT round trip, measured in one run on this machine.
+// Writes docs/benchmarks.json and the results table in docs/benchmarks.md.
+import { fork, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { SignJWT } from 'jose';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const here = dirname(fileURLToPath(import.meta.url));
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const inflight = Number(process.env.BENCH_INFLIGHT ?? 64);
+const smoke = process.env.BENCH_SMOKE === '1';
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const output = process.env.BENCH_OUTPUT ?? join(root, 'docs/benchmarks.json');
+const secret = 'bench-secret-bench-secret-bench-secret!!';
+const TOPIC = 'api/v1/users/list';
+const children = new Set();
+process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** The project's broker settings, on a private port, without auth (loopback only). */
+function brokerConfig(port) {
+  const project = readFileSync(join(root, 'config/mosquitto/mosquitto.conf'), 'utf8').split('\n');
+  const kept = project.filter((l) =>
+    /^(set_tcp_nodelay|max_packet_size|max_queued_messages)\b/.test(l),
+  );
+  if (!kept.includes('set_tcp_nodelay true'))
+    throw new Error('project mosquitto.conf lacks set_tcp_nodelay true');
+  const dir = mkdtempSync(join(tmpdir(), 'mqgw-bench-'));
+  const file = join(dir, 'mosquitto.conf');
+  writeFileSync(
+    file,
+    [...kept, `listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', ''].join(
+      '\n',
+    ),
+  );
+  return file;
+}
+
+async function waitPort(port) {
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise((r) => {
+      const s = connect({ host: '127.0.0.1', port });
+      s.once('connect', () => (s.destroy(), r(true)));
+      s.once('error', () => r(false));
+    });
+    if (ok) return;
+    await sleep(50);
+  }
+  throw new Error(`port ${port} did not open`);
+}
+
+function start(command, args, env, ipc = false) {
+  const child = ipc
+    ? fork(args[0], args.slice(1), {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      })
+    : spawn(command, args, {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+const ready = (child) =>
+  new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
+  });
+
+async function stop(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise((resolve) => {
+    child.once('exit', resolve);
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+  });
+}
+
+/** utime+stime (s) and RSS (MiB) of a live process, from /proc. */
+function usage(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const cpu = (Number(stat[11]) + Number(stat[12])) / 100;
+    const rss =
+      Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+    return { cpu, rss };
+  } catch {
+    return { cpu: NaN, rss: NaN };
+  }
+}
+
+async function commandCalls(redis) {
+  const info = await redis.info('commandstats');
+  return [...info.matchAll(/calls=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+}
+
+function load(mqttUrl, env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(here, 'load.mjs')], {
+      env: { ...process.env, MQTT_URL: mqttUrl, TOPIC, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load exited ${code}`)),
+    );
+  });
+}
+
+async function measure(name, target, mqttUrl, redis, token) {
+  const pid = target.pid;
+  // Warm up, then the closed loop at N in flight, then latency at concurrency 1.
+  await load(mqttUrl, { INFLIGHT: '8', DURATION_MS: smoke ? '300' : '1000', TOKEN: token });
+  const before = usage(pid);
+  const calls0 = await commandCalls(redis);
+  const loaded = await load(mqttUrl, {
+    INFLIGHT: String(inflight),
+    DURATION_MS: String(seconds * 1000),
+    TOKEN: token,
+  });
+  const calls1 = await commandCalls(redis);
+  const after = usage(pid);
+  const single = await load(mqttUrl, {
+    INFLIGHT: '1',
+    DURATION_MS: String(Math.max(1000, (seconds * 1000) / 4)),
+    TOKEN: token,
+  });
+  return {
+    target: name,
+    ...loaded,
+    c1_p50_ms: single.p50_ms,
+    c1_p99_ms: single.p99_ms,
+    // INFO's own call is in the delta: subtract it.
+    redis_commands_per_request: loaded.requests
+      ? Math.round(((calls1 - calls0 - 1) / loaded.requests) * 100) / 100
+      : null,
+    cpu_seconds: Math.round((after.cpu - before.cpu) * 100) / 100,
+    rss_start_mib: Math.round(before.rss),
+    rss_end_mib: Math.round(after.rss),
+  };
+}
+
+const gatewayMain = join(root, 'dist/apps/gateway/apps/gateway/src/main.js');
+if (!existsSync(gatewayMain)) throw new Error('build the gateway first: npx nx run gateway:build');
+
+const mqttPort = await freePort();
+const broker = start(process.env.MOSQUITTO_BIN ?? 'mosquitto', ['-c', brokerConfig(mqttPort)], {});
+await waitPort(mqttPort);
+const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
+const upstreamPort = await freePort();
+const upstream = start(null, [join(here, 'upstream.mjs')], { PORT: String(upstreamPort) }, true);
+await ready(upstream);
+const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
+const redis = new Redis(redisUrl);
+const prefix = `bench-${Date.now()}:`;
+const token = await new SignJWT({ scope: '' })
+  .setProtectedHeader({ alg: 'HS256' })
+  .setSubject('bench')
+  .setIssuedAt()
+  .setExpirationTime('1h')
+  .sign(new TextEncoder().encode(secret));
+
+const results = [];
+try {
+  const relay = start(
+    null,
+    [join(here, 'relay.mjs')],
+    { MQTT_URL: mqttUrl, UPSTREAM_URL: upstreamUrl, TOPIC },
+    true,
+  );
+  await ready(relay);
+  results.push(await measure('relay', relay, mqttUrl, redis));
+  await stop(relay);
+
+  const httpPort = await freePort();
+  // e.g. BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=tmp/profiles" to profile it.
+  const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const gateway = start(process.execPath, [...nodeArgs, gatewayMain], {
+    NODE_ENV: 'production',
+    MQTT_URL: mqttUrl,
+    MQTT_SESSION_EXPIRY_SECONDS: '0',
+    MQTT_CLIENT_ID: `bench-gw-${process.pid}`,
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: prefix,
+    SERVICES: `user-service=${upstreamUrl}`,
+    HTTP_PORT: String(httpPort),
+    JWT_SECRET: secret,
+    RATE_LIMIT_MAX: '1000000000',
+    LOG_LEVEL: 'warn',
+  });
+  for (let i = 0; ; i++) {
+    const ok = await fetch(`http://127.0.0.1:${httpPort}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (i > 200) throw new Error('gateway did not become ready');
+    await sleep(100);
+  }
+  results.push(await measure('gateway', gateway, mqttUrl, redis, token));
+  await stop(gateway);
+} finally {
+  await stop(upstream);
+  await stop(broker);
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+}
+
+const [relay, gateway] = results;
+const ratios = {
+  throughput: Math.round((gateway.throughput / relay.throughput) * 100) / 100,
+  p99: Math.round((gateway.p99_ms / relay.p99_ms) * 100) / 100,
+  c1_p50: Math.round((gateway.c1_p50_ms / relay.c1_p50_ms) * 100) / 100,
+};
+const report = {
+  date: new Date().toISOString(),
+  machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+  settings: { seconds, inflight, qos: 1 },
+  results,
+  ratios,
+};
+const line = (r) =>
+  `| ${r.target} | ${r.throughput} | ${r.p50_ms} | ${r.p99_ms} | ${r.max_ms} | ${r.c1_p50_ms} | ${r.errors} | ${r.timeouts} | ${r.redis_commands_per_request} | ${r.cpu_seconds} | ${r.rss_start_mib} → ${r.rss_end_mib} |`;
+const table = [
+  `Run of ${report.date} on ${report.machine.cpus} cores, Node ${report.machine.node}: ${inflight} in flight, QoS 1, ${seconds} s per target.`,
+  '',
+  '| target | req/s | p50 ms | p99 ms | max ms | p50 ms at c=1 | errors | timeouts | Redis cmds/req | CPU s | RSS MiB |',
+  '|---|---|---|---|---|---|---|---|---|---|---|',
+  line(relay),
+  line(gateway),
+  '',
+  `Gateway / relay: throughput ${ratios.throughput}, p99 ${ratios.p99}, p50 at concurrency 1 ${ratios.c1_p50}.`,
+].join('\n');
+console.log(table);
+console.log(JSON.stringify(report));
+if (!smoke) {
+  writeFileSync(output, JSON.stringify(report, null, 2) + '\n');
+  const docs = join(root, 'docs/benchmarks.md');
+  const text = readFileSync(docs, 'utf8');
+  const start = text.indexOf('<!-- results:start -->');
+  const end = text.indexOf('<!-- results:end -->');
+  if (start >= 0 && end > start) {
+    writeFileSync(
+      docs,
+      `${text.slice(0, start)}<!-- results:start -->\n${table}\n${text.slice(end)}`,
+    );
+  }
+}
+process.exit(0);
