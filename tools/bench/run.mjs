@@ -2,7 +2,7 @@
 // npm run bench: the gateway (production build, every middleware on) against a bare relay
 // doing the same MQTT -> HTTP -> MQTT round trip, measured in one run on this machine.
 // Writes docs/benchmarks.json and the results table in docs/benchmarks.md.
-import { fork, spawn } from 'node:child_process';
+import { fork, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -265,6 +265,8 @@ if (!smoke) {
       docs,
       `${text.slice(0, start)}<!-- results:start -->\n${table}\n${text.slice(end)}`,
     );
+    const prettier = join(root, 'node_modules/prettier/bin/prettier.cjs');
+    spawnSync(process.execPath, [prettier, '--write', docs], { stdio: 'ignore' });
   }
 }
 process.exit(0);
