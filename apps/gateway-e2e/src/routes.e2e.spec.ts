@@ -222,6 +222,14 @@ describe('every route, end to end', () => {
       );
       expect(origin.error).toEqual({ code: 'FORBIDDEN', message: 'origin not allowed' });
       expect((await ok('api/v1/users/list')).status).toBe('success');
+      const allowed = await client.request<SuccessReply<Data>>(
+        'api/v1/users/list',
+        {},
+        {
+          headers: { authorization: user, origin: 'https://app.example' },
+        },
+      );
+      expect(allowed.body.status).toBe('success');
     });
 
     it('passes upstream 4xx through with the upstream body in details', async () => {

@@ -3,7 +3,7 @@ import type { Balanceable, LoadBalancer } from './load-balancer';
 /**
  * Round robin with a counter per service, kept in this process. Each gateway instance is
  * fair on its own, and N instances together are fair on average, without a Redis round
- * trip per request (the seed's shared INCR costs one on the hot path).
+ * trip per request (the RouteMQ API-gateway guide's shared INCR costs one on the hot path).
  */
 export class RoundRobinBalancer implements LoadBalancer {
   private readonly counters = new Map<string, number>();

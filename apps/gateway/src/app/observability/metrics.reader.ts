@@ -28,7 +28,7 @@ export interface MetricsSnapshot {
   timestamp: number;
 }
 
-/** Reads the shared counters into the seed's `gateway/metrics` shape. */
+/** Reads the shared counters into the RouteMQ API-gateway guide's `gateway/metrics` shape. */
 @Injectable()
 export class MetricsReader {
   constructor(

@@ -10,7 +10,7 @@ describe('the route table', () => {
   const routes = compileRoutes(ROUTES);
   const matcher = new RouteMatcher(routes);
 
-  it('holds the seed routes with their QoS', () => {
+  it('holds the RouteMQ guide routes with their QoS', () => {
     const byTemplate = Object.fromEntries(routes.map((r) => [r.template, r.qos]));
     expect(byTemplate).toMatchObject({
       'api/v1/users/create': 2,
