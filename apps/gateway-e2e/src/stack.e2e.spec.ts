@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { mintDevToken } from '@mqgw/auth/testing';
+import { portFree } from '@mqgw/mosquitto';
 import { MqttRequester, openTestRedis, type TestRedis } from '@mqgw/testing';
 import { TestBroker } from './support/broker';
 import { runCli } from './support/cli';
@@ -18,17 +19,8 @@ type Data = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 async function basePortWithSibling(): Promise<number> {
   for (;;) {
     const port = await freePort();
-    if (port + 100 < 65536 && (await isFree(port + 100))) return port;
+    if (port + 100 < 65536 && (await portFree(port + 100))) return port;
   }
-}
-
-async function isFree(port: number): Promise<boolean> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 }
 
 /** `npm run stack` with a broker and Redis: two gateway replicas behind a shared subscription. */

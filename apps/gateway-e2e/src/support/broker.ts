@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
+import { findMosquitto, mosquittoConfig, portOpen } from '@mqgw/mosquitto';
 import { freePort, LOG_DIR, spawnLogged, waitFor, type ManagedProcess } from './processes';
 
 /**
@@ -23,47 +23,18 @@ export class TestBroker {
     const port = await freePort();
     mkdirSync(LOG_DIR, { recursive: true });
     const configFile = join(LOG_DIR, `${name}-mosquitto.conf`);
-    writeFileSync(
-      configFile,
-      [
-        `listener ${port} 127.0.0.1`,
-        'allow_anonymous true',
-        'set_tcp_nodelay true',
-        'persistence false',
-        'max_queued_messages 10000',
-        'log_dest stderr',
-        'log_type error',
-        'log_type warning',
-        '',
-      ].join('\n'),
-    );
+    writeFileSync(configFile, mosquittoConfig(port));
     const broker = new TestBroker(port, configFile);
     await broker.startProcess(name);
     return broker;
   }
 
   async startProcess(name = `mosquitto-${this.port}`): Promise<void> {
-    this.process = spawnLogged(
-      name,
-      process.env['MOSQUITTO_BIN'] ?? 'mosquitto',
-      ['-c', this.configFile],
-      {},
-    );
+    this.process = spawnLogged(name, findMosquitto() ?? 'mosquitto', ['-c', this.configFile], {});
     await waitFor(`mosquitto on ${this.port}`, () => portOpen(this.port), 10_000);
   }
 
   async stop(): Promise<void> {
     await this.process?.stop('SIGTERM', 3000);
   }
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { findMosquitto, mosquittoConfig, portFree, portOpen } from '@mqgw/mosquitto';
 
 export class EmbeddedBrokerError extends Error {}
 
@@ -34,22 +34,8 @@ export class EmbeddedBroker {
         `MQTT_PORT ${port} is already in use (is a broker running there?): set MQTT_URL=mqtt://127.0.0.1:${port} to use it, or choose another MQTT_PORT`,
       );
     }
-    const dir = mkdtempSync(join(tmpdir(), 'mqgw-broker-'));
-    const config = join(dir, 'mosquitto.conf');
-    writeFileSync(
-      config,
-      [
-        `listener ${port} 127.0.0.1`,
-        'allow_anonymous true',
-        'set_tcp_nodelay true',
-        'persistence false',
-        'max_queued_messages 10000',
-        'log_dest stderr',
-        'log_type error',
-        'log_type warning',
-        '',
-      ].join('\n'),
-    );
+    const config = join(mkdtempSync(join(tmpdir(), 'mqgw-broker-')), 'mosquitto.conf');
+    writeFileSync(config, mosquittoConfig(port));
     const broker = new EmbeddedBroker(port);
     broker.child = spawn(binary, ['-c', config], { stdio: ['ignore', 'ignore', 'inherit'] });
     const child = broker.child;
@@ -57,7 +43,7 @@ export class EmbeddedBroker {
     for (let i = 0; i < 100; i++) {
       if (child.exitCode !== null)
         throw new EmbeddedBrokerError(`the embedded broker exited with code ${child.exitCode}`);
-      if (await reachable(port)) return broker;
+      if (await portOpen(port)) return broker;
       await new Promise((r) => setTimeout(r, 50));
     }
     child.kill('SIGKILL');
@@ -67,43 +53,4 @@ export class EmbeddedBroker {
   stop(): void {
     this.child?.kill('SIGTERM');
   }
-}
-
-function findMosquitto(): string | undefined {
-  const candidates = [
-    process.env['MOSQUITTO_BIN'],
-    ...(process.env['PATH'] ?? '').split(delimiter).map((dir) => join(dir, 'mosquitto')),
-    '/usr/sbin/mosquitto',
-    '/usr/local/sbin/mosquitto',
-    '/opt/homebrew/sbin/mosquitto',
-  ];
-  for (const candidate of candidates) {
-    if (!candidate) continue;
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // keep looking
-    }
-  }
-  return undefined;
-}
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-function reachable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
