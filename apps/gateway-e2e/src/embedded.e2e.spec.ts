@@ -4,15 +4,8 @@ import { join } from 'node:path';
 import { mintDevToken } from '@mqgw/auth/testing';
 import { MqttRequester } from '@mqgw/testing';
 import { TestBroker } from './support/broker';
-import {
-  freePort,
-  httpOk,
-  spawnLogged,
-  waitFor,
-  WORKSPACE,
-  type ManagedProcess,
-} from './support/processes';
-import { mainOf } from './support/stack';
+import { freePort, spawnLogged, type ManagedProcess } from './support/processes';
+import { mainOf, startStackScript } from './support/stack';
 
 type Data = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -27,29 +20,11 @@ describe('the one-command start on the embedded default', () => {
     mqttPort = await freePort();
     httpPort = await freePort();
     secretFile = join(mkdtempSync(join(tmpdir(), 'mqgw-embedded-')), 'dev-jwt-secret');
-    const ports = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     // No MQTT_URL, no REDIS_URL, no JWT_SECRET, no SERVICES.
-    stack = spawnLogged(
-      'embedded-stack',
-      process.execPath,
-      [join(WORKSPACE, 'tools/scripts/stack.mjs')],
-      {
-        MQTT_PORT: String(mqttPort),
-        HTTP_PORT: String(httpPort),
-        USER_SERVICE_PORT: String(ports[0]),
-        ORDER_SERVICE_PORT: String(ports[1]),
-        PAYMENT_SERVICE_PORT: String(ports[2]),
-        NOTIFICATION_SERVICE_PORT: String(ports[3]),
-        DEV_SECRET_FILE: secretFile,
-        LOG_LEVEL: 'warn',
-      },
-    );
-    await waitFor(
-      'embedded gateway readiness',
-      () => httpOk(`http://127.0.0.1:${httpPort}/health/ready`),
-      30_000,
-      () => (stack.running ? undefined : `the stack exited; see ${stack.logFile}`),
-    );
+    stack = await startStackScript('embedded-stack', httpPort, {
+      MQTT_PORT: String(mqttPort),
+      DEV_SECRET_FILE: secretFile,
+    });
   });
   afterAll(async () => {
     await stack?.stop('SIGINT');

@@ -1,18 +1,10 @@
-import { join } from 'node:path';
 import { mintDevToken } from '@mqgw/auth/testing';
 import { portFree } from '@mqgw/mosquitto';
 import { MqttRequester, openTestRedis, type TestRedis } from '@mqgw/testing';
 import { TestBroker } from './support/broker';
 import { runCli } from './support/cli';
-import {
-  freePort,
-  httpOk,
-  spawnLogged,
-  waitFor,
-  WORKSPACE,
-  type ManagedProcess,
-} from './support/processes';
-import { TEST_JWT_SECRET } from './support/stack';
+import { freePort, type ManagedProcess } from './support/processes';
+import { TEST_JWT_SECRET, startStackScript } from './support/stack';
 
 type Data = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -35,29 +27,19 @@ describe('npm run stack: two gateways sharing the load', () => {
     broker = await TestBroker.start('stack-broker');
     redis = await openTestRedis('stack');
     httpPort = await basePortWithSibling();
-    const ports = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-    stack = spawnLogged('stack', process.execPath, [join(WORKSPACE, 'tools/scripts/stack.mjs')], {
-      MQTT_URL: broker.url,
-      REDIS_URL: 'redis://127.0.0.1:6379',
-      REDIS_KEY_PREFIX: redis.prefix,
-      MQTT_CLIENT_ID: `${redis.prefix}stack`.replace(/[^\w.:-]/g, '-').slice(0, 50),
-      MQTT_SESSION_EXPIRY_SECONDS: '0',
-      HTTP_PORT: String(httpPort),
-      USER_SERVICE_PORT: String(ports[0]),
-      ORDER_SERVICE_PORT: String(ports[1]),
-      PAYMENT_SERVICE_PORT: String(ports[2]),
-      NOTIFICATION_SERVICE_PORT: String(ports[3]),
-      JWT_SECRET: TEST_JWT_SECRET,
-      LOG_LEVEL: 'warn',
-    });
-    for (const port of [httpPort, httpPort + 100]) {
-      await waitFor(
-        `gateway on ${port}`,
-        () => httpOk(`http://127.0.0.1:${port}/health/ready`),
-        30_000,
-        () => (stack.running ? undefined : `the stack exited; see ${stack.logFile}`),
-      );
-    }
+    stack = await startStackScript(
+      'stack',
+      httpPort,
+      {
+        MQTT_URL: broker.url,
+        REDIS_URL: 'redis://127.0.0.1:6379',
+        REDIS_KEY_PREFIX: redis.prefix,
+        MQTT_CLIENT_ID: `${redis.prefix}stack`.replace(/[^\w.:-]/g, '-').slice(0, 50),
+        MQTT_SESSION_EXPIRY_SECONDS: '0',
+        JWT_SECRET: TEST_JWT_SECRET,
+      },
+      2,
+    );
     cliEnv = { MQTT_URL: broker.url, JWT_SECRET: TEST_JWT_SECRET };
   });
   afterAll(async () => {

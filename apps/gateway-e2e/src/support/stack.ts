@@ -195,3 +195,35 @@ export class Stack {
     await this.redis.close();
   }
 }
+
+/**
+ * Runs `tools/scripts/stack.mjs` (what `npm run stack` runs) on free service ports and
+ * waits until each gateway replica (`HTTP_PORT + i * 100`) is ready.
+ */
+export async function startStackScript(
+  name: string,
+  httpPort: number,
+  env: Record<string, string>,
+  replicas = 1,
+): Promise<ManagedProcess> {
+  const ports = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const stack = spawnLogged(name, process.execPath, [join(WORKSPACE, 'tools/scripts/stack.mjs')], {
+    HTTP_PORT: String(httpPort),
+    USER_SERVICE_PORT: String(ports[0]),
+    ORDER_SERVICE_PORT: String(ports[1]),
+    PAYMENT_SERVICE_PORT: String(ports[2]),
+    NOTIFICATION_SERVICE_PORT: String(ports[3]),
+    LOG_LEVEL: 'warn',
+    ...env,
+  });
+  for (let i = 0; i < replicas; i++) {
+    const port = httpPort + i * 100;
+    await waitFor(
+      `gateway on ${port}`,
+      () => httpOk(`http://127.0.0.1:${port}/health/ready`),
+      30_000,
+      () => (stack.running ? undefined : `the stack exited; see ${stack.logFile}`),
+    );
+  }
+  return stack;
+}
