@@ -1,7 +1,7 @@
 import type { ErrorReply } from '@mqgw/contracts';
 import { Stack } from './support/stack';
 import { freePort } from './support/processes';
-import { TestUpstream, echo, status } from './support/test-upstream';
+import { TestUpstream, delayed, echo, status } from './support/test-upstream';
 
 type Data = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -51,7 +51,9 @@ describe('circuit breaker across two gateway instances', () => {
       retry_after: 1,
     });
 
-    upstream.behaviour = echo;
+    // The probe stays in flight long enough for every other request to arrive while the
+    // circuit is half open; they must be refused, not sent.
+    upstream.behaviour = delayed(echo, 400);
     await sleep(1100);
     const probes = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
@@ -59,6 +61,9 @@ describe('circuit breaker across two gateway instances', () => {
       ),
     );
     expect(probes.filter((r) => r.body['status'] === 'success')).toHaveLength(1);
+    expect(
+      probes.filter((r) => (r.body as ErrorReply).error?.code === 'SERVICE_UNAVAILABLE'),
+    ).toHaveLength(19);
     expect(upstream.requests).toHaveLength(6);
     const after = await client.request<Data>('api/v1/orders/get/after', {}, { headers });
     expect(after.body['status']).toBe('success');

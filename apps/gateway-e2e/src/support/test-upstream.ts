@@ -81,6 +81,13 @@ export class TestUpstream {
 
 export const hang: Behaviour = () => undefined;
 
+/** Behaves as `behaviour` after `ms`, keeping the request in flight meanwhile. */
+export function delayed(behaviour: Behaviour, ms: number): Behaviour {
+  return (req, res) => {
+    setTimeout(() => behaviour(req, res), ms);
+  };
+}
+
 export function status(code: number, body: unknown = { message: `status ${code}` }): Behaviour {
   return (_req, res) => {
     res.statusCode = code;
