@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   ClientProxyFactory,
   MqttRecordBuilder,
@@ -84,6 +85,21 @@ describe('MQTT wire contract', () => {
       expect(headers['x-forwarded-for']).toBeUndefined();
       expect(headers['x-api-key']).toBeUndefined();
       expect(headers['authorization']).toBeUndefined();
+    });
+
+    it('sends the idempotency key upstream scoped to the principal, never as the client wrote it', async () => {
+      const key = `scoped-${Date.now()}`;
+      await client.request(
+        'api/v1/users/update/7',
+        { name: 'A' },
+        {
+          headers: { authorization: auth, 'idempotency-key': key },
+        },
+      );
+      const expected = createHash('sha256').update(`user:alice\n${key}`).digest('hex');
+      expect(last().headers['idempotency-key']).toBe(expected);
+      await client.request('api/v1/users/get/7', {}, { headers: { authorization: auth } });
+      expect(last().headers['idempotency-key']).toBeUndefined();
     });
 
     // Mosquitto itself disconnects a client that sends control characters in a string,

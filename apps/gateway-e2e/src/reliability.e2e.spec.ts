@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { MqttRequester } from '@mqgw/testing';
 import { Stack } from './support/stack';
 import { TestUpstream, echo } from './support/test-upstream';
@@ -61,3 +63,119 @@ describe('broker and gateway outages', () => {
     expect(upstream.requests.filter((r) => r.url.startsWith('/users/queued-'))).toHaveLength(5);
   });
 });
+
+/*
+ * SIGKILL gives a gateway no chance to drain. Behind a shared subscription, what happens
+ * next depends on the session:
+ * - clean sessions (the default with SHARED_SUBSCRIPTION_GROUP): the broker forgets the
+ *   dead member at once and the survivor takes every new request. Requests the dead
+ *   instance had taken and not answered are gone; the client retries them after its
+ *   timeout with the same idempotency key.
+ * - persistent sessions: Mosquitto keeps routing the dead member's share to its offline
+ *   session. Nothing is lost, but those requests wait until the instance comes back with
+ *   the same client id.
+ * Either way nothing runs twice: the gateway records replies per (principal, key) and
+ * passes the key to the service, which dedups a call the dead instance had already made.
+ */
+describe('one of two gateways SIGKILLed under load', () => {
+  const start = (sessionExpiry: string) =>
+    Stack.start({
+      name: `sigkill-${sessionExpiry}`,
+      services: ['payment-service'],
+      gateways: 2,
+      gatewayEnv: {
+        SHARED_SUBSCRIPTION_GROUP: 'kill',
+        MQTT_SESSION_EXPIRY_SECONDS: sessionExpiry,
+        UPSTREAM_TIMEOUT_MS: '2000',
+      },
+    });
+
+  /** 200 keyed payments, 4 ms apart; gateway 0 is killed after the 60th. */
+  async function loadAndKill(stack: Stack, timeoutMs: number) {
+    const client = await stack.requester();
+    const headers = { authorization: await stack.bearer('killer') };
+    const run = `${Date.now()}`;
+    const send = (i: number, timeout: number) =>
+      client
+        .request<Data>(
+          'api/v1/payments/process',
+          { order_id: `kill-${run}-${i}`, amount: 1, currency: 'EUR' },
+          { headers: { ...headers, 'idempotency-key': `kill-${run}-${i}` }, timeoutMs: timeout },
+        )
+        .then((r) => r.body)
+        .catch(() => undefined);
+    const pending: Promise<Data | undefined>[] = [];
+    for (let i = 0; i < TOTAL; i++) {
+      pending.push(send(i, timeoutMs));
+      if (i === 60) await stack.gateways[0].process.stop('SIGKILL');
+      await sleep(4);
+    }
+    return { client, run, send, pending };
+  }
+
+  /** Exactly one payment per order, the one the client was told about; one reply each. */
+  async function expectExactlyOnce(
+    stack: Stack,
+    client: MqttRequester,
+    run: string,
+    answers: (Data | undefined)[],
+  ) {
+    expect(answers.filter((a) => a?.['status'] === 'success')).toHaveLength(TOTAL);
+    const payments = stack.services.get('payment-service')!.url;
+    const all = (await (await fetch(`${payments}/payments`)).json()) as Data[];
+    const ours = all.filter((p) => String(p['order_id']).startsWith(`kill-${run}-`));
+    expect(ours).toHaveLength(TOTAL);
+    const byOrder = new Map(ours.map((p) => [p['order_id'], p['payment_id']]));
+    answers.forEach((a, i) =>
+      expect(a?.['data']['payment_id']).toBe(byOrder.get(`kill-${run}-${i}`)),
+    );
+    const replies = client.received.filter((r) => r.topic.startsWith(client.replyPrefix));
+    const correlations = replies.map((r) => r.packet.properties?.correlationData?.toString());
+    expect(new Set(correlations).size).toBe(correlations.length);
+  }
+
+  it('clean sessions: the survivor takes over at once; the few lost requests succeed on retry, once', async () => {
+    const stack = await start('0');
+    try {
+      const { client, run, send, pending } = await loadAndKill(stack, 3000);
+      const answers = await Promise.all(pending);
+      const lost = answers.filter((a) => !a).length;
+      for (let attempt = 0; attempt < 3 && answers.some((a) => !a); attempt++) {
+        const missing = answers.flatMap((a, i) => (a ? [] : [i]));
+        const retried = await Promise.all(missing.map((i) => send(i, 10_000)));
+        missing.forEach((i, n) => (answers[i] = retried[n]));
+      }
+      writeMeasurement('sigkill-clean', { total: TOTAL, lostBeforeRetry: lost });
+      // Only what the dead instance held in flight is lost, not its share of what followed.
+      expect(lost).toBeLessThan(20);
+      await expectExactlyOnce(stack, client, run, answers);
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it('persistent sessions: the dead share waits in the broker and is answered when the instance returns', async () => {
+    const stack = await start('300');
+    try {
+      const { client, run, pending } = await loadAndKill(stack, 30_000);
+      await sleep(1000);
+      const unanswered = TOTAL - client.received.length;
+      await stack.startGateway(stack.gateways[0].env);
+      const answers = await Promise.all(pending);
+      writeMeasurement('sigkill-persistent', { total: TOTAL, waitingForRestart: unanswered });
+      // Roughly half of what followed the kill was routed to the dead session.
+      expect(unanswered).toBeGreaterThan(20);
+      await expectExactlyOnce(stack, client, run, answers);
+    } finally {
+      await stack.stop();
+    }
+  });
+});
+
+const TOTAL = 200;
+
+function writeMeasurement(name: string, value: unknown): void {
+  const dir = join(__dirname, '../../../tmp/e2e-logs');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${name}.json`), JSON.stringify(value));
+}

@@ -5,3 +5,4 @@ export * from './lib/registration.lifecycle';
 export * from './lib/service-kit.module';
 export * from './lib/bootstrap-service';
 export * from './lib/id';
+export * from './lib/idempotency-key.interceptor';

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { validateBody, type Schema } from '@mqgw/service-kit';
 import { PaymentsStore, type NewPayment } from './payments.store';
 
@@ -27,6 +27,11 @@ export class PaymentsController {
   refund(@Param('id') id: string, @Body() body: unknown) {
     const { amount } = validateBody<{ amount?: number }>(body ?? {}, REFUND_SCHEMA);
     return this.payments.refund(id, amount);
+  }
+
+  @Get()
+  list(@Query('order_id') orderId?: string) {
+    return this.payments.list(orderId);
   }
 
   @Get(':id')

@@ -47,6 +47,11 @@ export class PaymentsStore {
     return payment;
   }
 
+  list(orderId?: string): Payment[] {
+    const all = [...this.payments.values()];
+    return orderId === undefined ? all : all.filter((p) => p.order_id === orderId);
+  }
+
   get(id: string): Payment {
     const payment = this.payments.get(id);
     if (!payment) throw new NotFoundException(`payment ${id} not found`);

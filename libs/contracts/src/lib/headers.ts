@@ -14,6 +14,8 @@ export const UPSTREAM_HEADER = {
   userId: 'x-user-id',
   userScopes: 'x-user-scopes',
   traceparent: 'traceparent',
+  /** The client's idempotency key, scoped to its principal: `sha256(principal \n key)`. */
+  idempotencyKey: 'idempotency-key',
 } as const;
 
 /**

@@ -27,6 +27,15 @@ describe('readGatewayConfig', () => {
     });
   });
 
+  it('keeps a persistent session alone, a clean one behind a shared group, unless told', () => {
+    const expiry = (env: Record<string, string>) =>
+      readGatewayConfig({ JWT_SECRET: SECRET, ...env }).MQTT_SESSION_EXPIRY_SECONDS;
+    expect(expiry({})).toBe(3600);
+    expect(expiry({ SHARED_SUBSCRIPTION_GROUP: 'gw' })).toBe(0);
+    expect(expiry({ SHARED_SUBSCRIPTION_GROUP: 'gw', MQTT_SESSION_EXPIRY_SECONDS: '60' })).toBe(60);
+    expect(expiry({ MQTT_SESSION_EXPIRY_SECONDS: '0' })).toBe(0);
+  });
+
   it.each([
     [
       { HTTP_PORT: 'eighty' },

@@ -23,7 +23,9 @@ export const gatewayEnvSchema = {
   ),
   MQTT_USERNAME: maybe(str()),
   MQTT_PASSWORD: maybe(str()),
-  MQTT_SESSION_EXPIRY_SECONDS: int({ default: 3600, min: 0, doc: '0 = clean session' }),
+  MQTT_SESSION_EXPIRY_SECONDS: maybe(
+    int({ min: 0, doc: '0 = clean session; unset = 3600, or 0 with a shared group' }),
+  ),
   SHARED_SUBSCRIPTION_GROUP: maybe(
     str({ pattern: /^[\w-]{1,64}$/, doc: 'subscribe as $share/<group>/...' }),
   ),
@@ -109,7 +111,9 @@ export const LOCAL_SERVICES = [
   'notification-service=http://127.0.0.1:3004',
 ].join(',');
 
-export interface GatewayConfig extends GatewayEnv {
+export interface GatewayConfig extends Omit<GatewayEnv, 'MQTT_SESSION_EXPIRY_SECONDS'> {
+  /** Resolved: see `sessionExpiryDefault`. */
+  MQTT_SESSION_EXPIRY_SECONDS: number;
   clientId: string;
   staticInstances: NonNullable<ReturnType<typeof parseStaticServices>>;
   jwt: {
@@ -141,6 +145,8 @@ export function readGatewayConfig(
   }
   return {
     ...parsed,
+    MQTT_SESSION_EXPIRY_SECONDS:
+      parsed.MQTT_SESSION_EXPIRY_SECONDS ?? sessionExpiryDefault(parsed.SHARED_SUBSCRIPTION_GROUP),
     clientId: parsed.MQTT_CLIENT_ID ?? `mqgw-${hostname()}-${parsed.HTTP_PORT}`,
     staticInstances,
     jwt: jwtSettings(parsed),
@@ -152,6 +158,17 @@ export function readGatewayConfig(
       ),
     ),
   };
+}
+
+/**
+ * A persistent session keeps requests for a gateway that is away. Mosquitto goes on
+ * routing a shared subscription's share to a member whose session is offline, so behind
+ * `$share` a crashed instance would hold its share of new requests until it returns. With
+ * a shared group the default is therefore a clean session: survivors take all new
+ * requests at once, and only the dead instance's in-flight requests need a client retry.
+ */
+export function sessionExpiryDefault(sharedGroup: string | undefined): number {
+  return sharedGroup ? 0 : 3600;
 }
 
 function jwtSettings(env: GatewayEnv): GatewayConfig['jwt'] {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   GatewayError,
@@ -146,6 +147,14 @@ export class UpstreamService {
     if (req.principal.userId) headers[UPSTREAM_HEADER.userId] = req.principal.userId;
     if (req.principal.scopes.length > 0)
       headers[UPSTREAM_HEADER.userScopes] = req.principal.scopes.join(' ');
+    // The service dedups too, so a retry that reaches it after a gateway died mid-call
+    // (before the gateway could record the reply) does not run twice.
+    const idempotencyKey = req.headers[REQUEST_HEADER.idempotencyKey];
+    if (idempotencyKey !== undefined) {
+      headers[UPSTREAM_HEADER.idempotencyKey] = createHash('sha256')
+        .update(`${req.principal.id}\n${idempotencyKey}`)
+        .digest('hex');
+    }
     return headers;
   }
 }
