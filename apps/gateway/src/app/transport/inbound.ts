@@ -22,11 +22,26 @@ export function parseBody(payload: Buffer): unknown {
   if (jsonDepth(text) > MAX_JSON_DEPTH) {
     throw new GatewayError('BAD_REQUEST', `payload is nested deeper than ${MAX_JSON_DEPTH} levels`);
   }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw new GatewayError('BAD_REQUEST', 'payload is not valid JSON');
   }
+  // JSON.parse turns 1e400 into Infinity, which re-encodes as null: refuse it instead.
+  if (MAYBE_HUGE_NUMBER.test(text) && hasNonFiniteNumber(value)) {
+    throw new GatewayError('BAD_REQUEST', 'payload has a number outside the double range');
+  }
+  return value;
+}
+
+/** Only exponents of 3+ digits or runs of 300+ digits can overflow a double. */
+const MAYBE_HUGE_NUMBER = /[eE]\+?\d{3}|\d{300}/;
+
+function hasNonFiniteNumber(value: unknown): boolean {
+  if (typeof value === 'number') return !Number.isFinite(value);
+  if (typeof value !== 'object' || value === null) return false;
+  return Object.values(value).some(hasNonFiniteNumber);
 }
 
 /** The deepest nesting of arrays and objects in JSON text, strings skipped. One pass, no recursion. */
