@@ -1,7 +1,7 @@
 import type { ErrorReply } from '@mqgw/contracts';
 import { Stack } from './support/stack';
 import { freePort } from './support/processes';
-import { TestUpstream, delayed, echo, status } from './support/test-upstream';
+import { TestUpstream, delayed, echo, reset, status } from './support/test-upstream';
 
 type Data = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -75,10 +75,14 @@ describe('fallbacks, retries and dead instances', () => {
   let users: TestUpstream;
   let notifications: TestUpstream;
   let notificationsFallback: TestUpstream;
+  let payments: TestUpstream;
+  let resetting: TestUpstream;
   let deadUrl: string;
 
   beforeAll(async () => {
     users = await TestUpstream.start(echo);
+    payments = await TestUpstream.start(echo);
+    resetting = await TestUpstream.start(reset);
     notifications = await TestUpstream.start(status(500));
     notificationsFallback = await TestUpstream.start(echo);
     deadUrl = `http://127.0.0.1:${await freePort()}`;
@@ -90,16 +94,22 @@ describe('fallbacks, retries and dead instances', () => {
         SERVICES: [
           `user-service=${deadUrl}`,
           `user-service=${users.url}`,
+          `payment-service=${resetting.url}`,
+          `payment-service=${payments.url}`,
           `notification-service=${notifications.url}`,
           `notification-service-fallback=${notificationsFallback.url}`,
         ].join(','),
         HEALTH_CHECK_INTERVAL_SECONDS: '0',
+        // Keep refusing instances in rotation, so every test here meets the dead one.
+        UPSTREAM_EJECT_SECONDS: '0',
       },
     });
   });
   afterAll(async () => {
     await stack?.stop();
-    await Promise.all([users, notifications, notificationsFallback].map((u) => u?.stop()));
+    await Promise.all(
+      [users, payments, resetting, notifications, notificationsFallback].map((u) => u?.stop()),
+    );
   });
 
   it('retries an idempotent GET on the other instance when one refuses connections', async () => {
@@ -113,32 +123,43 @@ describe('fallbacks, retries and dead instances', () => {
     expect(replies.every((r) => r.body['status'] === 'success')).toBe(true);
   });
 
-  it('never retries a POST without an idempotency key', async () => {
+  it('sends a POST that an instance refused to another one, once', async () => {
     const client = await stack.requester();
     const headers = { authorization: await stack.bearer('u') };
     const before = users.requests.filter((r) => r.method === 'POST').length;
-    const replies = [];
     for (let i = 0; i < 4; i++) {
-      replies.push(
-        (
-          await client.request<Data>(
-            'api/v1/users/create',
-            { name: 'n', email: `n${i}@x.io` },
-            { headers },
-          )
-        ).body,
+      const reply = await client.request<Data>(
+        'api/v1/users/create',
+        { name: 'n', email: `n${i}@x.io` },
+        { headers },
       );
+      expect(reply.body['status']).toBe('success');
+    }
+    expect(users.requests.filter((r) => r.method === 'POST').length - before).toBe(4);
+  });
+
+  it('never retries a POST without a key once it may have reached the service', async () => {
+    const client = await stack.requester();
+    const headers = { authorization: await stack.bearer('u') };
+    const replies: Data[] = [];
+    for (let i = 0; i < 4; i++) {
+      const body = { order_id: `o${i}`, amount: 1, currency: 'EUR' };
+      replies.push((await client.request<Data>('api/v1/payments/process', body, { headers })).body);
     }
     const failed = replies.filter((r) => r['status'] === 'error');
     expect(failed).toHaveLength(2);
-    expect(
-      failed.every(
-        (r) =>
-          r['error'].code === 'UPSTREAM_ERROR' &&
-          r['error'].message === 'user-service is unreachable',
-      ),
-    ).toBe(true);
-    expect(users.requests.filter((r) => r.method === 'POST').length - before).toBe(2);
+    for (const r of failed) {
+      expect(r['error']).toEqual({
+        code: 'UPSTREAM_ERROR',
+        message: 'payment-service is unreachable',
+      });
+    }
+    expect(resetting.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
+    expect(payments.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
+    // The same connection loss on a GET is retried on the other instance.
+    const status = await client.request<Data>('api/v1/payments/status/p1', {}, { headers });
+    const again = await client.request<Data>('api/v1/payments/status/p2', {}, { headers });
+    expect([status.body['status'], again.body['status']]).toEqual(['success', 'success']);
   });
 
   it('serves the stale cache to the same principal only, marked source: cache', async () => {

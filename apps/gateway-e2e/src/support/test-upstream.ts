@@ -81,6 +81,11 @@ export class TestUpstream {
 
 export const hang: Behaviour = () => undefined;
 
+/** Reads the request, then drops the connection without an answer. */
+export const reset: Behaviour = (_req, res) => {
+  res.socket?.destroy();
+};
+
 /** Behaves as `behaviour` after `ms`, keeping the request in flight meanwhile. */
 export function delayed(behaviour: Behaviour, ms: number): Behaviour {
   return (req, res) => {

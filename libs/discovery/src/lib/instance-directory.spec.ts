@@ -36,6 +36,24 @@ describe('InstanceDirectory', () => {
     await directory.stop();
   });
 
+  it('leaves an ejected instance out until the ejection ends, unless none would be left', () => {
+    let now = 0;
+    const directory = new InstanceDirectory(new InMemoryServiceRegistry(), {
+      refreshMs: 60_000,
+      staticInstances: parseStaticServices('a=http://127.0.0.1:9001,a=http://127.0.0.1:9002'),
+      now: () => now,
+    });
+    const ids = () => directory.instances('a').map((i) => i.instanceId);
+    directory.eject('static-0', 5000);
+    expect(ids()).toEqual(['static-1']);
+    directory.eject('static-1', 5000);
+    expect(ids()).toEqual(['static-0', 'static-1']);
+    now = 5000;
+    expect(ids()).toEqual(['static-0', 'static-1']);
+    directory.eject('static-1', 0);
+    expect(ids()).toEqual(['static-0', 'static-1']);
+  });
+
   it('keeps serving the last view when the registry fails', async () => {
     const registry = new InMemoryServiceRegistry();
     await registry.register(inst('user-service', 'a', 'http://127.0.0.1:9002'), 15);

@@ -11,6 +11,7 @@ export interface InstanceDirectoryOptions {
   onError?: (error: unknown) => void;
   /** Active health checks; unhealthy instances leave routing until they recover. */
   health?: HealthMonitor;
+  now?: () => number;
 }
 
 /**
@@ -21,6 +22,7 @@ export interface InstanceDirectoryOptions {
 export class InstanceDirectory {
   private readonly byService = new Map<string, ServiceInstance[]>();
   private readonly names = new Set<string>();
+  private readonly ejected = new Map<string, number>();
   private timer?: NodeJS.Timeout;
   private unsubscribe?: () => Promise<void>;
 
@@ -53,11 +55,32 @@ export class InstanceDirectory {
     await this.unsubscribe?.();
   }
 
-  /** Live, healthy instances of a service, from memory. */
+  /**
+   * Live, healthy instances of a service, from memory. Ejected instances are left out
+   * unless that would leave none (then all are tried: routing on stale doubt beats none).
+   */
   instances(service: string): readonly ServiceInstance[] {
     const all = this.byService.get(service) ?? [];
     const health = this.options.health;
-    return health ? all.filter((i) => health.isHealthy(i.healthUrl)) : all;
+    const healthy = health ? all.filter((i) => health.isHealthy(i.healthUrl)) : all;
+    if (this.ejected.size === 0) return healthy;
+    const now = (this.options.now ?? Date.now)();
+    const kept = healthy.filter((i) => {
+      const until = this.ejected.get(i.instanceId);
+      if (until === undefined) return true;
+      if (until > now) return false;
+      this.ejected.delete(i.instanceId);
+      return true;
+    });
+    return kept.length > 0 ? kept : healthy;
+  }
+
+  /**
+   * Takes an instance out of this process's routing for `ms` (passive health: the caller
+   * saw it refuse a connection). Registry and active checks still decide after that.
+   */
+  eject(instanceId: string, ms: number): void {
+    if (ms > 0) this.ejected.set(instanceId, (this.options.now ?? Date.now)() + ms);
   }
 
   /** Every live instance, healthy or not. */

@@ -36,6 +36,11 @@ export const gatewayEnvSchema = {
   SERVICES: maybe(str({ doc: 'static instances: name=url,name=url' })),
   DISCOVERY_REFRESH_MS: int({ default: 2000, min: 100 }),
   UPSTREAM_TIMEOUT_MS: int({ default: 30_000, min: 1 }),
+  UPSTREAM_EJECT_SECONDS: int({
+    default: 5,
+    min: 0,
+    doc: 'an instance that refuses a connection leaves routing this long; 0 = never',
+  }),
   MAX_PAYLOAD_BYTES: int({ default: 256 * 1024, min: 1 }),
   MAX_INFLIGHT: int({ default: 1024, min: 1 }),
   REPLY_TOPIC_PATTERN: maybe(str({ pattern: TOPIC_FILTER, doc: 'e.g. replies/#' })),

@@ -23,9 +23,13 @@ export class UpstreamTimeoutError extends Error {
 }
 
 export class UpstreamConnectionError extends Error {
+  /** The instance refused the connection: nothing was sent, so any call may go elsewhere. */
+  readonly refused: boolean;
+
   constructor(override readonly cause: Error) {
     super(`upstream connection failed: ${cause.message}`);
     this.name = 'UpstreamConnectionError';
+    this.refused = (cause as NodeJS.ErrnoException).code === 'ECONNREFUSED';
   }
 }
 

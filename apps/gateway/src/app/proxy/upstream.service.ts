@@ -40,9 +40,11 @@ export class UpstreamService {
 
   /**
    * Calls the route's service (or `service`, for a fallback) and maps the answer to the
-   * reply envelope. An idempotent call (GET, PUT, DELETE, or any call with an
-   * `idempotency-key`) that cannot connect is retried once on another instance, within
-   * the retry budget; nothing else is ever retried.
+   * reply envelope. A call is retried once on another instance when the first refused the
+   * connection (nothing was sent, so this is safe for any method and adds no load; the
+   * refusing instance is also ejected for `UPSTREAM_EJECT_SECONDS`), or when an idempotent
+   * call (GET, PUT, DELETE, or any call with an `idempotency-key`) lost its connection,
+   * within the retry budget. Nothing else is ever retried.
    */
   async forward(
     req: GatewayRequest,
@@ -75,11 +77,13 @@ export class UpstreamService {
     try {
       response = await call(first);
     } catch (error) {
+      const refused = error instanceof UpstreamConnectionError && error.refused;
+      if (refused)
+        this.directory.eject(first.instanceId, this.config.UPSTREAM_EJECT_SECONDS * 1000);
       const canRetry =
         error instanceof UpstreamConnectionError &&
         candidates.length > 1 &&
-        isIdempotent(req) &&
-        this.budget.tryAcquire();
+        (refused || (isIdempotent(req) && this.budget.tryAcquire()));
       const second = canRetry
         ? this.balancer.pick(
             service,
@@ -90,6 +94,8 @@ export class UpstreamService {
       try {
         response = await call(second);
       } catch (retryError) {
+        if (retryError instanceof UpstreamConnectionError && retryError.refused)
+          this.directory.eject(second.instanceId, this.config.UPSTREAM_EJECT_SECONDS * 1000);
         throw toGatewayError(retryError, service, timeoutMs);
       }
     }
