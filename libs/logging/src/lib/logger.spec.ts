@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { Logger } from '@nestjs/common';
 import { PinoNestLogger, createLogger } from './logger';
-import { withRequestId } from './request-context';
+import { forRequest } from './request-context';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -15,14 +15,11 @@ function capture() {
 }
 
 describe('logging', () => {
-  it('writes JSON lines with level, app, context and the request id in scope', async () => {
+  it('writes JSON lines with level, app, context, and the request id when given', () => {
     const { lines, stream } = capture();
     const nest = new PinoNestLogger(createLogger('gateway', 'log', stream));
     nest.log('outside', 'Transport');
-    await withRequestId('req-1', async () => {
-      await Promise.resolve();
-      nest.warn('inside', 'Auth');
-    });
+    nest.warn(forRequest('req-1', 'inside'), 'Auth');
     nest.debug('hidden at level log', 'X');
     expect(lines).toEqual([
       expect.objectContaining({

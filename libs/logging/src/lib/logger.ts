@@ -1,6 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
 import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
-import { currentRequestId } from './request-context';
 
 /** LOG_LEVEL values, in Nest's words. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose', 'silent'] as const;
@@ -16,7 +15,7 @@ const PINO_LEVEL: Record<LogLevelName, LevelWithSilent> = {
   silent: 'silent',
 };
 
-/** One JSON object per line on stdout; `request_id` is added inside `withRequestId`. */
+/** One JSON object per line on stdout; see `forRequest` for lines about one request. */
 export function createLogger(
   app: string,
   level: LogLevelName,
@@ -28,10 +27,6 @@ export function createLogger(
       base: { app },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      mixin: () => {
-        const requestId = currentRequestId();
-        return requestId ? { request_id: requestId } : {};
-      },
     },
     destination,
   );

@@ -2,6 +2,7 @@ import { Injectable, Logger, type CanActivate, type ExecutionContext } from '@ne
 import { ApiKeyStore, JwtVerifier, isAuthError, type Identity } from '@mqgw/auth';
 import { GatewayError, REQUEST_HEADER } from '@mqgw/contracts';
 import type { GatewayRequest } from '../transport/gateway-request';
+import { forRequest } from '@mqgw/logging';
 
 const BEARER = /^Bearer ([^\s]+)$/i;
 
@@ -49,7 +50,7 @@ export class AuthGuard implements CanActivate {
       if (apiKey !== undefined) return await this.apiKeys.verify(apiKey);
     } catch (error) {
       if (!isAuthError(error)) throw error;
-      this.logger.debug(`request ${req.requestId} refused: ${error.reason}`);
+      this.logger.debug(forRequest(req.requestId, `refused: ${error.reason}`));
       if (error.reason === 'unavailable') {
         throw new GatewayError('SERVICE_UNAVAILABLE', 'authentication is temporarily unavailable', {
           retryAfter: 5,

@@ -1,16 +1,10 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type CallHandler,
-  type ExecutionContext,
-  type NestInterceptor,
-} from '@nestjs/common';
-import { from, lastValueFrom, type Observable } from 'rxjs';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { CircuitBreaker, Permit } from '@mqgw/breaker';
 import { GatewayError, isGatewayError } from '@mqgw/contracts';
 import { CIRCUIT_BREAKER } from '../tokens';
 import type { GatewayRequest } from '../transport/gateway-request';
+import type { InterceptorStep, Next } from './interceptor-step';
+import { forRequest } from '@mqgw/logging';
 
 /** Outcomes that count against a service: it could not be reached, failed (5xx) or hung. */
 function isServiceFailure(error: unknown): boolean {
@@ -25,27 +19,25 @@ function isServiceFailure(error: unknown): boolean {
  * breaker's own store fails, the call goes ahead (fail open) and the failure is logged.
  */
 @Injectable()
-export class BreakerInterceptor implements NestInterceptor {
+export class BreakerInterceptor implements InterceptorStep {
   private readonly logger = new Logger('Breaker');
 
   constructor(@Inject(CIRCUIT_BREAKER) private readonly breaker: CircuitBreaker) {}
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const req = context.switchToRpc().getContext<GatewayRequest>();
+  async intercept(req: GatewayRequest, _body: unknown, next: Next): Promise<unknown> {
     const service = req.route.service;
-    if (!service || !req.route.middleware.has('breaker')) return next.handle();
-    return from(this.guard(service, next));
-  }
-
-  private async guard(service: string, next: CallHandler): Promise<unknown> {
+    if (!service || !req.route.middleware.has('breaker')) return next();
     let permit: Permit;
     try {
       permit = await this.breaker.acquire(service);
     } catch (error) {
       this.logger.warn(
-        `breaker store unavailable, letting ${service} through: ${(error as Error).message}`,
+        forRequest(
+          req.requestId,
+          `breaker store unavailable, letting ${service} through: ${(error as Error).message}`,
+        ),
       );
-      return lastValueFrom(next.handle());
+      return next();
     }
     if (!permit.allowed) {
       throw new GatewayError('SERVICE_UNAVAILABLE', `circuit open for ${service}`, {
@@ -53,20 +45,28 @@ export class BreakerInterceptor implements NestInterceptor {
       });
     }
     try {
-      const reply = await lastValueFrom(next.handle());
-      await this.record(service, true, permit);
+      const reply = await next();
+      await this.record(req, service, true, permit);
       return reply;
     } catch (error) {
       const noInstance = isGatewayError(error) && error.code === 'SERVICE_UNAVAILABLE';
-      if (!noInstance) await this.record(service, !isServiceFailure(error), permit);
+      if (!noInstance) await this.record(req, service, !isServiceFailure(error), permit);
       throw error;
     }
   }
 
-  private async record(service: string, success: boolean, permit: Permit): Promise<void> {
+  private async record(
+    req: GatewayRequest,
+    service: string,
+    success: boolean,
+    permit: Permit,
+  ): Promise<void> {
     await this.breaker.record(service, success, permit).catch((error: Error) => {
       this.logger.warn(
-        `breaker store unavailable, outcome for ${service} not counted: ${error.message}`,
+        forRequest(
+          req.requestId,
+          `breaker store unavailable, outcome for ${service} not counted: ${error.message}`,
+        ),
       );
     });
   }

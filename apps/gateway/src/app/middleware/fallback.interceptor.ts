@@ -1,12 +1,4 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type CallHandler,
-  type ExecutionContext,
-  type NestInterceptor,
-} from '@nestjs/common';
-import { from, lastValueFrom, type Observable } from 'rxjs';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { InstanceDirectory } from '@mqgw/discovery';
 import { isGatewayError, type SuccessReply } from '@mqgw/contracts';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
@@ -14,6 +6,8 @@ import { FallbackCache } from '../proxy/fallback-cache';
 import { UpstreamService } from '../proxy/upstream.service';
 import { INSTANCE_DIRECTORY } from '../tokens';
 import type { GatewayRequest } from '../transport/gateway-request';
+import type { InterceptorStep, Next } from './interceptor-step';
+import { forRequest } from '@mqgw/logging';
 
 /** The failures a fallback may answer for: the service is unavailable, not wrong. */
 function isUnavailable(error: unknown): boolean {
@@ -32,7 +26,7 @@ function isUnavailable(error: unknown): boolean {
  * (`"status":"fallback"`), else the error stands. Cache writes never delay a reply.
  */
 @Injectable()
-export class FallbackInterceptor implements NestInterceptor {
+export class FallbackInterceptor implements InterceptorStep {
   private readonly logger = new Logger('Fallback');
 
   constructor(
@@ -42,27 +36,23 @@ export class FallbackInterceptor implements NestInterceptor {
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const req = context.switchToRpc().getContext<GatewayRequest>();
-    if (req.route.handler !== 'proxy') return next.handle();
-    const body = context.switchToRpc().getData<Record<string, unknown>>();
-    return from(this.run(req, body, next));
-  }
-
-  private async run(
+  async intercept(
     req: GatewayRequest,
     body: Record<string, unknown>,
-    next: CallHandler,
+    next: Next,
   ): Promise<unknown> {
+    if (req.route.handler !== 'proxy') return next();
     const cacheable = req.route.method === 'GET' && this.config.FALLBACK_CACHE_TTL_SECONDS > 0;
     const key = cacheable ? this.cache.key(req, body) : undefined;
     try {
-      const reply = (await lastValueFrom(next.handle())) as SuccessReply;
+      const reply = (await next()) as SuccessReply;
       if (key) {
         this.cache
           .put(key, reply.data, this.config.FALLBACK_CACHE_TTL_SECONDS)
           .catch((error: Error) => {
-            this.logger.debug(`fallback cache write failed: ${error.message}`);
+            this.logger.debug(
+              forRequest(req.requestId, `fallback cache write failed: ${error.message}`),
+            );
           });
       }
       return reply;

@@ -1,11 +1,4 @@
-import {
-  Inject,
-  Injectable,
-  type CallHandler,
-  type ExecutionContext,
-  type NestInterceptor,
-} from '@nestjs/common';
-import { from, lastValueFrom, type Observable } from 'rxjs';
+import { Inject, Injectable } from '@nestjs/common';
 import {
   GatewayError,
   REQUEST_HEADER,
@@ -16,6 +9,7 @@ import {
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import type { GatewayRequest } from '../transport/gateway-request';
 import { IdempotencyStore, fingerprint, type Claim } from './idempotency.store';
+import type { InterceptorStep, Next } from './interceptor-step';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
 const POLL_MS = 25;
@@ -27,31 +21,29 @@ const POLL_MS = 25;
  * request fails closed (503) rather than risk running twice.
  */
 @Injectable()
-export class IdempotencyInterceptor implements NestInterceptor {
+export class IdempotencyInterceptor implements InterceptorStep {
   constructor(
     private readonly store: IdempotencyStore,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const req = context.switchToRpc().getContext<GatewayRequest>();
+  async intercept(req: GatewayRequest, body: unknown, next: Next): Promise<unknown> {
     const idempotencyKey = req.headers[REQUEST_HEADER.idempotencyKey];
-    if (idempotencyKey === undefined || req.route.handler !== 'proxy') return next.handle();
+    if (idempotencyKey === undefined || req.route.handler !== 'proxy') return next();
     if (!KEY.test(idempotencyKey)) {
       throw new GatewayError(
         'BAD_REQUEST',
         'idempotency-key must be 1 to 255 printable ASCII characters',
       );
     }
-    const body = context.switchToRpc().getData<unknown>();
-    return from(this.run(req, idempotencyKey, body, next));
+    return this.run(req, idempotencyKey, body, next);
   }
 
   private async run(
     req: GatewayRequest,
     idempotencyKey: string,
     body: unknown,
-    next: CallHandler,
+    next: Next,
   ): Promise<unknown> {
     const key = this.store.key(req.principal.id, idempotencyKey);
     const fp = fingerprint(req.route.template, req.params, body);
@@ -82,7 +74,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
     let reply: Reply;
     try {
-      reply = (await lastValueFrom(next.handle())) as Reply;
+      reply = (await next()) as Reply;
     } catch (error) {
       const errorReply = toErrorReply(error, req.requestId);
       await this.settle(key, fp, errorReply);

@@ -1,12 +1,7 @@
-import {
-  Injectable,
-  type CallHandler,
-  type ExecutionContext,
-  type NestInterceptor,
-} from '@nestjs/common';
-import type { Observable } from 'rxjs';
+import { Injectable } from '@nestjs/common';
 import { REQUEST_HEADER, isReservedHeader } from '@mqgw/contracts';
 import type { GatewayRequest } from '../transport/gateway-request';
+import type { InterceptorStep, Next } from './interceptor-step';
 
 /**
  * The `transform` step: forwards the client's own `x-*` headers upstream. Identity and
@@ -14,9 +9,8 @@ import type { GatewayRequest } from '../transport/gateway-request';
  * Routes without `transform` send only the gateway's headers.
  */
 @Injectable()
-export class TransformInterceptor implements NestInterceptor {
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const req = context.switchToRpc().getContext<GatewayRequest>();
+export class TransformInterceptor implements InterceptorStep {
+  intercept(req: GatewayRequest, _body: unknown, next: Next): Promise<unknown> {
     if (req.route.middleware.has('transform')) {
       for (const [name, value] of Object.entries(req.headers)) {
         if (name.startsWith('x-') && name !== REQUEST_HEADER.apiKey && !isReservedHeader(name)) {
@@ -24,6 +18,6 @@ export class TransformInterceptor implements NestInterceptor {
         }
       }
     }
-    return next.handle();
+    return next();
   }
 }

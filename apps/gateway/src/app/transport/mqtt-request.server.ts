@@ -4,7 +4,7 @@ import { Server, type CustomTransportStrategy, type MessageHandler } from '@nest
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { lastValueFrom, defaultIfEmpty } from 'rxjs';
 import { GatewayError, isErrorReply, toErrorReply, type Reply } from '@mqgw/contracts';
-import { withRequestId } from '@mqgw/logging';
+import { forRequest } from '@mqgw/logging';
 import type { RouteMatcher } from '../routes/route-matcher';
 import { GatewayRequest } from './gateway-request';
 import { asNestPacket, parseBody, readHeaders, requireObject, type NestPacket } from './inbound';
@@ -130,17 +130,8 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
   }
 
   /** Handles one PUBLISH. Never throws: every outcome is a reply or a counted drop. */
-  handle(topic: string, payload: Buffer, packet: IPublishPacket): Promise<void> {
+  async handle(topic: string, payload: Buffer, packet: IPublishPacket): Promise<void> {
     const requestId = randomUUID();
-    return withRequestId(requestId, () => this.process(requestId, topic, payload, packet));
-  }
-
-  private async process(
-    requestId: string,
-    topic: string,
-    payload: Buffer,
-    packet: IPublishPacket,
-  ): Promise<void> {
     const receivedAt = performance.now();
     const props = packet.properties ?? {};
     let target: ReplyTarget = { kind: 'none' };
@@ -151,7 +142,12 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
         const unsafe = this.replyPolicy.check(props.responseTopic);
         if (unsafe) {
           this.observer.dropped('unsafe_response_topic', topic, unsafe);
-          this.logger.warn(`dropped request on ${topic}: responseTopic is unsafe (${unsafe})`);
+          this.logger.warn(
+            forRequest(
+              requestId,
+              `dropped request on ${topic}: responseTopic is unsafe (${unsafe})`,
+            ),
+          );
           return;
         }
         target = {
@@ -196,7 +192,10 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
         reply = toErrorReply(error, requestId);
         if (!isErrorReply(reply) || reply.status_code >= 500) {
           this.logger.error(
-            `request ${requestId} on ${topic} failed: ${(error as Error)?.stack ?? error}`,
+            forRequest(
+              requestId,
+              `request on ${topic} failed: ${(error as Error)?.stack ?? error}`,
+            ),
           );
         }
       }
@@ -204,7 +203,9 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
       this.observer.completed(request, topic, reply, replied);
     } catch (error) {
       this.observer.dropped('publish_failed', topic, (error as Error).message);
-      this.logger.error(`reply for ${requestId} on ${topic} failed: ${(error as Error).message}`);
+      this.logger.error(
+        forRequest(requestId, `reply on ${topic} failed: ${(error as Error).message}`),
+      );
     } finally {
       this.inflight--;
       if (this.inflight === 0) for (const wake of this.idleWaiters) wake();
