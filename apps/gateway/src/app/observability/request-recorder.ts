@@ -149,8 +149,9 @@ export class RequestRecorder extends RequestObserver {
       [metricsKeys.responseLogs, logs.response],
       [metricsKeys.errorLogs, logs.error],
     ];
-    for (const [key, entries] of lists) {
-      if (entries.length === 0) continue;
+    for (const [key, all] of lists) {
+      if (all.length === 0) continue;
+      const entries = all.length > LOG_CAP ? all.slice(-LOG_CAP) : all;
       // Logs are best effort: capped, and dropped if Redis is away.
       writes.push(this.kv.listPushCapped(p + key, entries, LOG_CAP).catch(() => undefined));
     }
@@ -169,7 +170,8 @@ export class RequestRecorder extends RequestObserver {
 
   private log(list: 'request' | 'response' | 'error', entry: Record<string, unknown>): void {
     const entries = this.logs[list];
-    if (entries.length >= LOG_CAP) entries.shift();
+    // Only the newest LOG_CAP survive the capped list; trim in bulk, not one shift per entry.
+    if (entries.length >= 2 * LOG_CAP) entries.splice(0, entries.length - LOG_CAP);
     entries.push(JSON.stringify(entry));
   }
 }

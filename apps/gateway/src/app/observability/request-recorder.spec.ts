@@ -1,0 +1,32 @@
+import { InMemoryKvStore } from '@mqgw/store';
+import type { Reply } from '@mqgw/contracts';
+import { readGatewayConfig } from '../config/gateway.config';
+import { LOG_CAP, metricsKeys } from './metrics.keys';
+import { PrometheusMetrics } from './prometheus.metrics';
+import { RequestRecorder } from './request-recorder';
+
+describe('RequestRecorder', () => {
+  it('keeps the newest LOG_CAP log entries of a burst and counts every request', async () => {
+    const kv = new InMemoryKvStore();
+    const config = readGatewayConfig({ JWT_SECRET: 'x'.repeat(32) });
+    const recorder = new RequestRecorder(kv, config, new PrometheusMetrics());
+    const burst = LOG_CAP * 2 + 500;
+    for (let i = 0; i < burst; i++) {
+      const reply = { status: 'error', status_code: 400, request_id: `r${i}` } as const;
+      recorder.completed(undefined, `api/v1/t${i}`, {
+        ...reply,
+        error: { code: 'BAD_REQUEST', message: 'no' },
+      } as Reply);
+    }
+    await recorder.flush();
+    const logs = await kv.listRange(metricsKeys.requestLogs, 0, -1);
+    expect(logs).toHaveLength(LOG_CAP);
+    const ids = logs.map((l) => JSON.parse(l).request_id);
+    expect(ids).toContain(`r${burst - 1}`);
+    expect(ids).toContain(`r${burst - LOG_CAP}`);
+    expect(ids).not.toContain(`r${burst - LOG_CAP - 1}`);
+    expect(await kv.hashGetAll(metricsKeys.gateway)).toMatchObject({
+      total_requests: String(burst),
+    });
+  });
+});
