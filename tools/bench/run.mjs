@@ -2,17 +2,26 @@
 // npm run bench: the gateway (production build, every middleware on) against a bare relay
 // doing the same MQTT -> HTTP -> MQTT round trip, measured in one run on this machine.
 // Writes docs/benchmarks.json and the results table in docs/benchmarks.md.
-import { fork, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { SignJWT } from 'jose';
+import {
+  bearer,
+  freePort,
+  here,
+  mainOf,
+  ready,
+  root,
+  start,
+  startBroker,
+  stop,
+  usage,
+  waitHttp,
+  writeSection,
+} from './harness.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const here = dirname(fileURLToPath(import.meta.url));
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const inflight = Number(process.env.BENCH_INFLIGHT ?? 64);
 const smoke = process.env.BENCH_SMOKE === '1';
@@ -20,93 +29,6 @@ const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const output = process.env.BENCH_OUTPUT ?? join(root, 'docs/benchmarks.json');
 const secret = 'bench-secret-bench-secret-bench-secret!!';
 const TOPIC = 'api/v1/users/list';
-const children = new Set();
-process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** The project's broker settings, on a private port, without auth (loopback only). */
-function brokerConfig(port) {
-  const project = readFileSync(join(root, 'config/mosquitto/mosquitto.conf'), 'utf8').split('\n');
-  const kept = project.filter((l) =>
-    /^(set_tcp_nodelay|max_packet_size|max_queued_messages)\b/.test(l),
-  );
-  if (!kept.includes('set_tcp_nodelay true'))
-    throw new Error('project mosquitto.conf lacks set_tcp_nodelay true');
-  const dir = mkdtempSync(join(tmpdir(), 'mqgw-bench-'));
-  const file = join(dir, 'mosquitto.conf');
-  writeFileSync(
-    file,
-    [...kept, `listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', ''].join(
-      '\n',
-    ),
-  );
-  return file;
-}
-
-async function waitPort(port) {
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise((r) => {
-      const s = connect({ host: '127.0.0.1', port });
-      s.once('connect', () => (s.destroy(), r(true)));
-      s.once('error', () => r(false));
-    });
-    if (ok) return;
-    await sleep(50);
-  }
-  throw new Error(`port ${port} did not open`);
-}
-
-function start(command, args, env, ipc = false) {
-  const child = ipc
-    ? fork(args[0], args.slice(1), {
-        env: { ...process.env, ...env },
-        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-      })
-    : spawn(command, args, {
-        env: { ...process.env, ...env },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-const ready = (child) =>
-  new Promise((resolve, reject) => {
-    child.once('message', resolve);
-    child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
-  });
-
-async function stop(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  await new Promise((resolve) => {
-    child.once('exit', resolve);
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-  });
-}
-
-/** utime+stime (s) and RSS (MiB) of a live process, from /proc. */
-function usage(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    const cpu = (Number(stat[11]) + Number(stat[12])) / 100;
-    const rss =
-      Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
-    return { cpu, rss };
-  } catch {
-    return { cpu: NaN, rss: NaN };
-  }
-}
 
 async function commandCalls(redis) {
   const info = await redis.info('commandstats');
@@ -129,8 +51,10 @@ function load(mqttUrl, env) {
 
 async function measure(name, target, mqttUrl, redis, token) {
   const pid = target.pid;
-  // Warm up, then the closed loop at N in flight, then latency at concurrency 1.
-  await load(mqttUrl, { INFLIGHT: '8', DURATION_MS: smoke ? '300' : '1000', TOKEN: token });
+  // Warm up at the same load (JIT, pools, heap sizing), then the closed loop at N in
+  // flight, then latency at concurrency 1. RSS is compared from the end of the warm-up.
+  const warmupMs = smoke ? 300 : Math.min(10_000, Math.max(2000, (seconds * 1000) / 6));
+  await load(mqttUrl, { INFLIGHT: String(inflight), DURATION_MS: String(warmupMs), TOKEN: token });
   const before = usage(pid);
   const calls0 = await commandCalls(redis);
   const loaded = await load(mqttUrl, {
@@ -160,25 +84,17 @@ async function measure(name, target, mqttUrl, redis, token) {
   };
 }
 
-const gatewayMain = join(root, 'dist/apps/gateway/apps/gateway/src/main.js');
+const gatewayMain = mainOf('gateway');
 if (!existsSync(gatewayMain)) throw new Error('build the gateway first: npx nx run gateway:build');
 
-const mqttPort = await freePort();
-const broker = start(process.env.MOSQUITTO_BIN ?? 'mosquitto', ['-c', brokerConfig(mqttPort)], {});
-await waitPort(mqttPort);
-const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
+const { broker, url: mqttUrl } = await startBroker();
 const upstreamPort = await freePort();
 const upstream = start(null, [join(here, 'upstream.mjs')], { PORT: String(upstreamPort) }, true);
 await ready(upstream);
 const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
 const redis = new Redis(redisUrl);
 const prefix = `bench-${Date.now()}:`;
-const token = await new SignJWT({ scope: '' })
-  .setProtectedHeader({ alg: 'HS256' })
-  .setSubject('bench')
-  .setIssuedAt()
-  .setExpirationTime('1h')
-  .sign(new TextEncoder().encode(secret));
+const token = await bearer(secret, 'bench');
 
 const results = [];
 try {
@@ -208,15 +124,7 @@ try {
     RATE_LIMIT_MAX: '1000000000',
     LOG_LEVEL: 'warn',
   });
-  for (let i = 0; ; i++) {
-    const ok = await fetch(`http://127.0.0.1:${httpPort}/health/ready`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (i > 200) throw new Error('gateway did not become ready');
-    await sleep(100);
-  }
+  await waitHttp(`http://127.0.0.1:${httpPort}/health/ready`, 'gateway');
   results.push(await measure('gateway', gateway, mqttUrl, redis, token));
   await stop(gateway);
 } finally {
@@ -235,7 +143,7 @@ const ratios = {
 };
 const report = {
   date: new Date().toISOString(),
-  machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+  machine: { cpus: cpus().length, node: process.version },
   settings: { seconds, inflight, qos: 1 },
   results,
   ratios,
@@ -257,14 +165,7 @@ console.log(JSON.stringify(report));
 if (!smoke) {
   writeFileSync(output, JSON.stringify(report, null, 2) + '\n');
   const docs = join(root, 'docs/benchmarks.md');
-  const text = readFileSync(docs, 'utf8');
-  const start = text.indexOf('<!-- results:start -->');
-  const end = text.indexOf('<!-- results:end -->');
-  if (start >= 0 && end > start) {
-    writeFileSync(
-      docs,
-      `${text.slice(0, start)}<!-- results:start -->\n${table}\n${text.slice(end)}`,
-    );
+  if (writeSection(docs, 'results', table)) {
     const prettier = join(root, 'node_modules/prettier/bin/prettier.cjs');
     spawnSync(process.execPath, [prettier, '--write', docs], { stdio: 'ignore' });
   }

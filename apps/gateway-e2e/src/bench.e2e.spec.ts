@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { WORKSPACE } from './support/processes';
 
-/** Not a timed test: only that a short benchmark run completes cleanly and reports JSON. */
+/** Not timed tests: only that short runs complete cleanly and report JSON. */
 describe('npm run bench (smoke)', () => {
   it('completes a one-second run of both targets with valid JSON and no errors', () => {
     const run = spawnSync(process.execPath, [join(WORKSPACE, 'tools/bench/run.mjs')], {
@@ -19,5 +19,22 @@ describe('npm run bench (smoke)', () => {
       expect(result.requests).toBeGreaterThan(0);
     }
     expect(report.ratios.throughput).toBeGreaterThan(0);
+  });
+});
+
+describe('npm run soak (smoke)', () => {
+  it('runs the whole system under the mixed load for a few seconds with no errors', () => {
+    const run = spawnSync(process.execPath, [join(WORKSPACE, 'tools/bench/soak.mjs')], {
+      cwd: WORKSPACE,
+      env: { ...process.env, SOAK_SMOKE: '1', SOAK_SECONDS: '3', SOAK_PROBE_SECONDS: '2' },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(run.status).toBe(0);
+    const report = JSON.parse(run.stdout.trim().split('\n').pop()!);
+    expect(report.capacity).toBeGreaterThan(0);
+    expect(report.result).toMatchObject({ errors: 0, timeouts: 0 });
+    expect(report.result.ok).toBeGreaterThan(0);
+    expect(report.gateway.rss_mib.max).toBeGreaterThan(0);
   });
 });
