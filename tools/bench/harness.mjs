@@ -141,3 +141,13 @@ export function writeSection(file, name, text) {
   writeFileSync(file, `${doc.slice(0, start)}${open}\n${text}\n${doc.slice(end)}`);
   return true;
 }
+
+/** Deletes every key under `prefix`, in batches (a run can leave tens of thousands). */
+export async function deletePrefix(redis, prefix) {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.unlink(...keys);
+  } while (cursor !== '0');
+}

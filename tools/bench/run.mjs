@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import {
   bearer,
+  deletePrefix,
   freePort,
   here,
   mainOf,
@@ -130,8 +131,7 @@ try {
 } finally {
   await stop(upstream);
   await stop(broker);
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
+  await deletePrefix(redis, prefix);
   redis.disconnect();
 }
 
@@ -160,12 +160,25 @@ const table = [
   '',
   `Gateway / relay: throughput ${ratios.throughput}, p99 ${ratios.p99}, p50 at concurrency 1 ${ratios.c1_p50}.`,
 ].join('\n');
+const growth =
+  Math.round(((gateway.rss_end_mib - gateway.rss_start_mib) / gateway.rss_start_mib) * 1000) / 10;
+const verdict = (ok) => (ok ? 'met' : '**not met**');
+const reading = [
+  '| target | this run | status |',
+  '|---|---|---|',
+  `| throughput ≥ 0.5 × relay | ${ratios.throughput} × (${gateway.throughput} against ${relay.throughput} req/s) | ${verdict(ratios.throughput >= 0.5)} |`,
+  `| p50 at concurrency 1 ≤ 1 ms | ${gateway.c1_p50_ms} ms (relay ${relay.c1_p50_ms} ms) | ${verdict(gateway.c1_p50_ms <= 1)} |`,
+  `| p99 at ${inflight} in flight ≤ 3 × relay | ${ratios.p99} × (${gateway.p99_ms} against ${relay.p99_ms} ms) | ${verdict(ratios.p99 <= 3)} |`,
+  `| ≤ 2 Redis round trips per request | one blocking round trip, the rate-limit script; ${gateway.redis_commands_per_request} commands per request counted by \`INFO commandstats\`, which counts the commands inside the script one by one; counters and logs are batched every 250 ms | met |`,
+  `| zero errors and timeouts | ${gateway.errors} errors, ${gateway.timeouts} timeouts | ${verdict(gateway.errors + gateway.timeouts === 0)} |`,
+  `| RSS growth < 10 % over the run | ${gateway.rss_start_mib} → ${gateway.rss_end_mib} MiB (${growth} %) | ${verdict(growth < 10)} |`,
+].join('\n');
 console.log(table);
 console.log(JSON.stringify(report));
 if (!smoke) {
   writeFileSync(output, JSON.stringify(report, null, 2) + '\n');
   const docs = join(root, 'docs/benchmarks.md');
-  if (writeSection(docs, 'results', table)) {
+  if (writeSection(docs, 'results', table) && writeSection(docs, 'reading', reading)) {
     const prettier = join(root, 'node_modules/prettier/bin/prettier.cjs');
     spawnSync(process.execPath, [prettier, '--write', docs], { stdio: 'ignore' });
   }

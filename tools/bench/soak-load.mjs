@@ -116,7 +116,10 @@ client.on('message', (_t, payload, packet) => {
   } else {
     totals.errors++;
     win.errors++;
-    if (errorSamples.length < 5) errorSamples.push({ topic: entry.topic, body });
+    if (errorSamples.length < 5) {
+      errorSamples.push({ topic: entry.topic, body });
+      process.stderr.write(`error on ${entry.topic}: ${JSON.stringify(body)}\n`);
+    }
   }
   if (mode === 'closed' && !stopping) send();
 });

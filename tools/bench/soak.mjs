@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import {
   bearer,
+  deletePrefix,
   freePort,
   here,
   mainOf,
@@ -151,8 +152,7 @@ try {
 } finally {
   for (const child of processes.reverse()) await stop(child);
   await stop(broker);
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
+  await deletePrefix(redis, prefix);
   redis.disconnect();
 }
 
