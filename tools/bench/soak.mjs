@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run soak: the whole system (private Mosquitto, Redis, the four stub services, one
-// gateway from the production build) under mixed api/v1 traffic. It first measures the
-// gateway's capacity on that mix (closed loop, 64 in flight), then runs an open loop at
+// gateway from the production build) under mixed api/v1 traffic. After a warm-up it
+// measures capacity on that mix (closed loop, 64 in flight), then runs an open loop at
 // half of it for SOAK_SECONDS (600) and samples the gateway's RSS and CPU every window.
 // Writes docs/soak.json and the soak section of docs/benchmarks.md.
 import { spawn, spawnSync } from 'node:child_process';
@@ -98,6 +98,13 @@ try {
   await waitHttp(`http://127.0.0.1:${httpPort}/health/ready`, 'gateway');
   const token = await bearer(secret, 'soak');
 
+  // Warm up (JIT, connection pools, heaps) before measuring capacity, as the bench does.
+  await load(mqttUrl, {
+    MODE: 'closed',
+    INFLIGHT: '64',
+    DURATION_MS: String(Math.min(10_000, probeSeconds * 500)),
+    TOKEN: token,
+  });
   const probe = await load(mqttUrl, {
     MODE: 'closed',
     INFLIGHT: '64',

@@ -22,14 +22,27 @@ export class UpstreamTimeoutError extends Error {
   }
 }
 
+/** How long an idle pooled connection is kept at most (less when the service hints less). */
+const IDLE_SOCKET_MS = 30_000;
+
 export class UpstreamConnectionError extends Error {
   /** The instance refused the connection: nothing was sent, so any call may go elsewhere. */
   readonly refused: boolean;
+  /**
+   * A pooled keep-alive connection turned out closed by the service (reset before any
+   * answer): the usual race with the service's idle timeout, not a sign it is unwell.
+   */
+  readonly stale: boolean;
 
-  constructor(override readonly cause: Error) {
+  constructor(
+    override readonly cause: Error,
+    reusedSocket = false,
+  ) {
     super(`upstream connection failed: ${cause.message}`);
     this.name = 'UpstreamConnectionError';
-    this.refused = (cause as NodeJS.ErrnoException).code === 'ECONNREFUSED';
+    const code = (cause as NodeJS.ErrnoException).code;
+    this.refused = code === 'ECONNREFUSED';
+    this.stale = reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE');
   }
 }
 
@@ -97,7 +110,9 @@ export class UpstreamHttpClient {
         outgoing.destroy();
       }, req.timeoutMs);
       outgoing.on('socket', (socket) => socket.setNoDelay(true));
-      outgoing.on('error', (error) => finish(() => reject(new UpstreamConnectionError(error))));
+      outgoing.on('error', (error) =>
+        finish(() => reject(new UpstreamConnectionError(error, outgoing.reusedSocket))),
+      );
       outgoing.end(req.body);
     });
   }
@@ -110,7 +125,14 @@ export class UpstreamHttpClient {
   private agentFor(origin: string, isHttps: boolean): http.Agent {
     let agent = this.agents.get(origin);
     if (!agent) {
-      const options = { keepAlive: true, maxSockets: this.maxSocketsPerOrigin, maxFreeSockets: 64 };
+      // With a timeout set, Node closes an idle socket a second before the service's
+      // `Keep-Alive: timeout=N` hint, so the service rarely closes one under a new request.
+      const options = {
+        keepAlive: true,
+        maxSockets: this.maxSocketsPerOrigin,
+        maxFreeSockets: 64,
+        timeout: IDLE_SOCKET_MS,
+      };
       agent = isHttps ? new https.Agent(options) : new http.Agent(options);
       this.agents.set(origin, agent);
     }

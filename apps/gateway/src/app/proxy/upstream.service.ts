@@ -40,11 +40,10 @@ export class UpstreamService {
 
   /**
    * Calls the route's service (or `service`, for a fallback) and maps the answer to the
-   * reply envelope. A call is retried once on another instance when the first refused the
-   * connection (nothing was sent, so this is safe for any method and adds no load; the
-   * refusing instance is also ejected for `UPSTREAM_EJECT_SECONDS`), or when an idempotent
-   * call (GET, PUT, DELETE, or any call with an `idempotency-key`) lost its connection,
-   * within the retry budget. Nothing else is ever retried.
+   * reply envelope. A failed attempt is retried once (see `retryTarget`): any call whose
+   * instance refused the connection (that instance is also ejected for
+   * `UPSTREAM_EJECT_SECONDS`), and an idempotent call (GET, PUT, DELETE, or any call with
+   * an `idempotency-key`) that lost its connection. Nothing else is ever retried.
    */
   async forward(
     req: GatewayRequest,
@@ -77,19 +76,7 @@ export class UpstreamService {
     try {
       response = await call(first);
     } catch (error) {
-      const refused = error instanceof UpstreamConnectionError && error.refused;
-      if (refused)
-        this.directory.eject(first.instanceId, this.config.UPSTREAM_EJECT_SECONDS * 1000);
-      const canRetry =
-        error instanceof UpstreamConnectionError &&
-        candidates.length > 1 &&
-        (refused || (isIdempotent(req) && this.budget.tryAcquire()));
-      const second = canRetry
-        ? this.balancer.pick(
-            service,
-            candidates.filter((i) => i.instanceId !== first.instanceId),
-          )
-        : undefined;
+      const second = this.retryTarget(req, service, candidates, first, error);
       if (!second) throw toGatewayError(error, service, timeoutMs);
       try {
         response = await call(second);
@@ -123,6 +110,29 @@ export class UpstreamService {
     throw new GatewayError('UPSTREAM_ERROR', `${service} failed with status ${status}`, {
       details: { upstream_status: status },
     });
+  }
+
+  /**
+   * Where a failed first attempt may go once more, if anywhere. Safe: nothing was sent
+   * (refused), or the call is idempotent. Free of the retry budget when the first attempt
+   * put no load on the service (refused, or a pooled connection it had already closed).
+   * A stale connection may be retried on the same instance over a new connection.
+   */
+  private retryTarget(
+    req: GatewayRequest,
+    service: string,
+    candidates: readonly ServiceInstance[],
+    first: ServiceInstance,
+    error: unknown,
+  ): ServiceInstance | undefined {
+    if (!(error instanceof UpstreamConnectionError)) return undefined;
+    if (error.refused)
+      this.directory.eject(first.instanceId, this.config.UPSTREAM_EJECT_SECONDS * 1000);
+    if (!error.refused && !isIdempotent(req)) return undefined;
+    const others = candidates.filter((i) => i.instanceId !== first.instanceId);
+    if (others.length === 0 && !error.stale) return undefined;
+    if (!error.refused && !error.stale && !this.budget.tryAcquire()) return undefined;
+    return others.length > 0 ? this.balancer.pick(service, others) : first;
   }
 
   private async call(
