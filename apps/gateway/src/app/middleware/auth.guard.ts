@@ -1,8 +1,8 @@
 import { Injectable, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { ApiKeyStore, JwtVerifier, isAuthError, type Identity } from '@mqgw/auth';
 import { GatewayError, REQUEST_HEADER } from '@mqgw/contracts';
-import type { GatewayRequest } from '../transport/gateway-request';
 import { forRequest } from '@mqgw/logging';
+import type { GatewayRequest } from '../transport/gateway-request';
 
 const BEARER = /^Bearer ([^\s]+)$/i;
 

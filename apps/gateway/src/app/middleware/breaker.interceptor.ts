@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { CircuitBreaker, Permit } from '@mqgw/breaker';
 import { GatewayError, isGatewayError } from '@mqgw/contracts';
+import { forRequest } from '@mqgw/logging';
 import { CIRCUIT_BREAKER } from '../tokens';
 import type { GatewayRequest } from '../transport/gateway-request';
 import type { InterceptorStep, Next } from './interceptor-step';
-import { forRequest } from '@mqgw/logging';
 
 /** Outcomes that count against a service: it could not be reached, failed (5xx) or hung. */
 function isServiceFailure(error: unknown): boolean {

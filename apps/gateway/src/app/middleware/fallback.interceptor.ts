@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { InstanceDirectory } from '@mqgw/discovery';
 import { isGatewayError, type SuccessReply } from '@mqgw/contracts';
+import { forRequest } from '@mqgw/logging';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { FallbackCache } from '../proxy/fallback-cache';
 import { UpstreamService } from '../proxy/upstream.service';
 import { INSTANCE_DIRECTORY } from '../tokens';
 import type { GatewayRequest } from '../transport/gateway-request';
 import type { InterceptorStep, Next } from './interceptor-step';
-import { forRequest } from '@mqgw/logging';
 
 /** The failures a fallback may answer for: the service is unavailable, not wrong. */
 function isUnavailable(error: unknown): boolean {
