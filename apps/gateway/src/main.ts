@@ -21,12 +21,12 @@ async function bootstrap(): Promise<void> {
   const logger = new PinoNestLogger(createLogger('gateway', config.LOG_LEVEL));
   const app = await NestFactory.create(AppModule.forRoot(config), { logger });
   const log = new Logger('Gateway');
-  if (config.embeddedBroker || !config.REDIS_URL) {
+  if (config.embeddedBroker || !config.redis) {
     const parts = [
       config.embeddedBroker ? `broker started here on ${config.MQTT_URL} (MQTT_URL unset)` : '',
-      config.REDIS_URL
+      config.redis
         ? ''
-        : 'registry, limits, breaker, idempotency, metrics and logs kept in this process (REDIS_URL unset)',
+        : 'registry, limits, breaker, idempotency, metrics and logs kept in this process (no Redis configured)',
     ];
     log.warn(`EMBEDDED MODE, for development only: ${parts.filter(Boolean).join('; ')}`);
   }

@@ -1,4 +1,7 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+
+/** A single node (also behind Sentinel) or a Redis Cluster: the code is the same. */
+type RedisClient = Redis | Cluster;
 import type {
   BreakerOptions,
   BreakerSnapshot,
@@ -93,7 +96,7 @@ export interface RedisBreakerOptions extends BreakerOptions {
   /** How long this instance trusts its last view of a closed circuit (default 1000 ms). */
   cacheMs?: number;
   /** Opens a connection for change events; defaults to `redis.duplicate()`. */
-  subscriber?: () => Redis;
+  subscriber?: () => RedisClient;
   onTransition?: (transition: Transition) => void;
   now?: () => number;
 }
@@ -104,21 +107,21 @@ export interface RedisBreakerOptions extends BreakerOptions {
  * its cached view for `cacheMs`, and transitions made elsewhere arrive by pub/sub.
  */
 export class RedisCircuitBreaker implements CircuitBreaker {
-  private readonly redis: Redis & Commands;
+  private readonly redis: RedisClient & Commands;
   private readonly prefix: string;
   private readonly cache = new Map<string, Cached>();
   private readonly now: () => number;
-  private subscriber?: Redis;
+  private subscriber?: RedisClient;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly options: RedisBreakerOptions,
   ) {
     if (!(redis as Partial<Commands>).breakerAcquire) {
       redis.defineCommand('breakerAcquire', { numberOfKeys: 1, lua: ACQUIRE });
       redis.defineCommand('breakerRecord', { numberOfKeys: 1, lua: RECORD });
     }
-    this.redis = redis as Redis & Commands;
+    this.redis = redis as RedisClient & Commands;
     this.prefix = options.keyPrefix ?? '';
     this.now = options.now ?? Date.now;
   }

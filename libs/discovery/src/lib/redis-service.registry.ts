@@ -1,4 +1,7 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+
+/** A single node (also behind Sentinel) or a Redis Cluster: the code is the same. */
+type RedisClient = Redis | Cluster;
 import type { ServiceInstance, ServiceRegistry } from './service-instance';
 import { registryKeys } from './registry.keys';
 
@@ -52,16 +55,16 @@ export interface RedisRegistryOptions {
   /** Prepended to every key and channel, to isolate tenants or test runs. */
   keyPrefix?: string;
   /** Opens a connection for pub/sub; defaults to `redis.duplicate()`. */
-  subscriber?: () => Redis;
+  subscriber?: () => RedisClient;
 }
 
 /** The registry in Redis: atomic Lua writes, expiry by the Redis clock, change events by pub/sub. */
 export class RedisServiceRegistry implements ServiceRegistry {
   private readonly prefix: string;
-  private readonly redis: Redis & RegistryCommands;
+  private readonly redis: RedisClient & RegistryCommands;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly options: RedisRegistryOptions = {},
   ) {
     this.prefix = options.keyPrefix ?? '';
@@ -124,12 +127,12 @@ export class RedisServiceRegistry implements ServiceRegistry {
   }
 }
 
-function defineCommands(redis: Redis): Redis & RegistryCommands {
-  const r = redis as Redis & Partial<RegistryCommands>;
+function defineCommands(redis: RedisClient): RedisClient & RegistryCommands {
+  const r = redis as RedisClient & Partial<RegistryCommands>;
   if (!r.registryRegister) {
     redis.defineCommand('registryRegister', { numberOfKeys: 2, lua: REGISTER });
     redis.defineCommand('registryDeregister', { numberOfKeys: 2, lua: DEREGISTER });
     redis.defineCommand('registryList', { numberOfKeys: 2, lua: LIST });
   }
-  return redis as Redis & RegistryCommands;
+  return redis as RedisClient & RegistryCommands;
 }

@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+
+/** A single node (also behind Sentinel) or a Redis Cluster: the code is the same. */
+type RedisClient = Redis | Cluster;
 import type { RateDecision, RateLimit, RateLimiter } from './rate-limiter';
 
 /*
@@ -34,18 +37,18 @@ type Commands = {
 };
 
 export class RedisSlidingWindowLimiter implements RateLimiter {
-  private readonly redis: Redis & Commands;
+  private readonly redis: RedisClient & Commands;
   private readonly instance = randomBytes(6).toString('hex');
   private sequence = 0;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly keyPrefix = '',
   ) {
     if (!(redis as Partial<Commands>).rateLimitConsume) {
       redis.defineCommand('rateLimitConsume', { numberOfKeys: 1, lua: CONSUME });
     }
-    this.redis = redis as Redis & Commands;
+    this.redis = redis as RedisClient & Commands;
   }
 
   /** The bucket is the hash tag: one key per script call, Cluster-safe. */

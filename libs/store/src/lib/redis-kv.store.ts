@@ -1,8 +1,8 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client';
 import type { KvStore } from './kv-store';
 
 export class RedisKvStore implements KvStore {
-  constructor(readonly redis: Redis) {}
+  constructor(readonly redis: RedisClient) {}
 
   get(key: string): Promise<string | null> {
     return this.redis.get(key);

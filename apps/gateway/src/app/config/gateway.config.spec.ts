@@ -36,7 +36,33 @@ describe('readGatewayConfig', () => {
     expect(expiry({ MQTT_SESSION_EXPIRY_SECONDS: '0' })).toBe(0);
   });
 
+  it('reads one Redis source: a URL, Cluster nodes, or Sentinels with a master name', () => {
+    const redis = (env: Record<string, string>) =>
+      readGatewayConfig({ JWT_SECRET: SECRET, ...env }).redis;
+    expect(redis({})).toBeUndefined();
+    expect(redis({ REDIS_URL: 'redis://r:6379' })).toEqual({ kind: 'url', url: 'redis://r:6379' });
+    expect(redis({ REDIS_CLUSTER_NODES: 'a:7000,b:7001' })).toEqual({
+      kind: 'cluster',
+      nodes: [
+        { host: 'a', port: 7000 },
+        { host: 'b', port: 7001 },
+      ],
+    });
+    expect(redis({ REDIS_SENTINELS: 's:26379', REDIS_SENTINEL_MASTER: 'main' })).toEqual({
+      kind: 'sentinel',
+      sentinels: [{ host: 's', port: 26379 }],
+      name: 'main',
+    });
+  });
+
   it.each([
+    [
+      { REDIS_URL: 'redis://r:6379', REDIS_CLUSTER_NODES: 'a:7000' },
+      'Invalid REDIS_CLUSTER_NODES: expected unset when REDIS_URL is set (choose one)',
+    ],
+    [{ REDIS_CLUSTER_NODES: 'a:7000,b' }, 'Invalid REDIS_CLUSTER_NODES'],
+    [{ REDIS_CLUSTER_NODES: 'a:99999' }, 'Invalid REDIS_CLUSTER_NODES'],
+    [{ REDIS_SENTINELS: 's:26379' }, 'Invalid REDIS_SENTINEL_MASTER'],
     [
       { HTTP_PORT: 'eighty' },
       'Invalid HTTP_PORT: expected an integer from 0 to 65535, got "eighty"',

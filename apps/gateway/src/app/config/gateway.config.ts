@@ -3,9 +3,11 @@ import { readOrCreateDevSecret } from '@mqgw/auth';
 import { ConfigError, int, maybe, oneOf, readEnv, str, url, type EnvOf } from '@mqgw/config';
 import { BALANCERS, type BalancerName } from '@mqgw/balancing';
 import { parseStaticServices } from '@mqgw/discovery';
+import { parseRedisNodes, type RedisSettings } from '@mqgw/store';
 import { LOG_LEVELS } from '@mqgw/logging';
 
 const TOPIC_FILTER = /^(?!\$)[^\u0000]+$/;
+const HOST_PORTS = /^[^\s:,]+:\d{1,5}(,[^\s:,]+:\d{1,5})*$/;
 
 /** Every variable the gateway reads, with its default. `.env.example` mirrors this. */
 export const gatewayEnvSchema = {
@@ -32,6 +34,13 @@ export const gatewayEnvSchema = {
   REDIS_URL: maybe(
     url({ protocols: ['redis:', 'rediss:'], doc: 'unset = in-memory state (one process)' }),
   ),
+  REDIS_CLUSTER_NODES: maybe(
+    str({ pattern: HOST_PORTS, doc: 'host:port,... of a Redis Cluster, instead of REDIS_URL' }),
+  ),
+  REDIS_SENTINELS: maybe(
+    str({ pattern: HOST_PORTS, doc: 'host:port,... of Sentinels, with REDIS_SENTINEL_MASTER' }),
+  ),
+  REDIS_SENTINEL_MASTER: maybe(str({ pattern: /^[\w.-]{1,64}$/, doc: 'master name' })),
   REDIS_KEY_PREFIX: str({ default: '', pattern: /^[\w:.-]*$/ }),
   SERVICES: maybe(str({ doc: 'static instances: name=url,name=url' })),
   DISCOVERY_REFRESH_MS: int({ default: 2000, min: 100 }),
@@ -106,7 +115,7 @@ export const gatewayEnvSchema = {
 
 export type GatewayEnv = EnvOf<typeof gatewayEnvSchema>;
 
-/** The stub services at their default ports: `SERVICES` when REDIS_URL and SERVICES are unset. */
+/** The stub services at their default ports: `SERVICES` when no Redis and no SERVICES are set. */
 export const LOCAL_SERVICES = [
   'user-service=http://127.0.0.1:3001',
   'user-service-v2=http://127.0.0.1:3001',
@@ -120,6 +129,8 @@ export interface GatewayConfig extends Omit<GatewayEnv, 'MQTT_SESSION_EXPIRY_SEC
   /** Resolved: see `sessionExpiryDefault`. */
   MQTT_SESSION_EXPIRY_SECONDS: number;
   clientId: string;
+  /** Where the shared state lives; unset = in this process (one instance). */
+  redis?: RedisSettings;
   staticInstances: NonNullable<ReturnType<typeof parseStaticServices>>;
   jwt: {
     secret?: string;
@@ -138,8 +149,9 @@ export function readGatewayConfig(
   env: Record<string, string | undefined> = process.env,
 ): GatewayConfig {
   const parsed = readEnv(gatewayEnvSchema, env);
+  const redis = redisSettings(parsed);
   // Without a registry nothing can self-register: default to the stub services' ports.
-  const services = parsed.SERVICES ?? (parsed.REDIS_URL ? undefined : LOCAL_SERVICES);
+  const services = parsed.SERVICES ?? (redis ? undefined : LOCAL_SERVICES);
   const staticInstances = services ? parseStaticServices(services) : [];
   if (!staticInstances) {
     throw new ConfigError(
@@ -153,6 +165,7 @@ export function readGatewayConfig(
     MQTT_SESSION_EXPIRY_SECONDS:
       parsed.MQTT_SESSION_EXPIRY_SECONDS ?? sessionExpiryDefault(parsed.SHARED_SUBSCRIPTION_GROUP),
     clientId: parsed.MQTT_CLIENT_ID ?? `mqgw-${hostname()}-${parsed.HTTP_PORT}`,
+    redis,
     staticInstances,
     jwt: jwtSettings(parsed),
     allowedOrigins:
@@ -163,6 +176,45 @@ export function readGatewayConfig(
       ),
     ),
   };
+}
+
+/** One of REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS (with REDIS_SENTINEL_MASTER). */
+function redisSettings(env: GatewayEnv): RedisSettings | undefined {
+  const sources = (['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'] as const).filter(
+    (name) => env[name] !== undefined,
+  );
+  if (sources.length > 1) {
+    throw new ConfigError(
+      sources[1],
+      `unset when ${sources[0]} is set (choose one)`,
+      env[sources[1]] ?? '',
+    );
+  }
+  if (env.REDIS_URL) return { kind: 'url', url: env.REDIS_URL };
+  if (env.REDIS_CLUSTER_NODES) {
+    const nodes = parseRedisNodes(env.REDIS_CLUSTER_NODES);
+    if (!nodes)
+      throw new ConfigError(
+        'REDIS_CLUSTER_NODES',
+        'host:port pairs separated by commas',
+        env.REDIS_CLUSTER_NODES,
+      );
+    return { kind: 'cluster', nodes };
+  }
+  if (env.REDIS_SENTINELS) {
+    const sentinels = parseRedisNodes(env.REDIS_SENTINELS);
+    if (!sentinels)
+      throw new ConfigError(
+        'REDIS_SENTINELS',
+        'host:port pairs separated by commas',
+        env.REDIS_SENTINELS,
+      );
+    if (!env.REDIS_SENTINEL_MASTER) {
+      throw new ConfigError('REDIS_SENTINEL_MASTER', 'the master name the Sentinels monitor', '');
+    }
+    return { kind: 'sentinel', sentinels, name: env.REDIS_SENTINEL_MASTER };
+  }
+  return undefined;
 }
 
 /**

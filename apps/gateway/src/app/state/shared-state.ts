@@ -1,5 +1,4 @@
 import type { Logger } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import {
   InMemoryCircuitBreaker,
   RedisCircuitBreaker,
@@ -17,11 +16,12 @@ import {
   RedisSlidingWindowLimiter,
   type RateLimiter,
 } from '@mqgw/rate-limit';
-import { InMemoryKvStore, RedisKvStore, type KvStore } from '@mqgw/store';
+import { InMemoryKvStore, RedisKvStore, createRedisClient, type KvStore } from '@mqgw/store';
 import type { GatewayConfig } from '../config/gateway.config';
 
 /**
- * Everything gateway instances share. With `REDIS_URL` it lives in Redis and N instances
+ * Everything gateway instances share. With Redis configured (`REDIS_URL`, a Cluster or
+ * Sentinels) it lives there and N instances
  * agree on it; without, it lives in this process (the embedded mode: one instance,
  * nothing shared). This is the only place that knows which.
  */
@@ -51,7 +51,8 @@ export function createSharedState(
     halfOpenProbes: config.BREAKER_HALF_OPEN_PROBES,
     onTransition: events.breakerTransition,
   };
-  if (!config.REDIS_URL) {
+  const settings = config.redis;
+  if (!settings) {
     return {
       mode: 'memory',
       kv: new InMemoryKvStore(),
@@ -63,17 +64,20 @@ export function createSharedState(
     };
   }
 
-  const redis = new Redis(config.REDIS_URL, {
+  const redis = createRedisClient(settings, {
     // Fail fast while Redis is away instead of queueing commands without bound.
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
     lazyConnect: true,
-    // Commands issued in the same tick share one round trip (per slot on Cluster).
+    // Commands issued in the same tick share one round trip (per node on Cluster).
     enableAutoPipelining: true,
   });
-  redis.on('error', (error) => logger.warn(`redis: ${error.message}`));
+  redis.on('error', (error: Error) => logger.warn(`redis: ${error.message}`));
   const subscriber = () => {
-    const connection = redis.duplicate({ enableOfflineQueue: true });
+    const connection = createRedisClient(settings, {
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: true,
+    });
     connection.on('error', () => undefined); // the main connection logs Redis errors
     return connection;
   };
