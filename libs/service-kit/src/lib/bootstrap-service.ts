@@ -1,10 +1,10 @@
 import { Logger, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import { exitCleanlyOnSignals } from '@mqgw/config';
 import { RedisServiceRegistry, SelfRegistration } from '@mqgw/discovery';
 import { PinoNestLogger, createLogger } from '@mqgw/logging';
+import { createRedisClient } from '@mqgw/store';
 import type { AddressInfo } from 'node:net';
 import type { ServiceConfig } from './service.config';
 import { RegistrationLifecycle } from './registration.lifecycle';
@@ -29,8 +29,8 @@ export async function bootstrapService(
   const url = (config.PUBLIC_URL ?? `http://${config.HOST}:${port}`).replace(/\/+$/, '');
   const logger = new Logger(names[0]);
 
-  if (config.REDIS_URL) {
-    const redis = new Redis(config.REDIS_URL, {
+  if (config.redis) {
+    const redis = createRedisClient(config.redis, {
       maxRetriesPerRequest: 2,
       enableOfflineQueue: true,
     });
@@ -51,7 +51,7 @@ export async function bootstrapService(
     app.get(RegistrationLifecycle).attach(registration, redis);
     logger.log(`registered as ${names.join(', ')} (${registration.instanceId}) at ${url}`);
   } else {
-    logger.log(`listening at ${url}; REDIS_URL unset, not registering`);
+    logger.log(`listening at ${url}; no Redis configured, not registering`);
   }
   exitCleanlyOnSignals(app, logger);
   return app;

@@ -1,5 +1,5 @@
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@mqgw/store';
 import type { SelfRegistration } from '@mqgw/discovery';
 
 /**
@@ -10,9 +10,9 @@ import type { SelfRegistration } from '@mqgw/discovery';
 export class RegistrationLifecycle implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Registration');
   private registration?: SelfRegistration;
-  private redis?: Redis;
+  private redis?: RedisClient;
 
-  attach(registration: SelfRegistration, redis: Redis): void {
+  attach(registration: SelfRegistration, redis: RedisClient): void {
     this.registration = registration;
     this.redis = redis;
   }

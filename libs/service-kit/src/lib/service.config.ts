@@ -1,4 +1,5 @@
 import { LOG_LEVELS } from '@mqgw/logging';
+import { readRedisSettings, redisEnvSchema, type RedisSettings } from '@mqgw/store';
 import {
   exitWithEnvSchemaIfAsked,
   int,
@@ -22,9 +23,7 @@ export function serviceEnvSchema(defaultPort: number) {
         doc: 'URL the gateway should call; default http://HOST:PORT',
       }),
     ),
-    REDIS_URL: maybe(
-      url({ protocols: ['redis:', 'rediss:'], doc: 'registry; unset means no self-registration' }),
-    ),
+    ...redisEnvSchema,
     REDIS_KEY_PREFIX: str({
       default: '',
       pattern: /^[\w:.-]*$/,
@@ -44,13 +43,17 @@ export function serviceEnvSchema(defaultPort: number) {
   };
 }
 
-export type ServiceConfig = EnvOf<ReturnType<typeof serviceEnvSchema>>;
+export interface ServiceConfig extends EnvOf<ReturnType<typeof serviceEnvSchema>> {
+  /** The registry's Redis; unset = no self-registration. */
+  redis?: RedisSettings;
+}
 
 export function readServiceConfig(
   defaultPort: number,
   env: Record<string, string | undefined> = process.env,
 ): ServiceConfig {
-  return readEnv(serviceEnvSchema(defaultPort), env);
+  const parsed = readEnv(serviceEnvSchema(defaultPort), env);
+  return { ...parsed, redis: readRedisSettings(parsed) };
 }
 
 /** Boot-time config for a service's main.ts: `--env-schema`, then a one-line exit on bad values. */

@@ -1,4 +1,5 @@
 import { Cluster, Redis } from 'ioredis';
+import { ConfigError, maybe, str, url, type EnvOf } from '@mqgw/config';
 
 /** A single node (also behind Sentinel) or a Redis Cluster: the stores run on either. */
 export type RedisClient = Redis | Cluster;
@@ -46,4 +47,61 @@ export function createRedisClient(
         redisOptions: { maxRetriesPerRequest },
       });
   }
+}
+
+const HOST_PORTS = /^[^\s:,]+:\d{1,5}(,[^\s:,]+:\d{1,5})*$/;
+
+/** The variables that say where Redis is; every app that uses Redis reads these. */
+export const redisEnvSchema = {
+  REDIS_URL: maybe(
+    url({ protocols: ['redis:', 'rediss:'], doc: 'one Redis node; unset = no Redis' }),
+  ),
+  REDIS_CLUSTER_NODES: maybe(
+    str({ pattern: HOST_PORTS, doc: 'host:port,... of a Redis Cluster, instead of REDIS_URL' }),
+  ),
+  REDIS_SENTINELS: maybe(
+    str({ pattern: HOST_PORTS, doc: 'host:port,... of Sentinels, with REDIS_SENTINEL_MASTER' }),
+  ),
+  REDIS_SENTINEL_MASTER: maybe(str({ pattern: /^[\w.-]{1,64}$/, doc: 'master name' })),
+};
+
+/** One of REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS (with REDIS_SENTINEL_MASTER). */
+export function readRedisSettings(env: EnvOf<typeof redisEnvSchema>): RedisSettings | undefined {
+  const sources = (['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'] as const).filter(
+    (name) => env[name] !== undefined,
+  );
+  if (sources.length > 1) {
+    throw new ConfigError(
+      sources[1],
+      `unset when ${sources[0]} is set (choose one)`,
+      env[sources[1]] ?? '',
+    );
+  }
+  if (env.REDIS_URL) return { kind: 'url', url: env.REDIS_URL };
+  if (env.REDIS_CLUSTER_NODES) {
+    const nodes = parseRedisNodes(env.REDIS_CLUSTER_NODES);
+    if (!nodes) {
+      throw new ConfigError(
+        'REDIS_CLUSTER_NODES',
+        'host:port pairs separated by commas',
+        env.REDIS_CLUSTER_NODES,
+      );
+    }
+    return { kind: 'cluster', nodes };
+  }
+  if (env.REDIS_SENTINELS) {
+    const sentinels = parseRedisNodes(env.REDIS_SENTINELS);
+    if (!sentinels) {
+      throw new ConfigError(
+        'REDIS_SENTINELS',
+        'host:port pairs separated by commas',
+        env.REDIS_SENTINELS,
+      );
+    }
+    if (!env.REDIS_SENTINEL_MASTER) {
+      throw new ConfigError('REDIS_SENTINEL_MASTER', 'the master name the Sentinels monitor', '');
+    }
+    return { kind: 'sentinel', sentinels, name: env.REDIS_SENTINEL_MASTER };
+  }
+  return undefined;
 }

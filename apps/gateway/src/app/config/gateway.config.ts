@@ -3,11 +3,10 @@ import { readOrCreateDevSecret } from '@mqgw/auth';
 import { ConfigError, int, maybe, oneOf, readEnv, str, url, type EnvOf } from '@mqgw/config';
 import { BALANCERS, type BalancerName } from '@mqgw/balancing';
 import { parseStaticServices } from '@mqgw/discovery';
-import { parseRedisNodes, type RedisSettings } from '@mqgw/store';
+import { readRedisSettings, redisEnvSchema, type RedisSettings } from '@mqgw/store';
 import { LOG_LEVELS } from '@mqgw/logging';
 
 const TOPIC_FILTER = /^(?!\$)[^\u0000]+$/;
-const HOST_PORTS = /^[^\s:,]+:\d{1,5}(,[^\s:,]+:\d{1,5})*$/;
 
 /** Every variable the gateway reads, with its default. `.env.example` mirrors this. */
 export const gatewayEnvSchema = {
@@ -31,16 +30,7 @@ export const gatewayEnvSchema = {
   SHARED_SUBSCRIPTION_GROUP: maybe(
     str({ pattern: /^[\w-]{1,64}$/, doc: 'subscribe as $share/<group>/...' }),
   ),
-  REDIS_URL: maybe(
-    url({ protocols: ['redis:', 'rediss:'], doc: 'unset = in-memory state (one process)' }),
-  ),
-  REDIS_CLUSTER_NODES: maybe(
-    str({ pattern: HOST_PORTS, doc: 'host:port,... of a Redis Cluster, instead of REDIS_URL' }),
-  ),
-  REDIS_SENTINELS: maybe(
-    str({ pattern: HOST_PORTS, doc: 'host:port,... of Sentinels, with REDIS_SENTINEL_MASTER' }),
-  ),
-  REDIS_SENTINEL_MASTER: maybe(str({ pattern: /^[\w.-]{1,64}$/, doc: 'master name' })),
+  ...redisEnvSchema,
   REDIS_KEY_PREFIX: str({ default: '', pattern: /^[\w:.-]*$/ }),
   SERVICES: maybe(str({ doc: 'static instances: name=url,name=url' })),
   DISCOVERY_REFRESH_MS: int({ default: 2000, min: 100 }),
@@ -149,7 +139,7 @@ export function readGatewayConfig(
   env: Record<string, string | undefined> = process.env,
 ): GatewayConfig {
   const parsed = readEnv(gatewayEnvSchema, env);
-  const redis = redisSettings(parsed);
+  const redis = readRedisSettings(parsed);
   // Without a registry nothing can self-register: default to the stub services' ports.
   const services = parsed.SERVICES ?? (redis ? undefined : LOCAL_SERVICES);
   const staticInstances = services ? parseStaticServices(services) : [];
@@ -176,45 +166,6 @@ export function readGatewayConfig(
       ),
     ),
   };
-}
-
-/** One of REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS (with REDIS_SENTINEL_MASTER). */
-function redisSettings(env: GatewayEnv): RedisSettings | undefined {
-  const sources = (['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'] as const).filter(
-    (name) => env[name] !== undefined,
-  );
-  if (sources.length > 1) {
-    throw new ConfigError(
-      sources[1],
-      `unset when ${sources[0]} is set (choose one)`,
-      env[sources[1]] ?? '',
-    );
-  }
-  if (env.REDIS_URL) return { kind: 'url', url: env.REDIS_URL };
-  if (env.REDIS_CLUSTER_NODES) {
-    const nodes = parseRedisNodes(env.REDIS_CLUSTER_NODES);
-    if (!nodes)
-      throw new ConfigError(
-        'REDIS_CLUSTER_NODES',
-        'host:port pairs separated by commas',
-        env.REDIS_CLUSTER_NODES,
-      );
-    return { kind: 'cluster', nodes };
-  }
-  if (env.REDIS_SENTINELS) {
-    const sentinels = parseRedisNodes(env.REDIS_SENTINELS);
-    if (!sentinels)
-      throw new ConfigError(
-        'REDIS_SENTINELS',
-        'host:port pairs separated by commas',
-        env.REDIS_SENTINELS,
-      );
-    if (!env.REDIS_SENTINEL_MASTER) {
-      throw new ConfigError('REDIS_SENTINEL_MASTER', 'the master name the Sentinels monitor', '');
-    }
-    return { kind: 'sentinel', sentinels, name: env.REDIS_SENTINEL_MASTER };
-  }
-  return undefined;
 }
 
 /**
