@@ -2,9 +2,7 @@
 // earlier replies so each request should succeed. MODE=closed keeps INFLIGHT requests
 // outstanding (the capacity probe); MODE=open sends RATE requests per second whatever
 // happens. Prints one JSON line per window, then a summary line.
-import { randomUUID } from 'node:crypto';
-import hdr from 'hdr-histogram-js';
-import mqtt from 'mqtt';
+import { connectRequester, ms, newHistogram } from './requester.mjs';
 
 const mode = process.env.MODE ?? 'open';
 const rate = Number(process.env.RATE ?? 100);
@@ -14,8 +12,6 @@ const windowMs = Number(process.env.WINDOW_MS ?? 10_000);
 const timeoutMs = Number(process.env.TIMEOUT_MS ?? 10_000);
 const auth = `Bearer ${process.env.TOKEN}`;
 const run = `${process.pid}-${Date.now()}`;
-const newHistogram = () =>
-  hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000 });
 
 const recent = { users: [], orders: [], payments: [] };
 const remember = (list, id) => {
@@ -84,69 +80,40 @@ function nextRequest() {
   return MIX[0][1]();
 }
 
-const clientId = `soak-${process.pid}`;
-const client = await mqtt.connectAsync(process.env.MQTT_URL, {
-  protocolVersion: 5,
-  clientId,
-  clean: true,
-});
-client.stream.setNoDelay?.(true);
-await client.subscribeAsync(`replies/${clientId}/#`, { qos: 1 });
-
-const pending = new Map();
+const requester = await connectRequester(process.env.MQTT_URL, `soak-${process.pid}`, timeoutMs);
 const totals = { sent: 0, ok: 0, errors: 0, timeouts: 0, histogram: newHistogram() };
 let win = { sent: 0, ok: 0, errors: 0, timeouts: 0, histogram: newHistogram() };
 const errorSamples = [];
 let stopping = false;
 
-client.on('message', (_t, payload, packet) => {
-  const id = packet.properties?.correlationData?.toString();
-  const entry = id && pending.get(id);
-  if (!entry) return;
-  pending.delete(id);
-  clearTimeout(entry.timer);
-  const micros = Math.max(1, Math.round((performance.now() - entry.started) * 1000));
-  totals.histogram.recordValue(micros);
-  win.histogram.recordValue(micros);
-  const body = JSON.parse(payload.toString());
-  if (body.status === 'success') {
-    totals.ok++;
-    win.ok++;
-    entry.onSuccess?.(body.data ?? {});
-  } else {
-    totals.errors++;
-    win.errors++;
-    if (errorSamples.length < 5) {
-      errorSamples.push({ topic: entry.topic, body });
-      process.stderr.write(`error on ${entry.topic}: ${JSON.stringify(body)}\n`);
-    }
-  }
-  if (mode === 'closed' && !stopping) send();
-});
-
 function send() {
   const [topic, body, headers, onSuccess] = nextRequest();
-  const id = randomUUID();
-  const timer = setTimeout(() => {
-    pending.delete(id);
-    totals.timeouts++;
-    win.timeouts++;
-    if (mode === 'closed' && !stopping) send();
-  }, timeoutMs);
-  pending.set(id, { started: performance.now(), timer, topic, onSuccess });
   totals.sent++;
   win.sent++;
-  client.publish(topic, JSON.stringify(body), {
-    qos: 1,
-    properties: {
-      responseTopic: `replies/${clientId}/r`,
-      correlationData: Buffer.from(id),
-      userProperties: { authorization: auth, ...headers },
-    },
+  requester.send(topic, JSON.stringify(body), { authorization: auth, ...headers }, (result) => {
+    if (result.timeout) {
+      totals.timeouts++;
+      win.timeouts++;
+    } else if (result.body.status === 'success') {
+      totals.histogram.recordValue(result.micros);
+      win.histogram.recordValue(result.micros);
+      totals.ok++;
+      win.ok++;
+      onSuccess?.(result.body.data ?? {});
+    } else {
+      totals.histogram.recordValue(result.micros);
+      win.histogram.recordValue(result.micros);
+      totals.errors++;
+      win.errors++;
+      if (errorSamples.length < 5) {
+        errorSamples.push({ topic, body: result.body });
+        process.stderr.write(`error on ${topic}: ${JSON.stringify(result.body)}\n`);
+      }
+    }
+    if (mode === 'closed' && !stopping) send();
   });
 }
 
-const ms = (micros) => Math.round(micros) / 1000;
 const summary = (s, elapsedMs) => ({
   sent: s.sent,
   ok: s.ok,
@@ -187,13 +154,10 @@ await new Promise((r) => setTimeout(r, durationMs));
 stopping = true;
 clearInterval(ticker);
 const elapsed = performance.now() - started;
-const deadline = Date.now() + timeoutMs;
-while (pending.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+totals.timeouts += await requester.drain();
 clearInterval(reporter);
-for (const { timer } of pending.values()) clearTimeout(timer);
-totals.timeouts += pending.size;
 process.stdout.write(
   JSON.stringify({ summary: true, mode, rate, ...summary(totals, elapsed), errorSamples }) + '\n',
 );
-await client.endAsync(true);
+await requester.close();
 process.exit(0);

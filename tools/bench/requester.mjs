@@ -1,0 +1,66 @@
+// The MQTT 5 request/reply core both load generators share: one connection with
+// TCP_NODELAY, replies matched by correlation data, a timeout per request.
+import { randomUUID } from 'node:crypto';
+import hdr from 'hdr-histogram-js';
+import mqtt from 'mqtt';
+
+export const newHistogram = () =>
+  hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 60_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
+
+/** Microseconds to milliseconds, three decimals. */
+export const ms = (micros) => Math.round(micros) / 1000;
+
+/**
+ * Connects as `clientId` and subscribes to its replies. `send` calls `done` exactly once:
+ * with `{ micros, body }` when the reply comes, or `{ timeout: true }` after `timeoutMs`.
+ */
+export async function connectRequester(url, clientId, timeoutMs) {
+  const replyTo = `replies/${clientId}`;
+  const pending = new Map();
+  const client = await mqtt.connectAsync(url, { protocolVersion: 5, clientId, clean: true });
+  client.stream.setNoDelay?.(true);
+  client.on('message', (_topic, payload, packet) => {
+    const id = packet.properties?.correlationData?.toString();
+    const entry = id && pending.get(id);
+    if (!entry) return;
+    pending.delete(id);
+    clearTimeout(entry.timer);
+    const micros = Math.max(1, Math.round((performance.now() - entry.started) * 1000));
+    entry.done({ micros, body: JSON.parse(payload.toString()) });
+  });
+  await client.subscribeAsync(`${replyTo}/#`, { qos: 1 });
+
+  return {
+    send(topic, payload, userProperties, done) {
+      const id = randomUUID();
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        done({ timeout: true });
+      }, timeoutMs);
+      pending.set(id, { started: performance.now(), timer, done });
+      client.publish(topic, payload, {
+        qos: 1,
+        properties: {
+          responseTopic: `${replyTo}/r`,
+          correlationData: Buffer.from(id),
+          // mqtt.js never sends a PUBLISH whose userProperties is an empty object.
+          ...(userProperties ? { userProperties } : {}),
+        },
+      });
+    },
+    /** Waits up to `timeoutMs` for the replies still due; returns how many never came. */
+    async drain() {
+      const deadline = Date.now() + timeoutMs;
+      while (pending.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const left = pending.size;
+      for (const { timer } of pending.values()) clearTimeout(timer);
+      pending.clear();
+      return left;
+    },
+    close: () => client.endAsync(true),
+  };
+}
