@@ -1,23 +1,9 @@
 import type { ErrorReply } from '@mqgw/contracts';
+import { parsePrometheus } from './support/prometheus';
 import { Stack } from './support/stack';
 
 type Data = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-const SAMPLE =
-  /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*",?)*)\})? (-?[0-9.e+-]+|NaN|[+-]Inf)$/;
-
-/** A strict reader of the Prometheus text format: fails on any line it does not understand. */
-function parsePrometheus(text: string): Map<string, number> {
-  const samples = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('# HELP ') || line.startsWith('# TYPE ')) continue;
-    const m = SAMPLE.exec(line);
-    if (!m) throw new Error(`not Prometheus text: ${line}`);
-    samples.set(`${m[1]}${m[2] ?? ''}`, Number(m[4]));
-  }
-  return samples;
-}
 
 describe('metrics and logs after a known sequence of requests', () => {
   let stack: Stack;

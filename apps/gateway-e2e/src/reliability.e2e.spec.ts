@@ -1,6 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MqttRequester } from '@mqgw/testing';
+import { LOG_DIR } from './support/processes';
+import { scrape, total } from './support/prometheus';
 import { Stack } from './support/stack';
 import { TestUpstream, echo } from './support/test-upstream';
 
@@ -250,13 +252,7 @@ describe('idempotency and metrics across two gateway instances', () => {
     // Both instances served the burst, and gateway/metrics adds them up exactly.
     await sleep(300);
     const counted = await Promise.all(
-      stack.gateways.map(async (g) => {
-        const text = await (await fetch(`${g.httpUrl}/metrics`)).text();
-        return text
-          .split('\n')
-          .filter((l) => l.startsWith('mqgw_requests_total{'))
-          .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
-      }),
+      stack.gateways.map(async (g) => total(await scrape(g.httpUrl), 'mqgw_requests_total')),
     );
     expect(counted.every((n) => n > 0)).toBe(true);
     expect(counted[0] + counted[1]).toBe(40);
@@ -267,8 +263,8 @@ describe('idempotency and metrics across two gateway instances', () => {
 
 const TOTAL = 200;
 
+/** Keeps a measurement next to the run's logs, for the docs. */
 function writeMeasurement(name: string, value: unknown): void {
-  const dir = join(__dirname, '../../../tmp/e2e-logs');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `${name}.json`), JSON.stringify(value));
+  mkdirSync(LOG_DIR, { recursive: true });
+  writeFileSync(join(LOG_DIR, `${name}.json`), JSON.stringify(value));
 }

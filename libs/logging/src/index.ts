@@ -1,2 +1,2 @@
-export * from './lib/request-context';
+export * from './lib/for-request';
 export * from './lib/logger';

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+
+export { freePort } from '@mqgw/testing';
 
 export const WORKSPACE = join(__dirname, '../../../..');
 export const LOG_DIR = join(WORKSPACE, 'tmp/e2e-logs');
@@ -62,18 +63,6 @@ export function spawnLogged(
   live.add(child);
   child.once('exit', () => live.delete(child));
   return new ManagedProcess(name, child, logFile);
-}
-
-/** A port that was free a moment ago, from the kernel. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /** Polls until `check` resolves true, or fails after `timeoutMs`. */

@@ -1,7 +1,4 @@
-import type { Cluster, Redis } from 'ioredis';
-
-/** A single node (also behind Sentinel) or a Redis Cluster: the code is the same. */
-type RedisClient = Redis | Cluster;
+import type { RedisClient } from '@mqgw/store';
 import type {
   BreakerOptions,
   BreakerSnapshot,

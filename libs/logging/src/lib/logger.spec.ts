@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { Logger } from '@nestjs/common';
 import { PinoNestLogger, createLogger } from './logger';
-import { forRequest } from './request-context';
+import { forRequest } from './for-request';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];

@@ -1,8 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Cluster, Redis } from 'ioredis';
-
-/** A single node (also behind Sentinel) or a Redis Cluster: the code is the same. */
-type RedisClient = Redis | Cluster;
+import type { RedisClient } from '@mqgw/store';
 import type { RateDecision, RateLimit, RateLimiter } from './rate-limiter';
 
 /*

@@ -76,13 +76,13 @@ export class UpstreamService {
     try {
       response = await call(first);
     } catch (error) {
+      this.ejectIfRefused(first, error);
       const second = this.retryTarget(req, service, candidates, first, error);
       if (!second) throw toGatewayError(error, service, timeoutMs);
       try {
         response = await call(second);
       } catch (retryError) {
-        if (retryError instanceof UpstreamConnectionError && retryError.refused)
-          this.directory.eject(second.instanceId, this.config.UPSTREAM_EJECT_SECONDS * 1000);
+        this.ejectIfRefused(second, retryError);
         throw toGatewayError(retryError, service, timeoutMs);
       }
     }
@@ -126,13 +126,17 @@ export class UpstreamService {
     error: unknown,
   ): ServiceInstance | undefined {
     if (!(error instanceof UpstreamConnectionError)) return undefined;
-    if (error.refused)
-      this.directory.eject(first.instanceId, this.config.UPSTREAM_EJECT_SECONDS * 1000);
     if (!error.refused && !isIdempotent(req)) return undefined;
     const others = candidates.filter((i) => i.instanceId !== first.instanceId);
     if (others.length === 0 && !error.stale) return undefined;
     if (!error.refused && !error.stale && !this.budget.tryAcquire()) return undefined;
     return others.length > 0 ? this.balancer.pick(service, others) : first;
+  }
+
+  /** Passive health: an instance that refused a connection leaves this gateway's routing. */
+  private ejectIfRefused(instance: ServiceInstance, error: unknown): void {
+    if (error instanceof UpstreamConnectionError && error.refused)
+      this.directory.eject(instance.instanceId, this.config.UPSTREAM_EJECT_SECONDS * 1000);
   }
 
   private async call(
