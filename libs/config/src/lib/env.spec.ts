@@ -1,4 +1,19 @@
-import { ConfigError, bool, int, loadConfigOrExit, maybe, oneOf, readEnv, str, url } from './env';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  ConfigError,
+  bool,
+  envNames,
+  int,
+  loadConfigOrExit,
+  maybe,
+  oneOf,
+  readEnv,
+  redactUrlCredentials,
+  str,
+  url,
+} from './env';
 
 const schema = {
   PORT: int({ default: 3000, min: 1, max: 65535 }),
@@ -41,6 +56,68 @@ describe('readEnv', () => {
 
   it('requires a variable without default', () => {
     expect(() => readEnv(schema, {})).toThrow('Invalid NAME: expected a non-empty string, got ""');
+  });
+
+  it('treats an empty variable as unset, for defaults and optional ones alike', () => {
+    expect(readEnv(schema, { NAME: 'gw', PORT: '', GROUP: '' })).toMatchObject({
+      PORT: 3000,
+      GROUP: undefined,
+    });
+  });
+
+  it('hides credentials in a rejected URL', () => {
+    const read = () => readEnv(schema, { NAME: 'gw', REDIS_URL: 'http://user:hunter2@x' });
+    expect(read).toThrow('got "http://***@x"');
+    expect(read).not.toThrow(/hunter2/);
+  });
+});
+
+describe('secrets', () => {
+  const secrets = {
+    TOKEN: str({ pattern: /^.{8,}$/, secret: true }),
+    PASSWORD: maybe(str({ secret: true })),
+  };
+
+  it('never echoes a rejected secret', () => {
+    const read = () => readEnv(secrets, { TOKEN: 'short' });
+    expect(read).toThrow(
+      'Invalid TOKEN: expected a string matching /^.{8,}$/, got a value that is not shown',
+    );
+    expect(read).not.toThrow(/short/);
+  });
+
+  it('reads a secret from <NAME>_FILE, without its final newline', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'env-')), 'token');
+    writeFileSync(file, 'from-a-file-0123\n');
+    expect(readEnv(secrets, { TOKEN_FILE: file })).toEqual({
+      TOKEN: 'from-a-file-0123',
+      PASSWORD: undefined,
+    });
+  });
+
+  it('refuses both a secret and its file, and a file that cannot be read', () => {
+    expect(() => readEnv(secrets, { TOKEN: 'x'.repeat(8), TOKEN_FILE: '/x' })).toThrow(
+      'Invalid TOKEN_FILE: expected to be unset when TOKEN is set',
+    );
+    expect(() => readEnv(secrets, { TOKEN_FILE: '/nonexistent/token' })).toThrow(
+      'Invalid TOKEN_FILE: expected a readable file, got "/nonexistent/token"',
+    );
+  });
+
+  it('lists <NAME>_FILE among the variables a schema reads', () => {
+    expect(envNames({ ...schema, ...secrets })).toEqual([
+      ...Object.keys(schema),
+      'TOKEN',
+      'TOKEN_FILE',
+      'PASSWORD',
+      'PASSWORD_FILE',
+    ]);
+  });
+
+  it('redacts credentials in any URL of a text', () => {
+    expect(redactUrlCredentials('at mqtt://gw:pw@broker:1883 and redis://:p@r/0')).toBe(
+      'at mqtt://***@broker:1883 and redis://***@r/0',
+    );
   });
 });
 

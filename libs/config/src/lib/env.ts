@@ -1,42 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
 /**
- * A small, typed environment reader. Each app declares its variables once; a bad value
- * fails with a one-line message that names the variable and the expected form.
+ * Typed environment variables, declared with zod. Each app (and each of its modules) declares
+ * its variables once; a bad value fails with a one-line message that names the variable and
+ * the expected form, and never repeats the value of a secret.
  */
 export class ConfigError extends Error {
   constructor(
     readonly variable: string,
     readonly expected: string,
-    readonly received: string,
+    received: string,
+    secret = false,
   ) {
-    super(`Invalid ${variable}: expected ${expected}, got ${JSON.stringify(received)}`);
+    super(
+      `Invalid ${variable}: expected ${expected}, got ${secret ? (received === '' ? '""' : 'a value that is not shown') : JSON.stringify(redactUrlCredentials(received))}`,
+    );
     this.name = 'ConfigError';
   }
 }
 
-export interface EnvField<T> {
+/** What the docs, `.env.example` and `--env-schema` know about a variable. */
+export interface EnvMeta {
   readonly expected: string;
-  readonly defaultValue: T | undefined;
   readonly doc: string;
-  parse(raw: string): T | undefined;
+  /** Never echoed in errors; may be read from `<NAME>_FILE` instead. */
+  readonly secret: boolean;
+  readonly optional: boolean;
 }
 
-type Options<T> = { default?: T; doc?: string };
+/** One variable: a zod schema from the raw string (or `undefined` when unset) to its value. */
+export type EnvField<T> = z.ZodType<T, string | undefined> & { readonly about: EnvMeta };
 
-function field<T>(
-  expected: string,
-  parse: (raw: string) => T | undefined,
-  options: Options<T>,
-): EnvField<T> {
-  return { expected, parse, defaultValue: options.default, doc: options.doc ?? '' };
+type Options<T> = { default?: T; doc?: string; secret?: boolean };
+
+const unsetIfEmpty = (raw: unknown) => (raw === '' ? undefined : raw);
+
+function field<T>(expected: string, parse: z.ZodType<T, string>, options: Options<T>): EnvField<T> {
+  const fallback = options.default;
+  const schema = z.preprocess(
+    unsetIfEmpty,
+    fallback === undefined ? parse : parse.optional().transform((v) => v ?? fallback),
+  ) as unknown as z.ZodType<T, string | undefined>;
+  const meta: EnvMeta = {
+    expected,
+    doc: options.doc ?? '',
+    secret: options.secret ?? false,
+    optional: fallback !== undefined,
+  };
+  return Object.assign(schema, { about: meta });
 }
 
 export function str(options: Options<string> & { pattern?: RegExp } = {}): EnvField<string> {
   const { pattern } = options;
-  return field(
-    pattern ? `a string matching ${pattern}` : 'a non-empty string',
-    (raw) => (raw.length > 0 && (!pattern || pattern.test(raw)) ? raw : undefined),
-    options,
-  );
+  const schema = pattern ? z.string().regex(pattern) : z.string().min(1);
+  return field(pattern ? `a string matching ${pattern}` : 'a non-empty string', schema, options);
 }
 
 export function int(
@@ -50,57 +68,57 @@ export function int(
       : options.min !== undefined
         ? ` >= ${min}`
         : '';
-  return field(
-    `an integer${range}`,
-    (raw) => {
-      if (!/^-?\d+$/.test(raw.trim())) return undefined;
-      const value = Number(raw);
-      return Number.isSafeInteger(value) && value >= min && value <= max ? value : undefined;
-    },
-    options,
-  );
+  const schema = z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/)
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+  return field(`an integer${range}`, schema, options);
 }
 
 export function bool(options: Options<boolean> = {}): EnvField<boolean> {
-  return field(
-    'true or false',
-    (raw) => {
-      const lower = raw.trim().toLowerCase();
-      if (['true', '1', 'yes'].includes(lower)) return true;
-      if (['false', '0', 'no'].includes(lower)) return false;
-      return undefined;
-    },
-    options,
-  );
+  const schema = z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(['true', '1', 'yes', 'false', '0', 'no']))
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+  return field('true or false', schema, options);
 }
 
 export function oneOf<const T extends string>(
   values: readonly T[],
   options: Options<T> = {},
 ): EnvField<T> {
-  return field(
-    `one of ${values.join(', ')}`,
-    (raw) => ((values as readonly string[]).includes(raw) ? (raw as T) : undefined),
-    options,
-  );
+  const schema = z.enum(values as unknown as [T, ...T[]]) as unknown as z.ZodType<T, string>;
+  return field(`one of ${values.join(', ')}`, schema, options);
 }
 
 export function url(
   options: Options<string> & { protocols?: readonly string[] } = {},
 ): EnvField<string> {
   const protocols = options.protocols;
+  const schema = z.string().refine((raw) => {
+    try {
+      return !protocols || protocols.includes(new URL(raw).protocol);
+    } catch {
+      return false;
+    }
+  });
   return field(
     protocols ? `a URL (${protocols.map((p) => `${p}//`).join(', ')})` : 'a URL',
-    (raw) => {
-      try {
-        const parsed = new URL(raw);
-        return !protocols || protocols.includes(parsed.protocol) ? raw : undefined;
-      } catch {
-        return undefined;
-      }
-    },
+    schema,
     options,
   );
+}
+
+/** Marks a field as allowed to stay unset. */
+export function maybe<T>(inner: EnvField<T>): EnvField<T | undefined> {
+  const schema = z.preprocess(unsetIfEmpty, (inner as z.ZodType<T, string | undefined>).optional());
+  return Object.assign(schema, {
+    about: { ...inner.about, optional: true },
+  }) as unknown as EnvField<T | undefined>;
 }
 
 export type EnvSchema = Record<string, EnvField<unknown>>;
@@ -111,38 +129,49 @@ export type EnvOf<S extends EnvSchema> = {
 
 /**
  * Reads every variable of `schema` from `env`. An unset or empty variable takes its default;
- * a variable without a default that is not wrapped in `maybe` is required.
+ * a variable without a default that is not wrapped in `maybe` is required. A secret may come
+ * from the file named by `<NAME>_FILE` (as Docker secrets are mounted), never from both.
  */
 export function readEnv<S extends EnvSchema>(
   schema: S,
   env: Record<string, string | undefined> = process.env,
 ): EnvOf<S> {
-  const out: Record<string, unknown> = {};
-  for (const [name, spec] of Object.entries(schema)) {
-    const raw = env[name];
-    if (raw === undefined || raw === '') {
-      if (spec.defaultValue === undefined && !isOptional(spec)) {
-        throw new ConfigError(name, spec.expected, '');
-      }
-      out[name] = spec.defaultValue;
-      continue;
-    }
-    const value = spec.parse(raw);
-    if (value === undefined) throw new ConfigError(name, spec.expected, raw);
-    out[name] = value;
+  const raw: Record<string, string | undefined> = {};
+  for (const [name, spec] of Object.entries(schema)) raw[name] = rawValue(name, spec.about, env);
+  const result = z.object(schema).safeParse(raw);
+  if (result.success) return result.data as EnvOf<S>;
+  const issue = result.error.issues[0];
+  const name = String(issue.path[0]);
+  const spec = schema[name];
+  throw new ConfigError(name, spec.about.expected, raw[name] ?? '', spec.about.secret);
+}
+
+function rawValue(
+  name: string,
+  meta: EnvMeta,
+  env: Record<string, string | undefined>,
+): string | undefined {
+  const value = env[name];
+  const file = meta.secret ? env[`${name}_FILE`] : undefined;
+  if (!file) return value;
+  if (value) throw new ConfigError(`${name}_FILE`, `to be unset when ${name} is set`, file);
+  try {
+    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch {
+    throw new ConfigError(`${name}_FILE`, 'a readable file', file);
   }
-  return out as EnvOf<S>;
 }
 
-const OPTIONAL = Symbol('optional');
-
-function isOptional(spec: EnvField<unknown>): boolean {
-  return (spec as { [OPTIONAL]?: boolean })[OPTIONAL] === true;
+/** The variables a schema reads, `<NAME>_FILE` included for secrets. */
+export function envNames(schema: EnvSchema): string[] {
+  return Object.entries(schema).flatMap(([name, spec]) =>
+    spec.about.secret ? [name, `${name}_FILE`] : [name],
+  );
 }
 
-/** Marks a field as allowed to stay unset. */
-export function maybe<T>(inner: EnvField<T>): EnvField<T | undefined> {
-  return { ...inner, defaultValue: undefined, [OPTIONAL]: true } as EnvField<T | undefined>;
+/** `scheme://user:password@host` becomes `scheme://***@host`, wherever it appears in `text`. */
+export function redactUrlCredentials(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s/@]*@/gi, '$1***@');
 }
 
 /**
@@ -170,6 +199,6 @@ export function exitWithEnvSchemaIfAsked(
   argv: readonly string[] = process.argv,
 ): void {
   if (!argv.includes('--env-schema')) return;
-  process.stdout.write(`${JSON.stringify(Object.keys(schema))}\n`);
+  process.stdout.write(`${JSON.stringify(envNames(schema))}\n`);
   process.exit(0);
 }

@@ -5,10 +5,18 @@ import { ConfigError, maybe, str, url, type EnvOf } from '@mqgw/config';
 export type RedisClient = Redis | Cluster;
 
 /** Where Redis is: one URL, the nodes of a Cluster, or Sentinels and a master name. */
-export type RedisSettings =
+export type RedisSettings = (
   | { kind: 'url'; url: string }
   | { kind: 'cluster'; nodes: { host: string; port: number }[] }
-  | { kind: 'sentinel'; sentinels: { host: string; port: number }[]; name: string };
+  | { kind: 'sentinel'; sentinels: { host: string; port: number }[]; name: string }
+) &
+  RedisCredentials;
+
+/** An ACL user and its password (Redis 6+), or a password alone for `requirepass`. */
+export interface RedisCredentials {
+  username?: string;
+  password?: string;
+}
 
 export interface RedisClientOptions {
   /** Commands fail at once while disconnected, instead of queueing without bound. */
@@ -34,17 +42,28 @@ export function createRedisClient(
   options: RedisClientOptions,
 ): RedisClient {
   const { enableOfflineQueue, lazyConnect, enableAutoPipelining, maxRetriesPerRequest } = options;
+  // Credentials given separately win over any in the URL; the master behind Sentinels and
+  // every Cluster node use the same ACL user.
+  const credentials = {
+    ...(settings.username ? { username: settings.username } : {}),
+    ...(settings.password ? { password: settings.password } : {}),
+  };
   switch (settings.kind) {
     case 'url':
-      return new Redis(settings.url, options);
+      return new Redis(settings.url, { ...options, ...credentials });
     case 'sentinel':
-      return new Redis({ ...options, sentinels: settings.sentinels, name: settings.name });
+      return new Redis({
+        ...options,
+        ...credentials,
+        sentinels: settings.sentinels,
+        name: settings.name,
+      });
     case 'cluster':
       return new Cluster(settings.nodes, {
         enableOfflineQueue,
         lazyConnect,
         enableAutoPipelining,
-        redisOptions: { maxRetriesPerRequest },
+        redisOptions: { maxRetriesPerRequest, ...credentials },
       });
   }
 }
@@ -63,6 +82,8 @@ export const redisEnvSchema = {
     str({ pattern: HOST_PORTS, doc: 'host:port,... of Sentinels, with REDIS_SENTINEL_MASTER' }),
   ),
   REDIS_SENTINEL_MASTER: maybe(str({ pattern: /^[\w.-]{1,64}$/, doc: 'master name' })),
+  REDIS_USERNAME: maybe(str({ pattern: /^[\w.-]{1,64}$/, doc: 'Redis ACL user' })),
+  REDIS_PASSWORD: maybe(str({ secret: true, doc: 'Redis password (or REDIS_PASSWORD_FILE)' })),
 };
 
 /** One of REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS (with REDIS_SENTINEL_MASTER). */
@@ -77,7 +98,11 @@ export function readRedisSettings(env: EnvOf<typeof redisEnvSchema>): RedisSetti
       env[sources[1]] ?? '',
     );
   }
-  if (env.REDIS_URL) return { kind: 'url', url: env.REDIS_URL };
+  const credentials: RedisCredentials = {
+    ...(env.REDIS_USERNAME ? { username: env.REDIS_USERNAME } : {}),
+    ...(env.REDIS_PASSWORD ? { password: env.REDIS_PASSWORD } : {}),
+  };
+  if (env.REDIS_URL) return { kind: 'url', url: env.REDIS_URL, ...credentials };
   if (env.REDIS_CLUSTER_NODES) {
     const nodes = parseRedisNodes(env.REDIS_CLUSTER_NODES);
     if (!nodes) {
@@ -87,7 +112,7 @@ export function readRedisSettings(env: EnvOf<typeof redisEnvSchema>): RedisSetti
         env.REDIS_CLUSTER_NODES,
       );
     }
-    return { kind: 'cluster', nodes };
+    return { kind: 'cluster', nodes, ...credentials };
   }
   if (env.REDIS_SENTINELS) {
     const sentinels = parseRedisNodes(env.REDIS_SENTINELS);
@@ -101,7 +126,7 @@ export function readRedisSettings(env: EnvOf<typeof redisEnvSchema>): RedisSetti
     if (!env.REDIS_SENTINEL_MASTER) {
       throw new ConfigError('REDIS_SENTINEL_MASTER', 'the master name the Sentinels monitor', '');
     }
-    return { kind: 'sentinel', sentinels, name: env.REDIS_SENTINEL_MASTER };
+    return { kind: 'sentinel', sentinels, name: env.REDIS_SENTINEL_MASTER, ...credentials };
   }
   return undefined;
 }

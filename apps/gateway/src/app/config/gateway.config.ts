@@ -23,7 +23,7 @@ export const gatewayEnvSchema = {
     str({ pattern: /^[\w.:-]{1,64}$/, doc: 'stable id for a persistent session' }),
   ),
   MQTT_USERNAME: maybe(str()),
-  MQTT_PASSWORD: maybe(str()),
+  MQTT_PASSWORD: maybe(str({ secret: true, doc: 'or MQTT_PASSWORD_FILE' })),
   MQTT_SESSION_EXPIRY_SECONDS: maybe(
     int({ min: 0, doc: '0 = clean session; unset = 3600, or 0 with a shared group' }),
   ),
@@ -47,7 +47,9 @@ export const gatewayEnvSchema = {
   METRICS_FLUSH_MS: int({ default: 250, min: 10 }),
   SHUTDOWN_GRACE_MS: int({ default: 10_000, min: 0 }),
   NODE_ENV: str({ default: 'development' }),
-  JWT_SECRET: maybe(str({ pattern: /^.{32,}$/s, doc: 'HS* secret, at least 32 characters' })),
+  JWT_SECRET: maybe(
+    str({ pattern: /^.{32,}$/s, secret: true, doc: 'HS* secret, at least 32 characters' }),
+  ),
   JWT_JWKS_URL: maybe(
     url({ protocols: ['http:', 'https:'], doc: 'remote JWKS for RS*/ES*/PS*/EdDSA' }),
   ),
