@@ -1,1 +1,3 @@
 export * from './lib/mosquitto';
+export * from './lib/dynsec';
+export * from './lib/dynsec-admin';

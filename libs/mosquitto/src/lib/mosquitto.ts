@@ -2,14 +2,28 @@ import { accessSync, constants } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 
+export interface MosquittoConfigOptions {
+  /**
+   * Authenticate and authorise with the dynamic security plugin and this configuration
+   * file instead of admitting anonymous clients.
+   */
+  dynsec?: { plugin: string; configFile: string };
+}
+
 /**
- * A private Mosquitto's configuration: loopback only, anonymous, `set_tcp_nodelay` (Nagle
- * costs 40 ms and more per round trip otherwise), nothing kept on disk.
+ * A private Mosquitto's configuration: loopback only, `set_tcp_nodelay` (Nagle costs 40 ms
+ * and more per round trip otherwise), nothing kept on disk; anonymous unless `dynsec` is set.
  */
-export function mosquittoConfig(port: number): string {
+export function mosquittoConfig(port: number, options: MosquittoConfigOptions = {}): string {
   return [
     `listener ${port} 127.0.0.1`,
-    'allow_anonymous true',
+    ...(options.dynsec
+      ? [
+          'allow_anonymous false',
+          `plugin ${options.dynsec.plugin}`,
+          `plugin_opt_config_file ${options.dynsec.configFile}`,
+        ]
+      : ['allow_anonymous true']),
     'set_tcp_nodelay true',
     'persistence false',
     'max_queued_messages 10000',

@@ -1,0 +1,98 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  findMosquitto,
+  mosquittoConfig,
+  portOpen,
+  type MosquittoConfigOptions,
+} from '@mqgw/mosquitto';
+import { freePort } from './services';
+
+export interface PrivateServer {
+  port: number;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real Mosquitto on a private loopback port, with the project's TCP settings. A dynamic
+ * security file is copied into the broker's own directory, which the plugin may rewrite:
+ * started as root, Mosquitto drops to its own user, so that directory is open to it.
+ */
+export async function startMosquitto(options: MosquittoConfigOptions = {}): Promise<PrivateServer> {
+  const binary = findMosquitto();
+  if (!binary) throw new Error('the mosquitto binary is missing (apt-get install mosquitto)');
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'mqgw-mosquitto-'));
+  chmodSync(dir, 0o777);
+  let dynsec = options.dynsec;
+  if (dynsec) {
+    const copy = join(dir, 'dynamic-security.json');
+    copyFileSync(dynsec.configFile, copy);
+    chmodSync(copy, 0o666);
+    dynsec = { ...dynsec, configFile: copy };
+  }
+  const config = join(dir, 'mosquitto.conf');
+  writeFileSync(config, mosquittoConfig(port, { ...options, dynsec }), { mode: 0o644 });
+  return startProcess(binary, ['-c', config], port, `mqtt://127.0.0.1:${port}`, dir);
+}
+
+/** A real standalone redis-server on a private loopback port; `args` are extra options. */
+export async function startRedisServer(args: readonly string[] = []): Promise<PrivateServer> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'mqgw-redis-'));
+  return startProcess(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      ...args,
+    ],
+    port,
+    `redis://127.0.0.1:${port}`,
+    dir,
+  );
+}
+
+async function startProcess(
+  command: string,
+  args: string[],
+  port: number,
+  url: string,
+  dir: string,
+): Promise<PrivateServer> {
+  let output = '';
+  const child: ChildProcess = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  child.stderr?.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.once('error', (error) => (output += error.message));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 10_000;
+  while (!(await portOpen(port))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`${command} did not start on ${port}: ${output.trim().slice(-500)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return { port, url, stop };
+}
