@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mintDevToken } from '@mqgw/auth/testing';
-import { MqttRequester } from '@mqgw/testing';
+import { connectRequester } from '@mqgw/testing';
 import { TestBroker } from './support/broker';
 import { freePort, spawnLogged, type ManagedProcess } from './support/processes';
 import { mainOf, startStackScript } from './support/stack';
@@ -33,7 +33,7 @@ describe('the one-command start on the embedded default', () => {
   it('answers a first request end to end, with a token from the generated dev secret', async () => {
     const secret = readFileSync(secretFile, 'utf8').trim();
     const token = await mintDevToken({ secret, sub: 'newcomer' });
-    const client = await MqttRequester.connect(`mqtt://127.0.0.1:${mqttPort}`);
+    const client = await connectRequester(`mqtt://127.0.0.1:${mqttPort}`);
     try {
       const created = await client.request<Data>(
         'api/v1/users/create',

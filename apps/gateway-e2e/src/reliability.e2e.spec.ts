@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MqttRequester } from '@mqgw/testing';
+import { connectRequester, type MqttRequester } from '@mqgw/testing';
 import { LOG_DIR } from './support/processes';
 import { scrape, total } from './support/prometheus';
 import { Stack } from './support/stack';
@@ -32,7 +32,7 @@ describe('broker and gateway outages', () => {
 
     await stack.broker.stop();
     await stack.broker.startProcess('reliability-mosquitto-again');
-    const after = await MqttRequester.connect(stack.mqttUrl);
+    const after = await connectRequester(stack.mqttUrl);
     let reply: Data | undefined;
     for (let i = 0; i < 40 && !reply; i++) {
       reply = await after

@@ -2,3 +2,4 @@ export * from './lib/services';
 export * from './lib/redis';
 export * from './lib/mqtt-requester';
 export * from './lib/redis-topologies';
+export * from './lib/private-servers';

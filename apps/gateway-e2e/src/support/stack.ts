@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { mintDevToken } from '@mqgw/auth/testing';
-import { MqttRequester, openTestRedis, type TestRedis } from '@mqgw/testing';
+import { connectRequester, openTestRedis, type MqttRequester, type TestRedis } from '@mqgw/testing';
 import { TestBroker } from './broker';
 import {
   freePort,
@@ -182,7 +182,7 @@ export class Stack {
 
   /** A connected MQTT 5 client, closed with the stack. */
   async requester(): Promise<MqttRequester> {
-    const requester = await MqttRequester.connect(this.mqttUrl);
+    const requester = await connectRequester(this.mqttUrl);
     this.requesters.push(requester);
     return requester;
   }

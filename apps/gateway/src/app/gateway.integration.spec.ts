@@ -4,7 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   MQTT_URL,
-  MqttRequester,
+  connectRequester,
+  type MqttRequester,
   REDIS_URL,
   openTestRedis,
   uniqueTestId,
@@ -81,7 +82,7 @@ describe('gateway in-process (real Mosquitto and Redis)', () => {
     app.connectMicroservice({ strategy: app.get(MqttRequestServer) });
     await app.startAllMicroservices();
     await app.init();
-    client = await MqttRequester.connect();
+    client = await connectRequester();
   });
 
   afterAll(async () => {

@@ -1,6 +1,8 @@
 import mqtt from 'mqtt';
 import { MqttRequester } from './mqtt-requester';
-import { MQTT_URL, uniqueTestId } from './services';
+const MQTT_URL = process.env['TEST_MQTT_URL'] ?? 'mqtt://127.0.0.1:1883';
+const uniqueTestId = (label: string) =>
+  `${label}-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
 
 describe('MqttRequester (real Mosquitto)', () => {
   it('matches replies to requests by correlation data', async () => {
@@ -21,7 +23,7 @@ describe('MqttRequester (real Mosquitto)', () => {
       );
     });
     await responder.subscribeAsync(topic, { qos: 1 });
-    const requester = await MqttRequester.connect();
+    const requester = await MqttRequester.connect(MQTT_URL, { clientId: uniqueTestId('req') });
     try {
       const [a, b] = await Promise.all([
         requester.request(topic, { n: 1 }),

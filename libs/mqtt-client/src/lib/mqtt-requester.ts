@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import mqtt, { type IClientOptions, type MqttClient, type IPublishPacket } from 'mqtt';
-import { MQTT_URL, requireService, uniqueTestId } from './services';
+import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 
 export interface RequestOptions {
   /** MQTT 5 user properties, the request's headers. */
@@ -19,26 +18,38 @@ export interface ReceivedReply<T = Record<string, unknown>> {
   packet: IPublishPacket;
 }
 
+export interface RequesterOptions extends IClientOptions {
+  /**
+   * Where replies are asked for: `<replyPrefix>/<correlation>`. Defaults to
+   * `replies/<username>` when logged in (the reply space the broker policy gives a client),
+   * else `replies/<client id>`.
+   */
+  replyPrefix?: string;
+  /** Keep every reply received, matched or not (tests count duplicates with it). */
+  keepReplies?: boolean;
+}
+
 /**
- * An MQTT 5 client that sends requests the way the wire contract describes: a reply topic
- * of its own under `replies/<clientId>/`, and correlation data to match replies.
+ * An MQTT 5 client that speaks the gateway's wire contract: requests carry a reply topic of
+ * the client's own and correlation data, and replies are matched by it. TCP_NODELAY is set:
+ * Nagle's algorithm adds tens of milliseconds to every small request otherwise.
  */
 export class MqttRequester {
-  readonly clientId: string;
   readonly replyPrefix: string;
   private readonly pending = new Map<string, (reply: ReceivedReply | Error) => void>();
-  /** Every reply received, matched or not: lets tests count duplicates. */
+  /** Every reply received, when `keepReplies` is set. */
   readonly received: ReceivedReply[] = [];
 
   private constructor(
     readonly client: MqttClient,
-    clientId: string,
+    readonly clientId: string,
+    options: RequesterOptions,
   ) {
-    this.clientId = clientId;
-    this.replyPrefix = `replies/${clientId}`;
+    this.replyPrefix =
+      options.replyPrefix ?? `replies/${options.username ? options.username : clientId}`;
     client.on('message', (topic, payload, packet) => {
       const reply: ReceivedReply = { topic, body: parse(payload), packet };
-      this.received.push(reply);
+      if (options.keepReplies) this.received.push(reply);
       const correlation = packet.properties?.correlationData?.toString();
       const resolve = correlation ? this.pending.get(correlation) : undefined;
       if (correlation && resolve) {
@@ -55,22 +66,26 @@ export class MqttRequester {
     });
   }
 
-  static async connect(
-    url = MQTT_URL,
-    options: IClientOptions & { clientId?: string } = {},
-  ): Promise<MqttRequester> {
-    await requireService(url);
-    const clientId = options.clientId ?? uniqueTestId('client');
+  static async connect(url: string, options: RequesterOptions = {}): Promise<MqttRequester> {
+    const clientId = options.clientId ?? `mqgw-${randomUUID().slice(0, 12)}`;
+    const { replyPrefix: _r, keepReplies: _k, ...mqttOptions } = options;
     const client = await mqtt.connectAsync(url, {
       protocolVersion: 5,
-      clientId,
       reconnectPeriod: 0,
       connectTimeout: 5000,
-      ...options,
+      ...mqttOptions,
+      clientId,
     });
     setNoDelay(client);
-    const requester = new MqttRequester(client, clientId);
-    await client.subscribeAsync(`${requester.replyPrefix}/#`, { qos: 1 });
+    const requester = new MqttRequester(client, clientId, options);
+    try {
+      await client.subscribeAsync(`${requester.replyPrefix}/#`, { qos: 1 });
+    } catch (error) {
+      await client.endAsync(true);
+      throw new Error(
+        `may not read replies on ${requester.replyPrefix}/#: ${(error as Error).message}`,
+      );
+    }
     return requester;
   }
 
@@ -131,7 +146,7 @@ export class MqttRequester {
   }
 }
 
-/** Nagle's algorithm adds tens of milliseconds to every small request on loopback. */
+/** Sets TCP_NODELAY on the client's socket now and after every reconnect. */
 export function setNoDelay(client: MqttClient): void {
   const apply = () => {
     const stream = client.stream as unknown as { setNoDelay?: (on: boolean) => void };

@@ -1,0 +1,6 @@
+module.exports = {
+  displayName: 'mqtt-client',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+  coverageDirectory: '../../coverage/libs/mqtt-client',
+};
