@@ -2,4 +2,4 @@
 // Runs the CLI from source; `npm run cli -- <command>`.
 process.env.SWC_NODE_PROJECT ??= require('node:path').join(__dirname, '../../tsconfig.base.json');
 require('@swc-node/register');
-require('./src/main.ts');
+require('./src/bin.ts');

@@ -208,6 +208,9 @@ describe('CLI token', () => {
     );
     expect(payload).toMatchObject({ sub: 'ivy', scope: 'admin payments:refund' });
     const missing = await runCli(['token'], {});
-    expect(missing).toMatchObject({ code: 2, stderr: 'error: token needs --sub\n' });
+    expect(missing).toMatchObject({
+      code: 2,
+      stderr: "error: required option '--sub <id>' not specified\n",
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { mintDevToken } from '@mqgw/auth/testing';
 import { portFree } from '@mqgw/mosquitto';
-import { MqttRequester, openTestRedis, type TestRedis } from '@mqgw/testing';
+import { connectRequester, openTestRedis, type TestRedis } from '@mqgw/testing';
 import { TestBroker } from './support/broker';
 import { runCli } from './support/cli';
 import { freePort, type ManagedProcess } from './support/processes';
@@ -49,7 +49,7 @@ describe('npm run stack: two gateways sharing the load', () => {
   });
 
   it('answers every request exactly once, and both replicas take part', async () => {
-    const client = await MqttRequester.connect(broker.url);
+    const client = await connectRequester(broker.url);
     const token = `Bearer ${await mintDevToken({ secret: TEST_JWT_SECRET, sub: 'stack-user' })}`;
     try {
       const replies = await Promise.all(
@@ -75,17 +75,8 @@ describe('npm run stack: two gateways sharing the load', () => {
   it('is driven by the CLI: request, services and health, with exit codes', async () => {
     const token = (await runCli(['token', '--sub', 'cli-user'], cliEnv)).stdout.trim();
     const created = await runCli(
-      [
-        'request',
-        'api/v1/users/create',
-        '--token',
-        token,
-        '--data',
-        '{"name":"C","email":"c@x.io"}',
-        '--qos',
-        '2',
-      ],
-      cliEnv,
+      ['request', 'api/v1/users/create', '--data', '{"name":"C","email":"c@x.io"}', '--qos', '2'],
+      { ...cliEnv, MQGW_TOKEN: token },
     );
     expect(created.code).toBe(0);
     expect(JSON.parse(created.stdout)).toMatchObject({
@@ -93,7 +84,10 @@ describe('npm run stack: two gateways sharing the load', () => {
       service: 'user-service',
     });
     expect(created.stderr).toMatch(/^api\/v1\/users\/create: success in [\d.]+ ms\n$/);
-    const missing = await runCli(['request', 'api/v1/users/get/none', '--token', token], cliEnv);
+    // From standard input, as a script piping a secret would.
+    const missing = await runCli(['request', 'api/v1/users/get/none', '--token-stdin'], cliEnv, {
+      stdin: `${token}\n`,
+    });
     expect(missing.code).toBe(1);
     expect(JSON.parse(missing.stdout).error.code).toBe('NOT_FOUND');
     const services = await runCli(['services'], cliEnv);

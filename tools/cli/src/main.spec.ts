@@ -1,38 +1,62 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from './main';
+import { PassThrough } from 'node:stream';
+import { run, readStdinLine } from './main';
 
-function io(env: Record<string, string | undefined> = {}) {
+function io(env: Record<string, string | undefined> = {}, stdin = '') {
   const out: string[] = [];
   const err: string[] = [];
   return {
     out,
     err,
-    io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l), env },
+    io: {
+      out: (l: string) => out.push(l),
+      err: (l: string) => err.push(l),
+      env,
+      readLine: async () => stdin,
+    },
   };
 }
+
+const claimsOf = (token: string) =>
+  JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
 
 describe('cli', () => {
   it('prints help with --help and exits 0, and 2 without a command', async () => {
     const a = io();
     expect(await run(['--help'], a.io)).toBe(0);
-    expect(a.out.join('\n')).toContain('request <topic>');
-    expect(await run([], io().io)).toBe(2);
+    expect(a.out.join('\n')).toContain('request [options] <topic>');
+    expect(a.out.join('\n')).toContain('tokens and keys are never taken as arguments');
+    const none = io();
+    expect(await run([], none.io)).toBe(2);
+    expect(none.err.join('\n')).toContain('Usage: mqgw');
   });
 
   it('explains bad usage in one line and exits 2', async () => {
     for (const [args, message] of [
-      [['frobnicate'], 'error: unknown command frobnicate; see --help'],
-      [['request'], 'error: request needs a topic'],
-      [['request', 't', '--qos', '3'], 'error: --qos must be 0, 1 or 2'],
+      [['frobnicate'], "error: unknown command 'frobnicate'"],
+      [['request'], "error: missing required argument 'topic'"],
+      [['request', 't', '--qos', '3'], "error: option '--qos <n>' argument '3' is invalid"],
       [['request', 't', '--data', '{oops'], 'error: --data is not valid JSON'],
       [['request', 't', '--header', 'novalue'], 'error: --header expects name=value, got novalue'],
-      [['keys', 'create'], 'error: keys create needs --owner'],
+      [['request', 't', '--timeout', 'soon'], 'expected a positive integer'],
+      [['keys', 'create'], "error: required option '--owner <id>' not specified"],
+      [['credentials'], 'error: set MQTT_CLIENT_USERNAME and MQTT_CLIENT_PASSWORD(_FILE)'],
+      [['clients', 'list'], 'error: set MQTT_ADMIN_PASSWORD or MQTT_ADMIN_PASSWORD_FILE'],
     ] as const) {
       const c = io();
-      expect(await run([...args], c.io)).toBe(2);
-      expect(c.err).toEqual([message]);
+      expect([args.join(' '), await run([...args], c.io)]).toEqual([args.join(' '), 2]);
+      expect(c.err).toHaveLength(1);
+      expect(c.err[0]).toContain(message);
+    }
+  });
+
+  it('takes no token or API key as an argument', async () => {
+    for (const flag of ['--token', '--api-key']) {
+      const c = io();
+      expect(await run(['request', 't', flag, 'secret-value'], c.io)).toBe(2);
+      expect(c.err[0]).toContain(`unknown option '${flag}'`);
     }
   });
 
@@ -41,11 +65,53 @@ describe('cli', () => {
     writeFileSync(file, 's'.repeat(40));
     const c = io({ DEV_SECRET_FILE: file });
     expect(await run(['token', '--sub', 'u1', '--scope', 'a,b', '--ttl', '60'], c.io)).toBe(0);
-    const claims = JSON.parse(Buffer.from(c.out[0].split('.')[1], 'base64url').toString());
+    const claims = claimsOf(c.out[0]);
     expect(claims).toMatchObject({ sub: 'u1', scope: 'a b' });
     expect(claims.exp - claims.iat).toBe(60);
     const none = io({ DEV_SECRET_FILE: join(tmpdir(), 'does-not-exist') });
     expect(await run(['token', '--sub', 'u1'], none.io)).toBe(2);
     expect(none.err[0]).toMatch(/^error: no secret/);
+  });
+
+  it('reads secrets from <NAME>_FILE and puts issuer and audience in tokens', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+    writeFileSync(join(dir, 'jwt'), `${'j'.repeat(40)}\n`);
+    writeFileSync(join(dir, 'pw'), 'client-password\n');
+    const c = io({
+      JWT_SECRET_FILE: join(dir, 'jwt'),
+      JWT_ISSUER: 'mqgw',
+      JWT_AUDIENCE: 'mqgw-api',
+      MQTT_CLIENT_USERNAME: 'ada',
+      MQTT_CLIENT_PASSWORD_FILE: join(dir, 'pw'),
+    });
+    expect(await run(['credentials', '--ttl', '120'], c.io)).toBe(0);
+    expect(c.out[0]).toBe('MQTT_USERNAME=ada');
+    expect(c.out[1]).toBe('MQTT_PASSWORD=client-password');
+    const claims = claimsOf(c.out[2].replace('MQGW_TOKEN=', ''));
+    expect(claims).toMatchObject({ sub: 'ada', iss: 'mqgw', aud: 'mqgw-api' });
+    expect(claims.exp - claims.iat).toBe(120);
+  });
+
+  it('prepares a deployment with setup, idempotently', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-setup-'));
+    const env = {
+      SETUP_STATE_DIR: join(dir, 'state'),
+      SETUP_OUT_DIR: join(dir, 'out'),
+      MQTT_CLIENT_USERNAME: 'ada',
+    };
+    const first = io(env);
+    expect(await run(['setup'], first.io)).toBe(0);
+    expect(first.err[0]).toMatch(/^setup: created secrets, development CA/);
+    expect(readFileSync(join(dir, 'out/cli/mqtt_client_username'), 'utf8')).toBe('ada');
+    const again = io(env);
+    expect(await run(['setup'], again.io)).toBe(0);
+    expect(again.err[0]).toBe('setup: nothing to change; client ada');
+  });
+
+  it('reads the first line of standard input', async () => {
+    const stream = new PassThrough();
+    const line = readStdinLine(stream);
+    stream.write('token-value\nrest');
+    await expect(line).resolves.toBe('token-value');
   });
 });

@@ -1,149 +1,318 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
-import { ApiKeyStore, mintDevToken, readDevSecret } from '@mqgw/auth';
-import { RedisKvStore } from '@mqgw/store';
-import { MqttRequester } from '@mqgw/testing';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { mintDevToken, readDevSecret } from '@mqgw/auth';
+import { ConfigError } from '@mqgw/config';
+import {
+  DEFAULT_BROKER_POLICY,
+  addClient,
+  listClients,
+  newSecret,
+  provisionBroker,
+  removeClient,
+  runSetup,
+  type BrokerPolicyOptions,
+} from '@mqgw/deploy';
+import { readCliConfig, type CliEnv } from './cli.config';
+import {
+  UsageError,
+  apiKeyStore,
+  connectAdmin,
+  connectRequester,
+  withRedis,
+} from './commands/connections';
 
-const HELP = `mqgw: talk to the gateway from a terminal
-
-Usage: npm run cli -- <command> [options]
-
-Commands:
-  request <topic>        send an MQTT 5 request and print the reply and its timing
-      --data JSON|@file  request body (default {})
-      --token JWT        send authorization: Bearer <JWT>
-      --api-key KEY      send x-api-key
-      --header k=v       another user property (repeatable)
-      --qos 0|1|2        default 1
-      --timeout MS       default 10000
-  token --sub ID         mint a development JWT (HS256, JWT_SECRET or the dev secret file)
-      --scope "a b"      space-separated scopes
-      --ttl SECONDS      default 3600
-  keys create --owner ID [--scope "a b"]   create an API key and print it once
-  keys list                                list API keys (never the keys themselves)
-  keys revoke <id>                         revoke an API key
-  services               gateway/services
-  health                 gateway/health
-
-Environment: MQTT_URL (mqtt://127.0.0.1:1883), REDIS_URL (redis://127.0.0.1:6379),
-REDIS_KEY_PREFIX, JWT_SECRET, DEV_SECRET_FILE (tmp/dev-jwt-secret).
-
-Exit codes: 0 success, 1 an error reply, 2 bad usage or no reply.`;
-
-class UsageError extends Error {}
-
-interface Io {
+export interface Io {
   out: (line: string) => void;
   err: (line: string) => void;
   env: Record<string, string | undefined>;
+  /** The first line of standard input, for secrets that must not be typed as arguments. */
+  readLine: () => Promise<string>;
 }
 
-/** Runs one command; returns the exit code. */
+const EPILOG = `
+Environment: MQTT_URL, MQTT_USERNAME, MQTT_PASSWORD, MQTT_CA_FILE, REDIS_URL (or
+REDIS_CLUSTER_NODES, REDIS_SENTINELS), REDIS_USERNAME, REDIS_PASSWORD, REDIS_KEY_PREFIX,
+JWT_SECRET, JWT_ISSUER, JWT_AUDIENCE, MQGW_TOKEN, MQGW_API_KEY. Every secret may be read
+from <NAME>_FILE instead; tokens and keys are never taken as arguments.
+
+Exit codes: 0 success, 1 an error reply or a failed operation, 2 bad usage or no reply.`;
+
+/** Runs one command; resolves with the exit code. */
 export async function run(argv: string[], io: Io): Promise<number> {
+  let code = 0;
+  const program = buildProgram(io, (c) => (code = c));
   try {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        data: { type: 'string' },
-        token: { type: 'string' },
-        'api-key': { type: 'string' },
-        header: { type: 'string', multiple: true },
-        qos: { type: 'string' },
-        timeout: { type: 'string' },
-        sub: { type: 'string' },
-        scope: { type: 'string' },
-        ttl: { type: 'string' },
-        owner: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-    const [command, ...rest] = positionals;
-    if (values.help || !command) {
-      io.out(HELP);
-      return command || values.help ? 0 : 2;
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
+      if (error.code === 'commander.help') return argv.length === 0 ? 2 : 0;
+      return 2;
     }
-    switch (command) {
-      case 'request': {
-        if (!rest[0]) throw new UsageError('request needs a topic');
-        const headers: Record<string, string> = {};
-        if (values.token) headers['authorization'] = `Bearer ${values.token}`;
-        if (values['api-key']) headers['x-api-key'] = values['api-key'];
-        for (const pair of values.header ?? []) {
-          const eq = pair.indexOf('=');
-          if (eq <= 0) throw new UsageError(`--header expects name=value, got ${pair}`);
-          headers[pair.slice(0, eq)] = pair.slice(eq + 1);
-        }
-        return await request(
-          io,
-          rest[0],
-          parseData(values.data),
-          headers,
-          qosOf(values.qos),
-          intOf('--timeout', values.timeout, 10_000),
-        );
+    if (error instanceof UsageError || error instanceof ConfigError) {
+      io.err(`error: ${error.message}`);
+      return 2;
+    }
+    io.err(`error: ${(error as Error).message}`);
+    return 1;
+  }
+}
+
+function buildProgram(io: Io, exit: (code: number) => void): Command {
+  const env = () => readCliConfig(io.env);
+  const program = new Command('mqgw')
+    .description('talk to the gateway, and manage its keys, clients and deployment')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.out(text.trimEnd()),
+      writeErr: (text) => io.err(text.trimEnd()),
+    })
+    .addHelpText('after', EPILOG)
+    .showHelpAfterError(false);
+
+  program
+    .command('request <topic>')
+    .description('send an MQTT 5 request, print the reply and its timing')
+    .option('--data <json>', 'request body, or @file', '{}')
+    .option('--token-stdin', 'read a bearer token from standard input (else MQGW_TOKEN)')
+    .option('--api-key-stdin', 'read an API key from standard input (else MQGW_API_KEY)')
+    .option('--header <name=value>', 'another user property (repeatable)', collect, [])
+    .addOption(new Option('--qos <n>', 'QoS').choices(['0', '1', '2']).default('1'))
+    .option('--timeout <ms>', 'how long to wait for the reply', positiveInt, 10_000)
+    .action(async (topic: string, options) => {
+      const config = env();
+      const headers: Record<string, string> = {};
+      const token = options.tokenStdin ? await io.readLine() : config.MQGW_TOKEN;
+      const apiKey = options.apiKeyStdin ? await io.readLine() : config.MQGW_API_KEY;
+      if (token) headers['authorization'] = `Bearer ${token}`;
+      if (apiKey) headers['x-api-key'] = apiKey;
+      for (const pair of options.header as string[]) {
+        const eq = pair.indexOf('=');
+        if (eq <= 0) throw new UsageError(`--header expects name=value, got ${pair}`);
+        headers[pair.slice(0, eq)] = pair.slice(eq + 1);
       }
-      case 'services':
-        return await request(
-          io,
-          'gateway/services',
-          {},
-          {},
-          1,
-          intOf('--timeout', values.timeout, 10_000),
+      exit(
+        await request(io, config, topic, parseData(options.data), headers, {
+          qos: Number(options.qos) as 0 | 1 | 2,
+          timeoutMs: options.timeout,
+        }),
+      );
+    });
+
+  for (const [name, what] of [
+    ['services', 'gateway/services: the services and their instances'],
+    ['health', 'gateway/health'],
+  ] as const) {
+    program
+      .command(name)
+      .description(what)
+      .option('--timeout <ms>', 'how long to wait for the reply', positiveInt, 10_000)
+      .action(async (options) => {
+        exit(
+          await request(
+            io,
+            env(),
+            `gateway/${name}`,
+            {},
+            {},
+            { qos: 1, timeoutMs: options.timeout },
+          ),
         );
-      case 'health':
-        return await request(
-          io,
-          'gateway/health',
-          {},
-          {},
-          1,
-          intOf('--timeout', values.timeout, 10_000),
+      });
+  }
+
+  program
+    .command('token')
+    .description('mint a development JWT (HS256) from JWT_SECRET or the development secret')
+    .requiredOption('--sub <id>', 'subject (the user id sent upstream)')
+    .option('--scope <scopes>', 'space- or comma-separated scopes', '')
+    .option('--ttl <seconds>', 'lifetime', positiveInt, 3600)
+    .action(async (options) => {
+      io.out(await mintToken(env(), options.sub, scopesOf(options.scope), options.ttl));
+    });
+
+  const keys = program.command('keys').description('API keys in Redis');
+  keys
+    .command('create')
+    .description('create an API key and print it once')
+    .requiredOption('--owner <id>', 'the user id sent upstream for this key')
+    .option('--scope <scopes>', 'space- or comma-separated scopes', '')
+    .action(async (options) => {
+      const config = env();
+      const scopes = scopesOf(options.scope);
+      await withRedis(config, async (redis) => {
+        const { key, record } = await apiKeyStore(config, redis).create(options.owner, scopes);
+        io.out(key);
+        io.err(
+          `created ${record.id} for ${options.owner} with scopes [${scopes.join(' ')}]; the key is not shown again`,
         );
-      case 'token': {
-        if (!values.sub) throw new UsageError('token needs --sub');
-        const secret =
-          io.env['JWT_SECRET'] ?? readDevSecret(io.env['DEV_SECRET_FILE'] ?? 'tmp/dev-jwt-secret');
-        if (!secret) {
-          throw new UsageError(
-            'no secret: set JWT_SECRET, or start the gateway once so it writes the development secret',
+      });
+    });
+  keys
+    .command('list')
+    .description('list API keys (never the keys themselves)')
+    .action(async () => {
+      const config = env();
+      await withRedis(config, async (redis) => {
+        for (const r of await apiKeyStore(config, redis).list()) {
+          io.out(
+            `${r.id}  ${r.owner}  ${r.revoked ? 'revoked' : 'active '}  ${r.created_at}  ${r.scopes.join(' ')}`,
           );
         }
-        io.out(
-          await mintDevToken({
-            secret,
-            sub: values.sub,
-            scopes: scopesOf(values.scope),
-            expiresInSeconds: intOf('--ttl', values.ttl, 3600),
-          }),
-        );
-        return 0;
+      });
+    });
+  keys
+    .command('revoke <id>')
+    .description('revoke an API key')
+    .action(async (id: string) => {
+      const config = env();
+      await withRedis(config, async (redis) => {
+        if (!(await apiKeyStore(config, redis).revoke(id))) {
+          io.err(`error: no API key ${id}`);
+          exit(1);
+          return;
+        }
+        io.err(`revoked ${id}`);
+      });
+    });
+
+  const clients = program
+    .command('clients')
+    .description('broker accounts of API clients (Mosquitto dynamic security)');
+  clients
+    .command('add <name>')
+    .description('add a client (or reset its password) and print its password once')
+    .option('--password-stdin', 'read the password from standard input instead of generating one')
+    .action(async (name: string, options) => {
+      const config = env();
+      const password = options.passwordStdin ? await io.readLine() : newSecret();
+      await withAdmin(config, (admin) => addClient(admin, name, password, policy(config)));
+      if (!options.passwordStdin) io.out(password);
+      io.err(`client ${name} may publish requests and read replies/${name}/#`);
+    });
+  clients
+    .command('list')
+    .description('list clients and their roles')
+    .action(async () => {
+      await withAdmin(env(), async (admin) => {
+        for (const c of await listClients(admin)) {
+          io.out(`${c.username}  ${c.disabled ? 'disabled' : 'enabled '}  ${c.roles.join(' ')}`);
+        }
+      });
+    });
+  clients
+    .command('remove <name>')
+    .description('remove a client; it cannot log in again')
+    .action(async (name: string) => {
+      const removed = await withAdmin(env(), (admin) => removeClient(admin, name));
+      if (!removed) {
+        io.err(`error: no client ${name}`);
+        exit(1);
+        return;
       }
-      case 'keys':
-        return await keys(io, rest, values.owner, scopesOf(values.scope));
-      default:
-        throw new UsageError(`unknown command ${command}; see --help`);
-    }
-  } catch (error) {
-    io.err(`error: ${(error as Error).message}`);
-    return 2;
-  }
+      io.err(`removed ${name}`);
+    });
+
+  program
+    .command('credentials')
+    .description("print the deployment's first client's broker login and a token for it")
+    .option('--ttl <seconds>', 'token lifetime', positiveInt, 3600)
+    .action(async (options) => {
+      const config = env();
+      if (!config.MQTT_CLIENT_USERNAME || !config.MQTT_CLIENT_PASSWORD) {
+        throw new UsageError('set MQTT_CLIENT_USERNAME and MQTT_CLIENT_PASSWORD(_FILE)');
+      }
+      io.out(`MQTT_USERNAME=${config.MQTT_CLIENT_USERNAME}`);
+      io.out(`MQTT_PASSWORD=${config.MQTT_CLIENT_PASSWORD}`);
+      io.out(`MQGW_TOKEN=${await mintToken(config, config.MQTT_CLIENT_USERNAME, [], options.ttl)}`);
+    });
+
+  program
+    .command('ca')
+    .description('print the CA certificate clients should trust for TLS (MQTT_CA_FILE)')
+    .action(() => {
+      const file = env().MQTT_CA_FILE;
+      if (!file) throw new UsageError('set MQTT_CA_FILE');
+      io.out(readFileSync(file, 'utf8').trimEnd());
+    });
+
+  program
+    .command('setup')
+    .description(
+      'prepare a deployment: generate what is missing (JWT secret, broker and Redis passwords, a development CA) and give each container only what it uses',
+    )
+    .action(async () => {
+      const config = env();
+      const result = await runSetup({
+        stateDir: config.SETUP_STATE_DIR,
+        outDir: config.SETUP_OUT_DIR,
+        overrides: {
+          ...(config.JWT_SECRET ? { jwtSecret: config.JWT_SECRET } : {}),
+          ...(config.MQTT_CLIENT_USERNAME ? { clientUsername: config.MQTT_CLIENT_USERNAME } : {}),
+          ...(config.MQTT_CLIENT_PASSWORD ? { clientPassword: config.MQTT_CLIENT_PASSWORD } : {}),
+        },
+        brokerHosts: [
+          'mosquitto',
+          'localhost',
+          '127.0.0.1',
+          '::1',
+          ...(config.PUBLIC_HOSTS?.split(',')
+            .map((h) => h.trim())
+            .filter(Boolean) ?? []),
+        ],
+      });
+      io.err(
+        `setup: ${result.changes.length > 0 ? `created ${result.changes.join(', ')}` : 'nothing to change'}; client ${result.secrets.mqtt.client.username}`,
+      );
+    });
+
+  program
+    .command('broker')
+    .description('the broker’s dynamic security state')
+    .command('provision')
+    .description('make roles, the gateway user and the first client match the deployment')
+    .action(async () => {
+      const config = env();
+      const missing = (
+        ['MQTT_GATEWAY_PASSWORD', 'MQTT_CLIENT_USERNAME', 'MQTT_CLIENT_PASSWORD'] as const
+      ).filter((name) => !config[name]);
+      if (missing.length > 0) throw new UsageError(`set ${missing.join(', ')} (or their _FILE)`);
+      await withAdmin(config, (admin) =>
+        provisionBroker(
+          admin,
+          {
+            mqtt: {
+              gateway: config.MQTT_GATEWAY_PASSWORD!,
+              client: {
+                username: config.MQTT_CLIENT_USERNAME!,
+                password: config.MQTT_CLIENT_PASSWORD!,
+              },
+            },
+          },
+          policy(config),
+        ),
+      );
+      io.err(`broker provisioned: gateway, ${config.MQTT_CLIENT_USERNAME}`);
+    });
+
+  return program;
 }
 
 async function request(
   io: Io,
+  env: CliEnv,
   topic: string,
   body: unknown,
   headers: Record<string, string>,
-  qos: 0 | 1 | 2,
-  timeoutMs: number,
+  options: { qos: 0 | 1 | 2; timeoutMs: number },
 ): Promise<number> {
-  const client = await MqttRequester.connect(io.env['MQTT_URL'] ?? 'mqtt://127.0.0.1:1883');
+  const client = await connectRequester(env);
   try {
     const started = performance.now();
-    const reply = await client.request(topic, body, { headers, qos, timeoutMs });
+    const reply = await client.request(topic, body, { headers, ...options }).catch((error) => {
+      throw new UsageError((error as Error).message);
+    });
     const ms = (performance.now() - started).toFixed(1);
     io.out(JSON.stringify(reply.body, null, 2));
     io.err(`${topic}: ${reply.body['status']} in ${ms} ms`);
@@ -153,56 +322,40 @@ async function request(
   }
 }
 
-async function keys(
-  io: Io,
-  args: string[],
-  owner: string | undefined,
-  scopes: string[],
-): Promise<number> {
-  const redis = new Redis(io.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', {
-    maxRetriesPerRequest: 1,
-    lazyConnect: true,
-  });
-  await redis.connect();
-  const store = new ApiKeyStore(new RedisKvStore(redis), {
-    keyPrefix: io.env['REDIS_KEY_PREFIX'] ?? '',
-  });
+async function withAdmin<T>(
+  env: CliEnv,
+  use: (admin: Awaited<ReturnType<typeof connectAdmin>>) => Promise<T>,
+): Promise<T> {
+  const admin = await connectAdmin(env);
   try {
-    switch (args[0]) {
-      case 'create': {
-        if (!owner) throw new UsageError('keys create needs --owner');
-        const { key, record } = await store.create(owner, scopes);
-        io.out(key);
-        io.err(
-          `created ${record.id} for ${owner} with scopes [${scopes.join(' ')}]; the key is not shown again`,
-        );
-        return 0;
-      }
-      case 'list':
-        for (const r of await store.list()) {
-          io.out(
-            `${r.id}  ${r.owner}  ${r.revoked ? 'revoked' : 'active '}  ${r.created_at}  ${r.scopes.join(' ')}`,
-          );
-        }
-        return 0;
-      case 'revoke':
-        if (!args[1]) throw new UsageError('keys revoke needs an id');
-        if (!(await store.revoke(args[1]))) {
-          io.err(`error: no API key ${args[1]}`);
-          return 1;
-        }
-        io.err(`revoked ${args[1]}`);
-        return 0;
-      default:
-        throw new UsageError('keys takes create, list or revoke');
-    }
+    return await use(admin);
   } finally {
-    redis.disconnect();
+    await admin.close();
   }
 }
 
-function parseData(data: string | undefined): unknown {
-  if (data === undefined) return {};
+function policy(env: CliEnv): BrokerPolicyOptions {
+  return { ...DEFAULT_BROKER_POLICY, sharedGroup: env.SHARED_SUBSCRIPTION_GROUP };
+}
+
+async function mintToken(env: CliEnv, sub: string, scopes: string[], ttl: number) {
+  const secret = env.JWT_SECRET ?? readDevSecret(env.DEV_SECRET_FILE);
+  if (!secret) {
+    throw new UsageError(
+      'no secret: set JWT_SECRET (or JWT_SECRET_FILE), or start the gateway once so it writes the development secret',
+    );
+  }
+  return mintDevToken({
+    secret,
+    sub,
+    scopes,
+    expiresInSeconds: ttl,
+    ...(env.JWT_ISSUER ? { issuer: env.JWT_ISSUER } : {}),
+    ...(env.JWT_AUDIENCE ? { audience: env.JWT_AUDIENCE } : {}),
+  });
+}
+
+function parseData(data: string): unknown {
   const text = data.startsWith('@') ? readFileSync(data.slice(1), 'utf8') : data;
   try {
     return JSON.parse(text);
@@ -211,26 +364,32 @@ function parseData(data: string | undefined): unknown {
   }
 }
 
-function qosOf(value: string | undefined): 0 | 1 | 2 {
-  if (value === undefined) return 1;
-  if (value === '0' || value === '1' || value === '2') return Number(value) as 0 | 1 | 2;
-  throw new UsageError('--qos must be 0, 1 or 2');
-}
-
-function intOf(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value)) throw new UsageError(`${name} must be a positive integer`);
+function positiveInt(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) {
+    throw new InvalidArgumentError('expected a positive integer');
+  }
   return Number(value);
 }
 
-function scopesOf(value: string | undefined): string[] {
-  return value ? value.split(/[\s,]+/).filter(Boolean) : [];
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
-if (require.main === module || process.argv[1]?.endsWith('mqgw.cjs')) {
-  void run(process.argv.slice(2), {
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
-    env: process.env,
-  }).then((code) => process.exit(code));
+function scopesOf(value: string): string[] {
+  return value.split(/[\s,]+/).filter(Boolean);
+}
+
+/** The first line of standard input. */
+export function readStdinLine(stream: NodeJS.ReadableStream = process.stdin): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let data = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      data += chunk;
+      if (data.includes('\n')) stream.pause();
+    });
+    stream.on('end', () => resolve(data.split(/\r?\n/)[0]));
+    stream.on('pause', () => resolve(data.split(/\r?\n/)[0]));
+    stream.on('error', reject);
+  });
 }

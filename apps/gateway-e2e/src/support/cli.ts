@@ -9,7 +9,11 @@ export interface CliResult {
 }
 
 /** Runs `tools/cli` as its own process, as a person would. */
-export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  options: { stdin?: string } = {},
+): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(WORKSPACE, 'tools/cli/mqgw.cjs'), ...args], {
       cwd: WORKSPACE,
@@ -20,5 +24,6 @@ export function runCli(args: string[], env: Record<string, string>): Promise<Cli
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.stdin ?? '');
   });
 }
