@@ -149,7 +149,11 @@ describe('Redis outage: documented fail modes', () => {
       message: 'authentication is temporarily unavailable',
     });
     const frank = { authorization: await stack.bearer('frank'), 'idempotency-key': 'k1' };
-    const idem = await client.request<ErrorReply>('api/v1/users/list', {}, { headers: frank });
+    const idem = await client.request<ErrorReply>(
+      'api/v1/users/create',
+      { name: 'Frank', email: 'frank@example.com' },
+      { headers: frank },
+    );
     expect(idem.body.error).toMatchObject({
       code: 'SERVICE_UNAVAILABLE',
       message: 'idempotency store unavailable',

@@ -1,4 +1,6 @@
+export * from './lib/canonical-json';
 export * from './lib/error-code';
+export * from './lib/failure';
 export * from './lib/gateway-error';
 export * from './lib/headers';
 export * from './lib/reply';

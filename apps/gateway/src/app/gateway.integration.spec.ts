@@ -12,8 +12,8 @@ import {
   type TestRedis,
 } from '@mqgw/testing';
 import { AppModule } from './app.module';
-import { readGatewayConfig } from './config/gateway.config';
-import type { RouteDefinition } from './routes/route.types';
+import { readGatewayConfig } from './gateway.config';
+import type { RouteDefinition } from './routing/route.types';
 import { MqttRequestServer } from './transport/mqtt-request.server';
 
 /**
@@ -35,7 +35,7 @@ describe('gateway in-process (real Mosquitto and Redis)', () => {
     });
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-    const group = { prefix, middleware: ['transform' as const] };
+    const group = { prefix, middleware: ['forwardHeaders' as const] };
     const routes: RouteDefinition[] = [
       {
         group,

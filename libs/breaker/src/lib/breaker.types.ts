@@ -30,5 +30,10 @@ export interface CircuitBreaker {
   acquire(service: string): Promise<Permit>;
   /** Reports the outcome of a permitted call. */
   record(service: string, success: boolean, permit: Permit): Promise<void>;
+  /**
+   * Reports a permitted call that proved nothing about the service (it was never sent):
+   * a half-open probe gives its slot back, so the next call probes instead.
+   */
+  release(service: string, permit: Permit): Promise<void>;
   snapshot(service: string): Promise<BreakerSnapshot>;
 }

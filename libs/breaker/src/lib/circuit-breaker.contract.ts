@@ -53,6 +53,20 @@ export function describeCircuitBreakerContract(
       ]);
     });
 
+    it('gives a probe that proved nothing its slot back, without closing or reopening', async () => {
+      for (let i = 0; i < 3; i++) await ctx.breaker.record('s', false, closed);
+      await sleep(250);
+      const probe = await ctx.breaker.acquire('s');
+      expect(probe).toEqual({ allowed: true, probe: true });
+      expect((await ctx.breaker.acquire('s')).allowed).toBe(false);
+      await ctx.breaker.release('s', probe);
+      expect((await ctx.breaker.snapshot('s')).state).toBe('half_open');
+      const next = await ctx.breaker.acquire('s');
+      expect(next).toEqual({ allowed: true, probe: true });
+      await ctx.breaker.release('s', closed);
+      expect((await ctx.breaker.acquire('s')).allowed).toBe(false);
+    });
+
     it('keeps services apart', async () => {
       for (let i = 0; i < 3; i++) await ctx.breaker.record('a', false, closed);
       expect(await ctx.breaker.acquire('b')).toEqual(closed);

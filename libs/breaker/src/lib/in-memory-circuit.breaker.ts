@@ -67,6 +67,11 @@ export class InMemoryCircuitBreaker implements CircuitBreaker {
     }
   }
 
+  async release(service: string, permit: Permit): Promise<void> {
+    const s = this.state(service);
+    if (permit.allowed && permit.probe && s.state === 'half_open' && s.probes > 0) s.probes--;
+  }
+
   async snapshot(service: string): Promise<BreakerSnapshot> {
     const { state, failures, openedAt } = this.state(service);
     return { state, failures, openedAt };

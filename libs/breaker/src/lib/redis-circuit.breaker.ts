@@ -69,7 +69,17 @@ end
 return {'closed', failures, 0, 'closed'}
 `;
 
+// A probe that proved nothing gives its slot back while the circuit is still half-open.
+const RELEASE = `
+if redis.call('HGET', KEYS[1], 'state') == 'half_open' then
+  local probes = tonumber(redis.call('HGET', KEYS[1], 'probes') or '0')
+  if probes > 0 then redis.call('HSET', KEYS[1], 'probes', probes - 1) end
+end
+return 0
+`;
+
 type Commands = {
+  breakerRelease(key: string): Promise<number>;
   breakerAcquire(
     key: string,
     recoveryMs: number,
@@ -117,6 +127,7 @@ export class RedisCircuitBreaker implements CircuitBreaker {
     if (!(redis as Partial<Commands>).breakerAcquire) {
       redis.defineCommand('breakerAcquire', { numberOfKeys: 1, lua: ACQUIRE });
       redis.defineCommand('breakerRecord', { numberOfKeys: 1, lua: RECORD });
+      redis.defineCommand('breakerRelease', { numberOfKeys: 1, lua: RELEASE });
     }
     this.redis = redis as RedisClient & Commands;
     this.prefix = options.keyPrefix ?? '';
@@ -131,17 +142,36 @@ export class RedisCircuitBreaker implements CircuitBreaker {
     return `${this.prefix}breaker:changes`;
   }
 
-  /** Listens for transitions made by other instances. */
+  /**
+   * Listens for transitions made by other instances. When Redis is away the subscription is
+   * retried every second in the background (the cached views expire within `cacheMs`
+   * meanwhile); the first failure is reported, later ones are not.
+   */
   async start(): Promise<void> {
     const subscriber = this.options.subscriber?.() ?? this.redis.duplicate();
     this.subscriber = subscriber;
     subscriber.on('message', (channel: string, service: string) => {
       if (channel === this.channel) this.cache.delete(service);
     });
-    await subscriber.subscribe(this.channel);
+    try {
+      await subscriber.subscribe(this.channel);
+    } catch (error) {
+      this.retrySubscribe(subscriber);
+      throw error;
+    }
+  }
+
+  private retryTimer?: NodeJS.Timeout;
+
+  private retrySubscribe(subscriber: RedisClient): void {
+    this.retryTimer = setTimeout(() => {
+      subscriber.subscribe(this.channel).catch(() => this.retrySubscribe(subscriber));
+    }, 1000);
+    this.retryTimer.unref();
   }
 
   async stop(): Promise<void> {
+    clearTimeout(this.retryTimer);
     this.subscriber?.disconnect();
   }
 
@@ -186,6 +216,10 @@ export class RedisCircuitBreaker implements CircuitBreaker {
     );
     this.remember(service, { state, failures, openedAt });
     if (state !== from) await this.announce({ service, from, to: state });
+  }
+
+  async release(service: string, permit: Permit): Promise<void> {
+    if (permit.allowed && permit.probe) await this.redis.breakerRelease(this.key(service));
   }
 
   async snapshot(service: string): Promise<BreakerSnapshot> {

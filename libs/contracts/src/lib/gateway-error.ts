@@ -1,5 +1,28 @@
 import { ERROR_STATUS, type ErrorCode } from './error-code';
 
+/**
+ * Why a failure happened, for the gateway's own decisions (breaker, retry, fallback); never
+ * on the wire. See `classifyFailure`.
+ */
+export type FailureReason =
+  /** The instance refused the connection: nothing was sent. */
+  | 'refused'
+  /** A pooled connection the service had already closed: the request may not have arrived. */
+  | 'stale'
+  /** The connection broke after the request was sent: it may have been processed. */
+  | 'lost'
+  | 'timeout'
+  /** The service answered 5xx. */
+  | 'status'
+  /** The service answered 4xx: it refused this request, and is up. */
+  | 'rejected'
+  /** The service answered something unusable (too large, not HTTP). */
+  | 'unusable'
+  | 'no_instance'
+  | 'circuit_open'
+  /** The request could not even be sent, because of what the caller put in it. */
+  | 'invalid_request';
+
 export interface GatewayErrorOptions {
   /** Overrides the code's default status, for upstream statuses passed through. */
   statusCode?: number;
@@ -7,6 +30,7 @@ export interface GatewayErrorOptions {
   details?: unknown;
   /** Seconds until a retry may succeed. */
   retryAfter?: number;
+  reason?: FailureReason;
   cause?: unknown;
 }
 
@@ -16,6 +40,7 @@ export class GatewayError extends Error {
   readonly statusCode: number;
   readonly details?: unknown;
   readonly retryAfter?: number;
+  readonly reason?: FailureReason;
 
   constructor(
     readonly code: ErrorCode,
@@ -27,6 +52,7 @@ export class GatewayError extends Error {
     this.statusCode = options.statusCode ?? ERROR_STATUS[code];
     this.details = options.details;
     this.retryAfter = options.retryAfter;
+    this.reason = options.reason;
   }
 }
 

@@ -36,17 +36,33 @@ export class InstanceDirectory {
   }
 
   async start(): Promise<void> {
-    this.unsubscribe = await this.registry.onChange((service) => {
-      this.names.add(service);
-      this.refreshService(service).catch((error) => this.options.onError?.(error));
-    });
-    // A registry that is down at boot is not fatal: static instances serve, the poll retries.
+    // A registry that is down at boot is not fatal: static instances serve, and the poll
+    // retries both the read and the subscription to change events.
+    await this.subscribe();
     await this.refresh().catch((error) => this.options.onError?.(error));
     this.timer = setInterval(() => {
+      if (!this.unsubscribe) void this.subscribe();
       this.refresh().catch((error) => this.options.onError?.(error));
     }, this.options.refreshMs);
     this.timer.unref();
     this.options.health?.start(() => [...this.byService.values()].flat().map((i) => i.healthUrl));
+  }
+
+  private subscribing = false;
+
+  private async subscribe(): Promise<void> {
+    if (this.subscribing) return;
+    this.subscribing = true;
+    try {
+      this.unsubscribe = await this.registry.onChange((service) => {
+        this.names.add(service);
+        this.refreshService(service).catch((error) => this.options.onError?.(error));
+      });
+    } catch (error) {
+      this.options.onError?.(error);
+    } finally {
+      this.subscribing = false;
+    }
   }
 
   async stop(): Promise<void> {

@@ -109,7 +109,12 @@ export class RedisServiceRegistry implements ServiceRegistry {
     subscriber.on('message', (ch: string, message: string) => {
       if (ch === channel) listener(message);
     });
-    await subscriber.subscribe(channel);
+    try {
+      await subscriber.subscribe(channel);
+    } catch (error) {
+      subscriber.disconnect();
+      throw error;
+    }
     return async () => {
       subscriber.disconnect();
     };

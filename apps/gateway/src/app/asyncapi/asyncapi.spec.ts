@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Parser } from '@asyncapi/parser';
 import { parse } from 'yaml';
-import { compileRoutes } from '../routes/route-compiler';
-import { ROUTES } from '../routes/route-table';
+import { compileRoutes } from '../routing/route-compiler';
+import { ROUTES } from '../routing/route-table';
 import { channelId } from './asyncapi.document';
 import { asyncApiYaml } from './write-asyncapi';
 

@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { compileRoutes } from '../routes/route-compiler';
-import { ROUTES } from '../routes/route-table';
+import { compileRoutes } from '../routing/route-compiler';
+import { ROUTES } from '../routing/route-table';
 import { GATEWAY_VERSION } from '../version';
 import { buildAsyncApi } from './asyncapi.document';
 

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { KvStore } from '@mqgw/store';
-import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
-import { KV_STORE } from '../tokens';
+import { KV_STORE } from '../state/state.tokens';
 import { metricsKeys } from './metrics.keys';
 import { LATENCY_BUCKETS } from './prometheus.metrics';
 
@@ -31,22 +30,18 @@ export interface MetricsSnapshot {
 /** Reads the shared counters into the RouteMQ API-gateway guide's `gateway/metrics` shape. */
 @Injectable()
 export class MetricsReader {
-  constructor(
-    @Inject(KV_STORE) private readonly kv: KvStore,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-  ) {}
+  constructor(@Inject(KV_STORE) private readonly kv: KvStore) {}
 
   async snapshot(): Promise<MetricsSnapshot> {
-    const p = this.config.REDIS_KEY_PREFIX;
     const [gateway, names] = await Promise.all([
-      this.kv.hashGetAll(p + metricsKeys.gateway),
-      this.kv.setMembers(p + metricsKeys.services),
+      this.kv.hashGetAll(metricsKeys.gateway),
+      this.kv.setMembers(metricsKeys.services),
     ]);
     const total = num(gateway['total_requests']);
     const successful = num(gateway['successful_requests']);
     const services: MetricsSnapshot['services'] = {};
     const rows = await Promise.all(
-      names.sort().map((name) => this.kv.hashGetAll(p + metricsKeys.service(name))),
+      names.sort().map((name) => this.kv.hashGetAll(metricsKeys.service(name))),
     );
     names.forEach((name, i) => {
       const requests = num(rows[i]['requests']);

@@ -58,4 +58,25 @@ export class PrometheusMetrics {
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'mqgw_' });
   }
+
+  /** Labelled children, kept: prom-client hashes the label set on every unlabelled call. */
+  private readonly children = new Map<
+    string,
+    { count: { inc(): void }; duration: { observe(v: number): void } }
+  >();
+
+  /** Counts one answered request and its duration. Label values come from finite sets. */
+  recordRequest(route: string, service: string, outcome: string, seconds: number): void {
+    const key = `${route}\u0000${service}\u0000${outcome}`;
+    let child = this.children.get(key);
+    if (!child) {
+      child = {
+        count: this.requests.labels({ route, outcome }),
+        duration: this.duration.labels({ service, route, outcome }),
+      };
+      this.children.set(key, child);
+    }
+    child.count.inc();
+    child.duration.observe(seconds);
+  }
 }

@@ -1,6 +1,6 @@
 import { InMemoryKvStore } from '@mqgw/store';
 import type { Reply } from '@mqgw/contracts';
-import { readGatewayConfig } from '../config/gateway.config';
+import { readGatewayConfig } from '../gateway.config';
 import { LOG_CAP, metricsKeys } from './metrics.keys';
 import { PrometheusMetrics } from './prometheus.metrics';
 import { RequestRecorder } from './request-recorder';
@@ -9,7 +9,7 @@ describe('RequestRecorder', () => {
   it('keeps the newest LOG_CAP log entries of a burst and counts every request', async () => {
     const kv = new InMemoryKvStore();
     const config = readGatewayConfig({ JWT_SECRET: 'x'.repeat(32) });
-    const recorder = new RequestRecorder(kv, config, new PrometheusMetrics());
+    const recorder = new RequestRecorder(kv, config.observability, new PrometheusMetrics());
     const burst = LOG_CAP * 2 + 500;
     for (let i = 0; i < burst; i++) {
       const reply = { status: 'error', status_code: 400, request_id: `r${i}` } as const;

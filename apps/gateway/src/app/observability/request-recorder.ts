@@ -1,25 +1,28 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { KvStore } from '@mqgw/store';
 import { isErrorReply, type Reply } from '@mqgw/contracts';
-import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
-import type { GatewayRequest } from '../transport/gateway-request';
-import { RequestObserver, type DropReason } from '../transport/request-observer';
-import { KV_STORE } from '../tokens';
+import type { GatewayRequest } from '../request/gateway-request';
+import { RequestObserver, type DropReason } from '../request/request-observer';
+import { KV_STORE } from '../state/state.tokens';
 import { LOG_CAP, metricsKeys } from './metrics.keys';
+import { OBSERVABILITY_CONFIG, type ObservabilityConfig } from './observability.config';
 import { LATENCY_BUCKETS, PrometheusMetrics } from './prometheus.metrics';
 
 type Counters = Map<string, Map<string, number>>;
+type LogList = 'request' | 'response' | 'error';
 
 /**
  * Counts and logs every request off the hot path: the transport calls `completed` and
- * `dropped` synchronously, which only touch memory; a timer flushes the deltas to Redis
- * in one batch. Deltas that fail to flush are kept and retried, so counts stay exact.
+ * `dropped` synchronously, which only touch memory; a timer flushes the deltas to the
+ * shared store in one batch. Deltas that fail to flush are kept and retried, so counts stay
+ * exact. Log entries are encoded at flush time, and only the newest `LOG_CAP` of each list
+ * are, since the capped lists keep no more.
  */
 @Injectable()
 export class RequestRecorder extends RequestObserver {
   private readonly logger = new Logger('Metrics');
   private counters: Counters = new Map();
-  private logs: Record<'request' | 'response' | 'error', string[]> = {
+  private logs: Record<LogList, Record<string, unknown>[]> = {
     request: [],
     response: [],
     error: [],
@@ -30,14 +33,14 @@ export class RequestRecorder extends RequestObserver {
 
   constructor(
     @Inject(KV_STORE) private readonly kv: KvStore,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(OBSERVABILITY_CONFIG) private readonly config: ObservabilityConfig,
     private readonly prometheus: PrometheusMetrics,
   ) {
     super();
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.flush(), this.config.METRICS_FLUSH_MS);
+    this.timer = setInterval(() => void this.flush(), this.config.flushMs);
     this.timer.unref();
   }
 
@@ -49,22 +52,17 @@ export class RequestRecorder extends RequestObserver {
 
   completed(request: GatewayRequest | undefined, topic: string, reply: Reply): void {
     if (topic.startsWith('gateway/')) return;
-    const now = Date.now() / 1000;
+    const elapsedMs = request ? Math.round(performance.now() - request.receivedAt) : 0;
     const error = isErrorReply(reply) ? reply : undefined;
+    const route = request?.route.template ?? 'unmatched';
+    const outcome = error ? error.error.code : outcomeOf(reply);
+    const service = request?.service;
+    this.prometheus.recordRequest(route, service ?? 'gateway', outcome, elapsedMs / 1000);
+    const now = Date.now() / 1000;
     this.add(metricsKeys.gateway, 'total_requests');
     this.add(metricsKeys.gateway, error ? 'failed_requests' : 'successful_requests');
     if (error?.error.code === 'RATE_LIMITED') this.add(metricsKeys.gateway, 'rate_limit_hits');
-
-    const service = request?.route.service;
     const requestId = request?.requestId ?? error?.request_id ?? '';
-    const elapsedMs = request ? Math.round(performance.now() - request.receivedAt) : 0;
-    const route = request?.route.template ?? 'unmatched';
-    const outcome = error ? error.error.code : outcomeOf(reply);
-    this.prometheus.requests.inc({ route, outcome });
-    this.prometheus.duration.observe(
-      { service: service ?? 'gateway', route, outcome },
-      elapsedMs / 1000,
-    );
     if (service && request?.upstreamAttempted) {
       const key = metricsKeys.service(service);
       this.add(key, 'requests');
@@ -125,7 +123,6 @@ export class RequestRecorder extends RequestObserver {
     if (counters.size === 0 && logs.request.length + logs.error.length === 0) return;
     this.counters = new Map();
     this.logs = { request: [], response: [], error: [] };
-    const p = this.config.REDIS_KEY_PREFIX;
     // One command per key, sent together (the connection auto-pipelines): no command spans
     // two keys, so this runs unchanged on Redis Cluster. Each HINCRBY that fails puts
     // exactly its own delta back, so a retry can never count twice.
@@ -134,7 +131,7 @@ export class RequestRecorder extends RequestObserver {
     for (const [key, fields] of counters) {
       for (const [field, delta] of fields) {
         writes.push(
-          this.kv.hashIncrement(p + key, field, delta).catch((error: unknown) => {
+          this.kv.hashIncrement(key, field, delta).catch((error: unknown) => {
             failure = error;
             this.add(key, field, delta);
           }),
@@ -143,17 +140,19 @@ export class RequestRecorder extends RequestObserver {
     }
     const services = [...counters.keys()].filter((k) => k !== metricsKeys.gateway).map(serviceOf);
     if (services.length > 0)
-      writes.push(this.kv.setAdd(p + metricsKeys.services, services).catch(() => undefined));
-    const lists: [string, string[]][] = [
+      writes.push(this.kv.setAdd(metricsKeys.services, services).catch(() => undefined));
+    const lists: [string, Record<string, unknown>[]][] = [
       [metricsKeys.requestLogs, logs.request],
       [metricsKeys.responseLogs, logs.response],
       [metricsKeys.errorLogs, logs.error],
     ];
     for (const [key, all] of lists) {
       if (all.length === 0) continue;
-      const entries = all.length > LOG_CAP ? all.slice(-LOG_CAP) : all;
+      const entries = (all.length > LOG_CAP ? all.slice(-LOG_CAP) : all).map((e) =>
+        JSON.stringify(e),
+      );
       // Logs are best effort: capped, and dropped if Redis is away.
-      writes.push(this.kv.listPushCapped(p + key, entries, LOG_CAP).catch(() => undefined));
+      writes.push(this.kv.listPushCapped(key, entries, LOG_CAP).catch(() => undefined));
     }
     await Promise.all(writes);
     if (failure && Date.now() - this.lastWarning > 10_000) {
@@ -168,11 +167,11 @@ export class RequestRecorder extends RequestObserver {
     fields.set(field, (fields.get(field) ?? 0) + delta);
   }
 
-  private log(list: 'request' | 'response' | 'error', entry: Record<string, unknown>): void {
+  private log(list: LogList, entry: Record<string, unknown>): void {
     const entries = this.logs[list];
     // Only the newest LOG_CAP survive the capped list; trim in bulk, not one shift per entry.
     if (entries.length >= 2 * LOG_CAP) entries.splice(0, entries.length - LOG_CAP);
-    entries.push(JSON.stringify(entry));
+    entries.push(entry);
   }
 }
 

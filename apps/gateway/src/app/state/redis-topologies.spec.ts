@@ -13,7 +13,7 @@ import {
   uniqueTestId,
   type TestRedisCluster,
 } from '@mqgw/testing';
-import { readGatewayConfig } from '../config/gateway.config';
+import { readGatewayConfig } from '../gateway.config';
 import { createSharedState, type SharedState } from './shared-state';
 
 /*
@@ -74,7 +74,7 @@ async function expectExactAcrossTwoInstances(env: Record<string, string>): Promi
   });
   const events = { limiterFallback: () => undefined, breakerTransition: () => undefined };
   const states: SharedState[] = [0, 1].map(() =>
-    createSharedState(config, events, new Logger('test')),
+    createSharedState(config.state, events, new Logger('test')),
   );
   try {
     await Promise.all(states.map((s) => s.start()));

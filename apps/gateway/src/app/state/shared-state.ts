@@ -16,8 +16,14 @@ import {
   RedisSlidingWindowLimiter,
   type RateLimiter,
 } from '@mqgw/rate-limit';
-import { InMemoryKvStore, RedisKvStore, createRedisClient, type KvStore } from '@mqgw/store';
-import type { GatewayConfig } from '../config/gateway.config';
+import {
+  InMemoryKvStore,
+  PrefixedKvStore,
+  RedisKvStore,
+  createRedisClient,
+  type KvStore,
+} from '@mqgw/store';
+import type { StateConfig } from './state.config';
 
 /**
  * Everything gateway instances share. With Redis configured (`REDIS_URL`, a Cluster or
@@ -27,6 +33,7 @@ import type { GatewayConfig } from '../config/gateway.config';
  */
 export interface SharedState {
   mode: 'redis' | 'memory';
+  /** Keys are under `REDIS_KEY_PREFIX`: users of the store name their keys plainly. */
   kv: KvStore;
   registry: ServiceRegistry;
   limiter: RateLimiter;
@@ -41,21 +48,16 @@ export interface SharedStateEvents {
 }
 
 export function createSharedState(
-  config: GatewayConfig,
+  config: StateConfig,
   events: SharedStateEvents,
   logger: Logger,
 ): SharedState {
-  const breakerOptions = {
-    failureThreshold: config.BREAKER_FAILURE_THRESHOLD,
-    recoveryMs: config.BREAKER_RECOVERY_SECONDS * 1000,
-    halfOpenProbes: config.BREAKER_HALF_OPEN_PROBES,
-    onTransition: events.breakerTransition,
-  };
+  const breakerOptions = { ...config.breaker, onTransition: events.breakerTransition };
   const settings = config.redis;
   if (!settings) {
     return {
       mode: 'memory',
-      kv: new InMemoryKvStore(),
+      kv: new PrefixedKvStore(new InMemoryKvStore(), config.keyPrefix),
       registry: new InMemoryServiceRegistry(),
       limiter: new InMemorySlidingWindowLimiter(),
       breaker: new InMemoryCircuitBreaker(breakerOptions),
@@ -83,16 +85,16 @@ export function createSharedState(
   };
   const breaker = new RedisCircuitBreaker(redis, {
     ...breakerOptions,
-    keyPrefix: config.REDIS_KEY_PREFIX,
+    keyPrefix: config.keyPrefix,
     subscriber,
   });
   return {
     mode: 'redis',
-    kv: new RedisKvStore(redis),
-    registry: new RedisServiceRegistry(redis, { keyPrefix: config.REDIS_KEY_PREFIX, subscriber }),
+    kv: new PrefixedKvStore(new RedisKvStore(redis), config.keyPrefix),
+    registry: new RedisServiceRegistry(redis, { keyPrefix: config.keyPrefix, subscriber }),
     limiter: new FailoverLimiter(
-      new RedisSlidingWindowLimiter(redis, config.REDIS_KEY_PREFIX),
-      config.RATE_LIMIT_FAIL_MODE,
+      new RedisSlidingWindowLimiter(redis, config.keyPrefix),
+      config.rateLimitFailMode,
       events.limiterFallback,
     ),
     breaker,

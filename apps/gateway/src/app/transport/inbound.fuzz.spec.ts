@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { isGatewayError } from '@mqgw/contracts';
-import { compileRoutes } from '../routes/route-compiler';
-import { RouteMatcher, upstreamPath } from '../routes/route-matcher';
-import { ROUTES } from '../routes/route-table';
+import { compileRoutes } from '../routing/route-compiler';
+import { RouteMatcher, upstreamPath } from '../routing/route-matcher';
+import { ROUTES } from '../routing/route-table';
 import { parseBody, readHeaders, requireObject } from './inbound';
 import { ReplyTopicPolicy } from './reply-topic.policy';
 

@@ -1,30 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { Logger } from '@nestjs/common';
-import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
-import { lastValueFrom, defaultIfEmpty } from 'rxjs';
-import { GatewayError, isErrorReply, toErrorReply, type Reply } from '@mqgw/contracts';
+import { redactUrlCredentials } from '@mqgw/config';
+import { GatewayError, classifyFailure, toErrorReply, type Reply } from '@mqgw/contracts';
 import { forRequest } from '@mqgw/logging';
-import type { RouteMatcher } from '../routes/route-matcher';
-import { GatewayRequest } from './gateway-request';
+import { PipelineRunner } from '../pipeline/pipeline.runner';
+import { GatewayRequest } from '../request/gateway-request';
+import { RequestObserver } from '../request/request-observer';
+import { RouteMatcher } from '../routing/route-matcher';
 import { asNestPacket, parseBody, readHeaders, requireObject, type NestPacket } from './inbound';
 import { ReplyTopicPolicy } from './reply-topic.policy';
-import type { RequestObserver } from './request-observer';
-
-export interface MqttServerOptions {
-  url: string;
-  clientId: string;
-  username?: string;
-  password?: string;
-  /** 0 means a clean session; otherwise the broker keeps QoS 1/2 requests while we are away. */
-  sessionExpirySeconds: number;
-  /** `$share/<group>/` subscriptions, so N gateways split the load. */
-  sharedGroup?: string;
-  maxPayloadBytes: number;
-  maxInflight: number;
-  replyTopicPattern?: string;
-  shutdownGraceMs: number;
-}
+import { TRANSPORT_CONFIG, type TransportConfig } from './transport.config';
 
 type ReplyTarget =
   | { kind: 'mqtt5'; topic: string; correlationData?: Buffer }
@@ -32,25 +19,27 @@ type ReplyTarget =
   | { kind: 'none' };
 
 /**
- * The MQTT 5 request/reply transport. Nest's own `ServerMqtt` ignores `responseTopic` and
- * `correlationData`, so this strategy owns the wire: it matches the topic against the
- * route table, validates the envelope, runs the Nest handler (guards, interceptors and
- * the exception filter included) and publishes exactly one reply.
+ * The MQTT 5 request/reply transport, the first and last step of every request. Nest's own
+ * `ServerMqtt` ignores `responseTopic` and `correlationData`, so this strategy owns the
+ * wire: it matches the topic against the route table, validates the envelope, hands the
+ * request to the pipeline, and publishes exactly one reply; anything thrown on the way
+ * becomes the error envelope here.
  */
+@Injectable()
 export class MqttRequestServer extends Server implements CustomTransportStrategy {
   private client?: MqttClient;
   private inflight = 0;
   private draining = false;
   private readonly idleWaiters = new Set<() => void>();
-  private readonly handlers = new Map<string, MessageHandler>();
   private readonly replyPolicy: ReplyTopicPolicy;
   private readonly filters: string[];
   protected override readonly logger = new Logger('MqttTransport');
 
   constructor(
-    private readonly options: MqttServerOptions,
+    @Inject(TRANSPORT_CONFIG) private readonly options: TransportConfig,
     private readonly matcher: RouteMatcher,
     private readonly observer: RequestObserver,
+    private readonly pipeline: PipelineRunner,
   ) {
     super();
     this.filters = matcher.routes.map((r) => r.filter);
@@ -86,6 +75,7 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
       resubscribe: false,
       keepalive: 30,
     };
+    if (!options.url) throw new Error('MQTT_URL is unset and no embedded broker was started');
     const client = mqtt.connect(options.url, clientOptions);
     this.client = client;
     let started = false;
@@ -93,7 +83,9 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
       (client.stream as unknown as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
       this.subscribeAll()
         .then(() => {
-          this.logger.log(`subscribed to ${this.filters.length} routes on ${redact(options.url)}`);
+          this.logger.log(
+            `subscribed to ${this.filters.length} routes on ${redactUrlCredentials(options.url!)}`,
+          );
           if (!started) {
             started = true;
             callback();
@@ -187,10 +179,10 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
           headers,
           receivedAt,
         );
-        reply = await this.dispatch(request, requireObject(body));
+        reply = (await this.pipeline.run(request, requireObject(body))) as Reply;
       } catch (error) {
         reply = toErrorReply(error, requestId);
-        if (!isErrorReply(reply) || reply.status_code >= 500) {
+        if (!classifyFailure(error).callerFault && reply.status_code >= 500) {
           this.logger.error(
             forRequest(
               requestId,
@@ -210,18 +202,6 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
       this.inflight--;
       if (this.inflight === 0) for (const wake of this.idleWaiters) wake();
     }
-  }
-
-  private async dispatch(request: GatewayRequest, body: Record<string, unknown>): Promise<Reply> {
-    // Nest's lookup re-parses the pattern on every call; the table's handlers never change.
-    let handler = this.handlers.get(request.route.handler);
-    if (!handler) {
-      handler = this.getHandlerByPattern(request.route.handler) ?? undefined;
-      if (handler) this.handlers.set(request.route.handler, handler);
-    }
-    if (!handler) throw new Error(`no handler for pattern ${request.route.handler}`);
-    const result$ = this.transformToObservable(await handler(body, request));
-    return (await lastValueFrom(result$.pipe(defaultIfEmpty(undefined)))) as Reply;
   }
 
   private async reply(target: ReplyTarget, reply: Reply, qos: 0 | 1 | 2): Promise<boolean> {
@@ -270,8 +250,4 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
       this.idleWaiters.add(done);
     });
   }
-}
-
-function redact(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
 }

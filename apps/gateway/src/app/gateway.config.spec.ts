@@ -1,0 +1,144 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '@mqgw/config';
+import { readOrCreateDevSecret } from '@mqgw/auth';
+import { readGatewayConfig } from './gateway.config';
+
+const SECRET = 'x'.repeat(32);
+
+describe('readGatewayConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = readGatewayConfig({ JWT_SECRET: SECRET });
+    expect(config).toMatchObject({
+      operations: { httpPort: 3000, httpHost: '127.0.0.1' },
+      transport: {
+        url: undefined,
+        embeddedPort: 1883,
+        maxPayloadBytes: 262_144,
+        maxInflight: 1024,
+      },
+      state: { redis: undefined, rateLimitFailMode: 'open' },
+      upstream: { timeoutMs: 30_000 },
+      pipeline: {
+        idempotencyTtlSeconds: 86_400,
+        rateLimit: { limit: 1000, windowMs: 60_000 },
+        allowedOrigins: '*',
+        jwt: { secret: SECRET, algorithms: ['HS256'], devSecret: false },
+      },
+    });
+  });
+
+  it('keeps a persistent session alone, a clean one behind a shared group, unless told', () => {
+    const expiry = (env: Record<string, string>) =>
+      readGatewayConfig({ JWT_SECRET: SECRET, ...env }).transport.sessionExpirySeconds;
+    expect(expiry({})).toBe(3600);
+    expect(expiry({ SHARED_SUBSCRIPTION_GROUP: 'gw' })).toBe(0);
+    expect(expiry({ SHARED_SUBSCRIPTION_GROUP: 'gw', MQTT_SESSION_EXPIRY_SECONDS: '60' })).toBe(60);
+    expect(expiry({ MQTT_SESSION_EXPIRY_SECONDS: '0' })).toBe(0);
+  });
+
+  it('reads one Redis source: a URL, Cluster nodes, or Sentinels with a master name', () => {
+    const redis = (env: Record<string, string>) =>
+      readGatewayConfig({ JWT_SECRET: SECRET, ...env }).state.redis;
+    expect(redis({})).toBeUndefined();
+    expect(redis({ REDIS_URL: 'redis://r:6379' })).toEqual({ kind: 'url', url: 'redis://r:6379' });
+    expect(redis({ REDIS_CLUSTER_NODES: 'a:7000,b:7001' })).toEqual({
+      kind: 'cluster',
+      nodes: [
+        { host: 'a', port: 7000 },
+        { host: 'b', port: 7001 },
+      ],
+    });
+    expect(redis({ REDIS_SENTINELS: 's:26379', REDIS_SENTINEL_MASTER: 'main' })).toEqual({
+      kind: 'sentinel',
+      sentinels: [{ host: 's', port: 26379 }],
+      name: 'main',
+    });
+  });
+
+  it.each([
+    [
+      { REDIS_URL: 'redis://r:6379', REDIS_CLUSTER_NODES: 'a:7000' },
+      'Invalid REDIS_CLUSTER_NODES: expected unset when REDIS_URL is set (choose one)',
+    ],
+    [{ REDIS_CLUSTER_NODES: 'a:7000,b' }, 'Invalid REDIS_CLUSTER_NODES'],
+    [{ REDIS_CLUSTER_NODES: 'a:99999' }, 'Invalid REDIS_CLUSTER_NODES'],
+    [{ REDIS_SENTINELS: 's:26379' }, 'Invalid REDIS_SENTINEL_MASTER'],
+    [
+      { HTTP_PORT: 'eighty' },
+      'Invalid HTTP_PORT: expected an integer from 0 to 65535, got "eighty"',
+    ],
+    [{ MQTT_URL: 'http://x' }, 'Invalid MQTT_URL'],
+    [
+      { SERVICES: 'user-service' },
+      'Invalid SERVICES: expected name=http://host:port pairs separated by commas, got "user-service"',
+    ],
+    [
+      { RATE_LIMIT_FAIL_MODE: 'sometimes' },
+      'Invalid RATE_LIMIT_FAIL_MODE: expected one of open, closed',
+    ],
+    [{ JWT_SECRET: 'short' }, 'Invalid JWT_SECRET'],
+    [{ JWT_ALGORITHMS: 'none' }, 'Invalid JWT_ALGORITHMS'],
+    [
+      { JWT_JWKS_URL: 'https://idp/jwks', JWT_ALGORITHMS: 'HS256', JWT_SECRET: undefined },
+      'Invalid JWT_ALGORITHMS',
+    ],
+    [{ SHARED_SUBSCRIPTION_GROUP: 'a/b' }, 'Invalid SHARED_SUBSCRIPTION_GROUP'],
+  ])('names the variable in one line: %p', (env, message) => {
+    const read = () => readGatewayConfig({ JWT_SECRET: SECRET, ...env });
+    expect(read).toThrow(ConfigError);
+    expect(read).toThrow(message);
+  });
+
+  it('refuses to start in production without real secrets', () => {
+    expect(() => readGatewayConfig({ NODE_ENV: 'production' })).toThrow('Invalid JWT_SECRET');
+    expect(
+      readGatewayConfig({ NODE_ENV: 'production', JWT_JWKS_URL: 'https://idp/jwks' }).pipeline.jwt,
+    ).toMatchObject({
+      jwksUrl: 'https://idp/jwks',
+      algorithms: ['RS256', 'ES256'],
+      devSecret: false,
+    });
+  });
+
+  it('generates one development secret and shares it through a file', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'mqgw-')), 'nested/secret');
+    const a = readGatewayConfig({ DEV_SECRET_FILE: file });
+    const b = readGatewayConfig({ DEV_SECRET_FILE: file });
+    expect(a.pipeline.jwt.devSecret).toBe(true);
+    expect(a.pipeline.jwt.secret).toHaveLength(43);
+    expect(b.pipeline.jwt.secret).toBe(a.pipeline.jwt.secret);
+    expect(readFileSync(file, 'utf8').trim()).toBe(a.pipeline.jwt.secret);
+    expect(readOrCreateDevSecret(file)).toBe(a.pipeline.jwt.secret);
+  });
+
+  it('defaults SERVICES to the local stub services only when there is no registry', () => {
+    expect(
+      readGatewayConfig({ JWT_SECRET: SECRET }).discovery.staticInstances.map((i) => i.service),
+    ).toEqual([
+      'user-service',
+      'user-service-v2',
+      'order-service',
+      'order-service-v2',
+      'payment-service',
+      'notification-service',
+    ]);
+    expect(
+      readGatewayConfig({ JWT_SECRET: SECRET, REDIS_URL: 'redis://r:6379' }).discovery
+        .staticInstances,
+    ).toEqual([]);
+  });
+
+  it('parses origins and static services', () => {
+    const config = readGatewayConfig({
+      JWT_SECRET: SECRET,
+      ALLOWED_ORIGINS: 'https://a.example,https://b.example',
+      SERVICES: 'user-service=http://127.0.0.1:3001',
+    });
+    expect(config.pipeline.allowedOrigins).toEqual(
+      new Set(['https://a.example', 'https://b.example']),
+    );
+    expect(config.discovery.staticInstances.map((i) => i.url)).toEqual(['http://127.0.0.1:3001']);
+  });
+});

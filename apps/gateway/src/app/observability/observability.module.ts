@@ -1,0 +1,49 @@
+import { Logger, Module, type OnModuleInit } from '@nestjs/common';
+import { RequestObserver } from '../request/request-observer';
+import { StateModule } from '../state/state.module';
+import { StateEvents } from '../state/state.events';
+import { MetricsReader } from './metrics.reader';
+import { PrometheusMetrics } from './prometheus.metrics';
+import { RequestRecorder } from './request-recorder';
+
+/**
+ * Counting and logging: the request recorder (the transport's `RequestObserver`), this
+ * instance's Prometheus metrics, and the reader of the counters all instances share.
+ */
+@Module({
+  imports: [StateModule],
+  providers: [
+    PrometheusMetrics,
+    RequestRecorder,
+    { provide: RequestObserver, useExisting: RequestRecorder },
+    MetricsReader,
+  ],
+  exports: [PrometheusMetrics, RequestRecorder, RequestObserver, MetricsReader],
+})
+export class ObservabilityModule implements OnModuleInit {
+  private readonly logger = new Logger('State');
+  private lastLimiterWarning = 0;
+
+  constructor(
+    private readonly events: StateEvents,
+    private readonly recorder: RequestRecorder,
+    private readonly prometheus: PrometheusMetrics,
+  ) {}
+
+  /** Counts and logs what happens in the shared state. */
+  onModuleInit(): void {
+    this.events.on('limiterFallback', (error) => {
+      this.recorder.count('rate_limit_fallbacks');
+      this.prometheus.rateLimitFallbacks.inc();
+      if (Date.now() - this.lastLimiterWarning > 10_000) {
+        this.lastLimiterWarning = Date.now();
+        this.logger.warn(`rate limiter: Redis unavailable (${(error as Error).message})`);
+      }
+    });
+    this.events.on('breakerTransition', ({ service, from, to }) => {
+      this.recorder.count('breaker_transitions');
+      this.prometheus.breakerTransitions.inc({ service, to });
+      this.logger.warn(`circuit for ${service}: ${from} -> ${to}`);
+    });
+  }
+}

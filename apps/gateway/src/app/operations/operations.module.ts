@@ -1,0 +1,32 @@
+import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { DiscoveryModule } from '../discovery/discovery.module';
+import { ObservabilityModule } from '../observability/observability.module';
+import { PipelineModule } from '../pipeline/pipeline.module';
+import { StateModule } from '../state/state.module';
+import { TransportModule } from '../transport/transport.module';
+import { UpstreamModule } from '../upstream/upstream.module';
+import { GatewayOpsController } from './gateway-ops.controller';
+import { GatewayLifecycle } from './gateway.lifecycle';
+import { HealthController } from './health.controller';
+import { HealthReporter } from './health.reporter';
+import { MetricsController } from './metrics.controller';
+
+/**
+ * Running the gateway: the `gateway/*` handlers over MQTT, health and Prometheus metrics
+ * over HTTP, and the order in which everything starts and stops.
+ */
+@Module({
+  imports: [
+    TerminusModule,
+    StateModule,
+    DiscoveryModule,
+    ObservabilityModule,
+    PipelineModule,
+    TransportModule,
+    UpstreamModule,
+  ],
+  controllers: [GatewayOpsController, HealthController, MetricsController],
+  providers: [HealthReporter, GatewayLifecycle],
+})
+export class OperationsModule {}

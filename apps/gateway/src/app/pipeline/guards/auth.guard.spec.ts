@@ -1,0 +1,80 @@
+import { ApiKeyStore, JwtVerifier } from '@mqgw/auth';
+import { mintDevToken } from '@mqgw/auth/testing';
+import { InMemoryKvStore, type KvStore } from '@mqgw/store';
+import { contextFor, requestFor } from '../testing/pipeline.fixtures';
+import { AuthGuard } from './auth.guard';
+
+const SECRET = 'auth-guard-secret-0123456789abcdef';
+
+describe('AuthGuard', () => {
+  const jwt = new JwtVerifier({
+    secret: SECRET,
+    algorithms: ['HS256'],
+    clockToleranceSeconds: 0,
+    cacheMax: 100,
+    cacheTtlSeconds: 60,
+  });
+  const kv = new InMemoryKvStore();
+  const guard = new AuthGuard(jwt, new ApiKeyStore(kv, { cacheTtlSeconds: 0 }));
+  const bearer = async (sub: string, scopes: string[] = [], expiresInSeconds = 60) =>
+    `Bearer ${await mintDevToken({ secret: SECRET, sub, scopes, expiresInSeconds })}`;
+  const run = (topic: string, headers: Record<string, string>) => {
+    const req = requestFor(topic, headers);
+    return Promise.resolve(guard.canActivate(contextFor(req))).then((ok) => ({ ok, req }));
+  };
+
+  it('makes a valid token the principal, with its scopes', async () => {
+    const { ok, req } = await run('t/write', { authorization: await bearer('ada', ['a']) });
+    expect(ok).toBe(true);
+    expect(req.principal).toEqual({ id: 'user:ada', kind: 'user', userId: 'ada', scopes: ['a'] });
+  });
+
+  it('makes a valid API key the principal, with its owner as user', async () => {
+    const { key, record } = await new ApiKeyStore(kv).create('reporting', ['admin']);
+    const { req } = await run('t/admin', { 'x-api-key': key });
+    expect(req.principal).toMatchObject({ id: `key:${record.id}`, userId: 'reporting' });
+  });
+
+  it.each([
+    [{}, 'missing credentials: send authorization or x-api-key'],
+    [{ authorization: 'Basic abc' }, 'authorization must be "Bearer <token>"'],
+    [{ authorization: 'Bearer not.a.token' }, 'invalid or expired token'],
+    [{ 'x-api-key': 'mqgw_000000000000_' + 'a'.repeat(43) }, 'invalid API key'],
+  ])('refuses %p with UNAUTHORIZED', async (headers, message) => {
+    await expect(run('t/write', headers)).rejects.toMatchObject({ code: 'UNAUTHORIZED', message });
+  });
+
+  it('refuses an expired token, and a token signed with another secret', async () => {
+    const expired = await bearer('ada', [], -120);
+    await expect(run('t/write', { authorization: expired })).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+    });
+    const forged = `Bearer ${await mintDevToken({ secret: 'x'.repeat(40), sub: 'ada' })}`;
+    await expect(run('t/write', { authorization: forged })).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+    });
+  });
+
+  it('refuses a principal without the route’s scopes with FORBIDDEN', async () => {
+    await expect(run('t/admin', { authorization: await bearer('ada') })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      message: 'missing required scope: admin',
+    });
+  });
+
+  it('answers SERVICE_UNAVAILABLE when the key store cannot answer', async () => {
+    const down = { hashGetAll: () => Promise.reject(new Error('down')) } as unknown as KvStore;
+    const blind = new AuthGuard(jwt, new ApiKeyStore(down));
+    const req = requestFor('t/write', { 'x-api-key': 'mqgw_000000000000_' + 'a'.repeat(43) });
+    await expect(blind.canActivate(contextFor(req))).rejects.toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+      retryAfter: 5,
+    });
+  });
+
+  it('does nothing on a route without the auth step', async () => {
+    const { ok, req } = await run('bare/x', {});
+    expect(ok).toBe(true);
+    expect(req.principal.kind).toBe('anonymous');
+  });
+});

@@ -1,0 +1,90 @@
+import { GatewayError } from '@mqgw/contracts';
+import { InstanceDirectory, parseStaticServices } from '@mqgw/discovery';
+import { InMemoryServiceRegistry } from '@mqgw/discovery/testing';
+import { InMemoryKvStore } from '@mqgw/store';
+import { pipelineConfig, requestFor } from '../testing/pipeline.fixtures';
+import { FallbackCache } from './fallback-cache';
+import { FallbackInterceptor } from './fallback.interceptor';
+
+describe('FallbackInterceptor', () => {
+  const directory = (services = '') =>
+    new InstanceDirectory(new InMemoryServiceRegistry(), {
+      refreshMs: 60_000,
+      staticInstances: services ? parseStaticServices(services)! : [],
+    });
+  const as = (topic: string, principal = 'user:a') => {
+    const req = requestFor(topic);
+    req.principal = { id: principal, kind: 'user', userId: principal, scopes: [] };
+    return req;
+  };
+  const down = async () => {
+    throw new GatewayError('UPSTREAM_ERROR', 'svc is unreachable', { reason: 'refused' });
+  };
+  const ok = (data: unknown) => async () => ({
+    status: 'success',
+    data,
+    request_id: 'r',
+    service: 'svc',
+  });
+
+  it('answers a read from its last good copy when the service is unavailable', async () => {
+    const step = new FallbackInterceptor(
+      new FallbackCache(new InMemoryKvStore()),
+      directory(),
+      pipelineConfig(),
+    );
+    await step.around(as('t/read/1'), {}, ok({ v: 1 }));
+    const stale = await step.around(as('t/read/1'), {}, down);
+    expect(stale).toMatchObject({ status: 'success', data: { v: 1 }, source: 'cache' });
+  });
+
+  it('never gives one principal another’s copy, nor one read another’s', async () => {
+    const step = new FallbackInterceptor(
+      new FallbackCache(new InMemoryKvStore()),
+      directory(),
+      pipelineConfig(),
+    );
+    await step.around(as('t/read/1', 'user:a'), {}, ok({ secret: 'a' }));
+    await expect(step.around(as('t/read/1', 'user:b'), {}, down)).rejects.toMatchObject({
+      code: 'UPSTREAM_ERROR',
+    });
+    await expect(step.around(as('t/read/2', 'user:a'), {}, down)).rejects.toMatchObject({
+      code: 'UPSTREAM_ERROR',
+    });
+  });
+
+  it('lets the caller’s own errors stand', async () => {
+    const step = new FallbackInterceptor(
+      new FallbackCache(new InMemoryKvStore()),
+      directory(),
+      pipelineConfig(),
+    );
+    await step.around(as('t/read/1'), {}, ok({ v: 1 }));
+    const notFound = async () => {
+      throw new GatewayError('NOT_FOUND', 'no', { reason: 'rejected' });
+    };
+    await expect(step.around(as('t/read/1'), {}, notFound)).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+  });
+
+  it('asks <service>-fallback, when one is known, and says so', async () => {
+    const step = new FallbackInterceptor(
+      new FallbackCache(new InMemoryKvStore()),
+      directory('svc-fallback=http://127.0.0.1:1'),
+      pipelineConfig(),
+    );
+    const req = as('t/write');
+    let attempts = 0;
+    const reply = await step.around(req, {}, async () => {
+      if (attempts++ === 0) return down();
+      return {
+        status: 'success',
+        data: { from: req.service },
+        request_id: 'r',
+        service: req.service,
+      };
+    });
+    expect(reply).toMatchObject({ status: 'fallback', data: { from: 'svc-fallback' } });
+  });
+});

@@ -1,0 +1,66 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InstanceDirectory } from '@mqgw/discovery';
+import { classifyFailure, type SuccessReply } from '@mqgw/contracts';
+import { forRequest } from '@mqgw/logging';
+import type { GatewayRequest } from '../../request/gateway-request';
+import { PIPELINE_CONFIG, type PipelineConfig } from '../pipeline.config';
+import { PipelineInterceptor, type Next } from '../pipeline-step';
+import { FallbackCache } from './fallback-cache';
+
+/**
+ * `fallback`, outside the breaker so that an open circuit falls back too. A read (GET)
+ * remembers its last success per principal; when the service is unavailable (see
+ * `classifyFailure`) the reply comes from that stale copy (`"source":"cache"`), else from
+ * `<service>-fallback` if one is registered (`"status":"fallback"`), else the error stands.
+ * Cache writes never delay a reply.
+ */
+@Injectable()
+export class FallbackInterceptor extends PipelineInterceptor {
+  readonly step = 'fallback' as const;
+  private readonly logger = new Logger('Fallback');
+
+  constructor(
+    private readonly cache: FallbackCache,
+    private readonly directory: InstanceDirectory,
+    @Inject(PIPELINE_CONFIG) private readonly config: PipelineConfig,
+  ) {
+    super();
+  }
+
+  async around(req: GatewayRequest, _body: unknown, next: Next): Promise<unknown> {
+    const ttl = this.config.fallbackCacheTtlSeconds;
+    const read = req.route.method === 'GET' && ttl > 0 ? this.cache.readOf(req) : undefined;
+    try {
+      const reply = (await next()) as SuccessReply;
+      if (read !== undefined) {
+        this.cache.put(req, read, reply.data, ttl).catch((error: Error) => {
+          this.logger.debug(
+            forRequest(req.requestId, `fallback cache write failed: ${error.message}`),
+          );
+        });
+      }
+      return reply;
+    } catch (error) {
+      if (!classifyFailure(error).fallbackEligible) throw error;
+      const stale =
+        read !== undefined ? await this.cache.get(req, read).catch(() => undefined) : undefined;
+      if (stale !== undefined) {
+        return {
+          status: 'success',
+          data: stale,
+          request_id: req.requestId,
+          service: req.route.service,
+          processing_time: req.elapsedSeconds(),
+          source: 'cache',
+        };
+      }
+      const fallbackService = `${req.route.service}-fallback`;
+      if (this.directory.instances(fallbackService).length === 0) throw error;
+      // The rest of the pipeline once more, aimed at the fallback service (with its own
+      // circuit).
+      req.service = fallbackService;
+      const reply = (await next()) as SuccessReply;
+      return { ...reply, status: 'fallback' };
+    }
+  }
+}

@@ -1,0 +1,120 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  GatewayError,
+  REQUEST_HEADER,
+  isErrorReply,
+  toErrorReply,
+  type Reply,
+} from '@mqgw/contracts';
+import type { GatewayRequest } from '../../request/gateway-request';
+import { PIPELINE_CONFIG, type PipelineConfig } from '../pipeline.config';
+import { PipelineInterceptor, type Next } from '../pipeline-step';
+import { IdempotencyStore, fingerprint, type Claim } from './idempotency.store';
+
+const KEY = /^[\x21-\x7e]{1,255}$/;
+const POLL_MS = 25;
+
+/**
+ * `idempotency`, after `auth` so the principal is known: executes a request that carries an
+ * `idempotency-key` at most once per (principal, key); a duplicate never reaches the steps
+ * below.
+ * A duplicate gets the stored reply; a concurrent duplicate waits for the first. Replies
+ * with a 5xx status are not stored, so the client may retry them. Without Redis a keyed
+ * request fails closed (503) rather than risk running twice.
+ */
+@Injectable()
+export class IdempotencyInterceptor extends PipelineInterceptor {
+  readonly step = 'idempotency' as const;
+
+  constructor(
+    private readonly store: IdempotencyStore,
+    @Inject(PIPELINE_CONFIG) private readonly config: PipelineConfig,
+  ) {
+    super();
+  }
+
+  async around(req: GatewayRequest, body: unknown, next: Next): Promise<unknown> {
+    const idempotencyKey = req.headers[REQUEST_HEADER.idempotencyKey];
+    if (idempotencyKey === undefined) return next();
+    if (!KEY.test(idempotencyKey)) {
+      throw new GatewayError(
+        'BAD_REQUEST',
+        'idempotency-key must be 1 to 255 printable ASCII characters',
+      );
+    }
+    return this.run(req, idempotencyKey, body, next);
+  }
+
+  private async run(
+    req: GatewayRequest,
+    idempotencyKey: string,
+    body: unknown,
+    next: Next,
+  ): Promise<unknown> {
+    const key = this.store.key(req.principal.id, idempotencyKey);
+    const fp = fingerprint(req.route.template, req.params, body);
+    const timeoutMs = req.route.timeoutMs ?? this.config.upstreamTimeoutMs;
+    const pendingMs = timeoutMs + 5_000;
+
+    let claim: Claim = await this.guarded(() => this.store.claim(key, fp, pendingMs));
+    const deadline = Date.now() + pendingMs;
+    while (claim.kind === 'pending') {
+      this.assertSameRequest(claim.fp, fp);
+      if (Date.now() > deadline) {
+        throw new GatewayError(
+          'CONFLICT',
+          'a request with this idempotency-key is still in progress',
+          { retryAfter: 1 },
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      // When the first attempt gave up without a reply, the key is free again: take over.
+      claim =
+        (await this.guarded(() => this.store.read(key))) ??
+        (await this.guarded(() => this.store.claim(key, fp, pendingMs)));
+    }
+    if (claim.kind === 'done') {
+      this.assertSameRequest(claim.fp, fp);
+      return claim.reply;
+    }
+
+    let reply: Reply;
+    try {
+      reply = (await next()) as Reply;
+    } catch (error) {
+      const errorReply = toErrorReply(error, req.requestId);
+      await this.settle(key, fp, errorReply);
+      throw error;
+    }
+    await this.settle(key, fp, reply);
+    return reply;
+  }
+
+  private async settle(key: string, fp: string, reply: Reply): Promise<void> {
+    try {
+      if (isErrorReply(reply) && reply.status_code >= 500) await this.store.release(key);
+      else await this.store.complete(key, fp, reply, this.config.idempotencyTtlSeconds);
+    } catch {
+      // The pending claim expires on its own; the reply still goes out.
+    }
+  }
+
+  private assertSameRequest(stored: string, fp: string): void {
+    if (stored !== fp) {
+      throw new GatewayError(
+        'UNPROCESSABLE_ENTITY',
+        'idempotency-key was already used for a different request',
+      );
+    }
+  }
+
+  private async guarded<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch {
+      throw new GatewayError('SERVICE_UNAVAILABLE', 'idempotency store unavailable', {
+        retryAfter: 5,
+      });
+    }
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The pipeline's steps a route can switch on, by name: three guards, then four interceptors.
+ * The pipeline (`pipeline/use-pipeline.decorator.ts`) runs them in this order; each step's
+ * class carries its name.
+ */
+export const MIDDLEWARE = [
+  'origin',
+  'auth',
+  'rateLimit',
+  'forwardHeaders',
+  'idempotency',
+  'fallback',
+  'breaker',
+] as const;
+export type MiddlewareName = (typeof MIDDLEWARE)[number];
+
+/** The Nest message pattern that serves a route. */
+export type RouteHandler = 'proxy' | 'health' | 'services' | 'metrics';
+
+/** Methods that change nothing: idempotency keys do not apply to them. */
+export const SAFE_METHODS: ReadonlySet<HttpMethod> = new Set(['GET']);
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export type QoS = 0 | 1 | 2;
+
+/** A body rewrite applied before the upstream call (API v2's payload shape, for instance). */
+export type BodyTransform = (
+  body: Record<string, unknown>,
+  params: Record<string, string>,
+) => Record<string, unknown>;
+
+export interface RouteGroup {
+  /** Topic prefix, e.g. `api/v1`. */
+  prefix: string;
+  middleware: readonly MiddlewareName[];
+}
+
+/** One line of the route table. */
+export interface RouteDefinition {
+  group: RouteGroup;
+  /** Topic under the group prefix; `{name}` is one topic level captured as a parameter. */
+  topic: string;
+  qos: QoS;
+  handler: RouteHandler;
+  /** Extra middleware for this route, after the group's. */
+  middleware?: readonly MiddlewareName[];
+  service?: string;
+  method?: HttpMethod;
+  /** Upstream path; `{name}` takes the percent-encoded parameter. */
+  upstreamPath?: string;
+  /** Overrides UPSTREAM_TIMEOUT_MS. */
+  timeoutMs?: number;
+  /** Scopes the caller must hold, all of them. */
+  scopes?: readonly string[];
+  /** Overrides the group's limit with a bucket of this route's own. */
+  rateLimit?: RouteRateLimit;
+  transformBody?: BodyTransform;
+}
+
+export interface RouteRateLimit {
+  max: number;
+  windowSeconds: number;
+}
+
+/** A route compiled for matching and serving. */
+export interface CompiledRoute {
+  /** The full topic template, e.g. `api/v1/users/get/{user_id}`. */
+  template: string;
+  /** The MQTT filter subscribed to, e.g. `api/v1/users/get/+`. */
+  filter: string;
+  levels: readonly RouteLevel[];
+  params: readonly string[];
+  qos: QoS;
+  handler: RouteHandler;
+  /** The steps that run on this route, in pipeline order. */
+  middleware: ReadonlySet<MiddlewareName>;
+  service?: string;
+  method: HttpMethod;
+  upstreamPath?: string;
+  timeoutMs?: number;
+  scopes: readonly string[];
+  rateLimit?: RouteRateLimit;
+  transformBody?: BodyTransform;
+}
+
+export type RouteLevel = { literal: string } | { param: string };

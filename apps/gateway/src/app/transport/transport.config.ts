@@ -1,0 +1,80 @@
+import { hostname } from 'node:os';
+import { int, maybe, str, url, type EnvOf } from '@mqgw/config';
+
+const TOPIC_FILTER = /^(?!\$)[^\u0000]+$/;
+
+/** The MQTT side: the broker, the session, and the bounds on what a request may be. */
+export const transportEnv = {
+  MQTT_URL: maybe(
+    url({
+      protocols: ['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:'],
+      doc: 'broker; unset = start an embedded one',
+    }),
+  ),
+  MQTT_PORT: int({ default: 1883, min: 1, max: 65535, doc: 'port of the embedded broker' }),
+  MQTT_CLIENT_ID: maybe(
+    str({ pattern: /^[\w.:-]{1,64}$/, doc: 'stable id for a persistent session' }),
+  ),
+  MQTT_USERNAME: maybe(str()),
+  MQTT_PASSWORD: maybe(str({ secret: true, doc: 'or MQTT_PASSWORD_FILE' })),
+  MQTT_SESSION_EXPIRY_SECONDS: maybe(
+    int({ min: 0, doc: '0 = clean session; unset = 3600, or 0 with a shared group' }),
+  ),
+  SHARED_SUBSCRIPTION_GROUP: maybe(
+    str({ pattern: /^[\w-]{1,64}$/, doc: 'subscribe as $share/<group>/...' }),
+  ),
+  MAX_PAYLOAD_BYTES: int({ default: 256 * 1024, min: 1 }),
+  MAX_INFLIGHT: int({ default: 1024, min: 1 }),
+  REPLY_TOPIC_PATTERN: maybe(str({ pattern: TOPIC_FILTER, doc: 'e.g. replies/#' })),
+  SHUTDOWN_GRACE_MS: int({ default: 10_000, min: 0 }),
+};
+
+export interface TransportConfig {
+  /** Unset: the gateway starts an embedded broker on `embeddedPort` and uses it. */
+  url?: string;
+  embeddedPort: number;
+  clientId: string;
+  username?: string;
+  password?: string;
+  /** 0 means a clean session; otherwise the broker keeps QoS 1/2 requests while we are away. */
+  sessionExpirySeconds: number;
+  /** `$share/<group>/` subscriptions, so N gateways split the load. */
+  sharedGroup?: string;
+  maxPayloadBytes: number;
+  maxInflight: number;
+  replyTopicPattern?: string;
+  shutdownGraceMs: number;
+}
+
+export const TRANSPORT_CONFIG = Symbol('TRANSPORT_CONFIG');
+
+export function readTransportConfig(
+  env: EnvOf<typeof transportEnv>,
+  httpPort: number,
+): TransportConfig {
+  return {
+    url: env.MQTT_URL,
+    embeddedPort: env.MQTT_PORT,
+    clientId: env.MQTT_CLIENT_ID ?? `mqgw-${hostname()}-${httpPort}`,
+    username: env.MQTT_USERNAME,
+    password: env.MQTT_PASSWORD,
+    sessionExpirySeconds:
+      env.MQTT_SESSION_EXPIRY_SECONDS ?? sessionExpiryDefault(env.SHARED_SUBSCRIPTION_GROUP),
+    sharedGroup: env.SHARED_SUBSCRIPTION_GROUP,
+    maxPayloadBytes: env.MAX_PAYLOAD_BYTES,
+    maxInflight: env.MAX_INFLIGHT,
+    replyTopicPattern: env.REPLY_TOPIC_PATTERN,
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+  };
+}
+
+/**
+ * A persistent session keeps requests for a gateway that is away. Mosquitto goes on
+ * routing a shared subscription's share to a member whose session is offline, so behind
+ * `$share` a crashed instance would hold its share of new requests until it returns. With
+ * a shared group the default is therefore a clean session: survivors take all new
+ * requests at once, and only the dead instance's in-flight requests need a client retry.
+ */
+export function sessionExpiryDefault(sharedGroup: string | undefined): number {
+  return sharedGroup ? 0 : 3600;
+}

@@ -1,0 +1,244 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  GatewayError,
+  REQUEST_HEADER,
+  UPSTREAM_HEADER,
+  classifyFailure,
+  codeForUpstreamStatus,
+  type SuccessReply,
+} from '@mqgw/contracts';
+import type { LoadBalancer } from '@mqgw/balancing';
+import { InstanceDirectory, type ServiceInstance } from '@mqgw/discovery';
+import type { GatewayRequest } from '../request/gateway-request';
+import { upstreamPath } from '../routing/route-matcher';
+import { RetryBudget } from './retry-budget';
+import { LOAD_BALANCER } from './upstream.tokens';
+import { UPSTREAM_CONFIG, type UpstreamConfig } from './upstream.config';
+import {
+  UpstreamCallError,
+  UpstreamHttpClient,
+  type UpstreamRequest,
+  type UpstreamResponse,
+} from './upstream-http.client';
+
+const TRACEPARENT = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
+
+/** The upstream step: pick an instance, call it over HTTP, map the answer to the envelope. */
+@Injectable()
+export class UpstreamService {
+  private readonly budget: RetryBudget;
+
+  constructor(
+    private readonly directory: InstanceDirectory,
+    @Inject(LOAD_BALANCER) private readonly balancer: LoadBalancer,
+    private readonly http: UpstreamHttpClient,
+    @Inject(UPSTREAM_CONFIG) private readonly config: UpstreamConfig,
+  ) {
+    this.budget = new RetryBudget(config.retryBudgetRatio);
+  }
+
+  /**
+   * Calls the request's service (the route's, or a fallback's) and maps the answer to the
+   * reply envelope. A failed attempt is tried once more, on another instance when there is
+   * one, as `classifyFailure` allows: always when nothing reached the service, for
+   * idempotent calls (GET, PUT, DELETE, or any with an `idempotency-key`) when it may have.
+   * A refusing instance is also ejected for `UPSTREAM_EJECT_SECONDS`.
+   */
+  async forward(req: GatewayRequest, body: Record<string, unknown>): Promise<SuccessReply> {
+    const { route } = req;
+    const service = req.service!;
+    req.upstreamAttempted = true;
+    const candidates = this.directory.instances(service);
+    const first = this.balancer.pick(service, candidates);
+    if (!first) {
+      throw new GatewayError('SERVICE_UNAVAILABLE', `no healthy instance of ${service}`, {
+        retryAfter: 5,
+        reason: 'no_instance',
+      });
+    }
+    const payload = route.transformBody ? route.transformBody(body, req.params) : body;
+    const sendsBody = route.method !== 'GET' && route.method !== 'DELETE';
+    const timeoutMs = route.timeoutMs ?? this.config.timeoutMs;
+    const headers = this.headersFor(req, service, sendsBody);
+    const path = upstreamPath(route.upstreamPath!, req.params);
+    const call = (instance: ServiceInstance) =>
+      this.call(instance, {
+        ...this.target(instance.url, path),
+        method: route.method,
+        headers,
+        body: sendsBody ? JSON.stringify(payload) : undefined,
+        timeoutMs,
+      }).catch((error) => {
+        throw toGatewayError(error, service, timeoutMs);
+      });
+    this.budget.recordRequest();
+    let response: UpstreamResponse;
+    try {
+      response = await call(first);
+    } catch (error) {
+      const second = this.retryTarget(req, service, candidates, first, error);
+      if (!second) throw error;
+      response = await call(second);
+    }
+    return this.toReply(req, service, response);
+  }
+
+  private toReply(req: GatewayRequest, service: string, response: UpstreamResponse): SuccessReply {
+    const { status } = response;
+    if (status >= 200 && status < 300) {
+      return {
+        status: 'success',
+        data: response.body,
+        request_id: req.requestId,
+        service,
+        processing_time: req.elapsedSeconds(),
+      };
+    }
+    if (status >= 400 && status < 500) {
+      throw new GatewayError(
+        codeForUpstreamStatus(status),
+        messageOf(response.body) ?? `${service} answered ${status}`,
+        { statusCode: status, details: response.body, reason: 'rejected' },
+      );
+    }
+    throw new GatewayError('UPSTREAM_ERROR', `${service} failed with status ${status}`, {
+      details: { upstream_status: status },
+      reason: 'status',
+    });
+  }
+
+  /**
+   * Where a failed first attempt may go once more, if anywhere: as `classifyFailure` says,
+   * to another instance, or over a new connection to the same one when the first failed
+   * on a connection the service had closed. Free of the retry budget when the first
+   * attempt cost the service nothing.
+   */
+  private retryTarget(
+    req: GatewayRequest,
+    service: string,
+    candidates: readonly ServiceInstance[],
+    first: ServiceInstance,
+    error: unknown,
+  ): ServiceInstance | undefined {
+    const failure = classifyFailure(error);
+    if (failure.retry === 'never') return undefined;
+    if (failure.retry === 'if-idempotent' && !isIdempotent(req)) return undefined;
+    const reason = (error as GatewayError).reason;
+    const others = candidates.filter((i) => i.instanceId !== first.instanceId);
+    if (others.length === 0 && reason !== 'stale') return undefined;
+    if (!failure.retryIsFree && !this.budget.tryAcquire()) return undefined;
+    return others.length > 0 ? this.balancer.pick(service, others) : first;
+  }
+
+  private readonly origins = new Map<string, { origin: string; basePath: string }>();
+
+  /** An instance URL split into origin and base path, once per URL. */
+  private target(url: string, path: string): { origin: string; path: string } {
+    let split = this.origins.get(url);
+    if (!split) {
+      const parsed = new URL(url);
+      split = { origin: parsed.origin, basePath: parsed.pathname.replace(/\/+$/, '') };
+      if (this.origins.size >= 10_000) this.origins.clear();
+      this.origins.set(url, split);
+    }
+    return { origin: split.origin, path: split.basePath + path };
+  }
+
+  private async call(
+    instance: ServiceInstance,
+    request: UpstreamRequest,
+  ): Promise<UpstreamResponse> {
+    this.balancer.track?.(instance.instanceId, 1);
+    try {
+      return await this.http.request(request);
+    } catch (error) {
+      // Passive health: an instance that refused a connection leaves this gateway's routing.
+      if (error instanceof UpstreamCallError && error.reason === 'refused') {
+        this.directory.eject(instance.instanceId, this.config.ejectMs);
+      }
+      throw error;
+    } finally {
+      this.balancer.track?.(instance.instanceId, -1);
+    }
+  }
+
+  /** Only the gateway decides identity and proxy headers; see `isReservedHeader`. */
+  private headersFor(
+    req: GatewayRequest,
+    service: string,
+    sendsBody: boolean,
+  ): Record<string, string> {
+    const headers: Record<string, string> = { ...req.forwardHeaders, accept: 'application/json' };
+    if (sendsBody) headers['content-type'] = 'application/json';
+    headers[UPSTREAM_HEADER.requestId] = req.requestId;
+    headers[UPSTREAM_HEADER.service] = service;
+    const traceparent = req.headers['traceparent'];
+    if (traceparent && TRACEPARENT.test(traceparent))
+      headers[UPSTREAM_HEADER.traceparent] = traceparent;
+    if (req.principal.userId) headers[UPSTREAM_HEADER.userId] = req.principal.userId;
+    if (req.principal.scopes.length > 0)
+      headers[UPSTREAM_HEADER.userScopes] = req.principal.scopes.join(' ');
+    // The service dedups too, so a retry that reaches it after a gateway died mid-call
+    // (before the gateway could record the reply) does not run twice.
+    const idempotencyKey = req.headers[REQUEST_HEADER.idempotencyKey];
+    if (idempotencyKey !== undefined) {
+      headers[UPSTREAM_HEADER.idempotencyKey] = createHash('sha256')
+        .update(`${req.principal.id}\n${idempotencyKey}`)
+        .digest('hex');
+    }
+    return headers;
+  }
+}
+
+function isIdempotent(req: GatewayRequest): boolean {
+  const method = req.route.method;
+  return (
+    method === 'GET' ||
+    method === 'PUT' ||
+    method === 'DELETE' ||
+    req.headers[REQUEST_HEADER.idempotencyKey] !== undefined
+  );
+}
+
+function toGatewayError(error: unknown, service: string, timeoutMs: number): GatewayError {
+  if (!(error instanceof UpstreamCallError)) {
+    return new GatewayError('UPSTREAM_ERROR', `${service} sent an unusable response`, {
+      cause: error,
+      reason: 'unusable',
+    });
+  }
+  const { reason } = error;
+  switch (reason) {
+    case 'timeout':
+      return new GatewayError(
+        'GATEWAY_TIMEOUT',
+        `${service} did not answer within ${timeoutMs} ms`,
+        { cause: error, reason },
+      );
+    case 'invalid_request':
+      return new GatewayError('BAD_REQUEST', 'the request has a header that cannot be sent', {
+        cause: error,
+        reason,
+      });
+    case 'unusable':
+      return new GatewayError('UPSTREAM_ERROR', `${service} sent an unusable response`, {
+        cause: error,
+        reason,
+      });
+    default:
+      return new GatewayError('UPSTREAM_ERROR', `${service} is unreachable`, {
+        cause: error,
+        reason,
+      });
+  }
+}
+
+function messageOf(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const message = (body as { message?: unknown }).message;
+  if (typeof message === 'string') return message;
+  if (Array.isArray(message) && message.every((m) => typeof m === 'string'))
+    return message.join('; ');
+  return undefined;
+}

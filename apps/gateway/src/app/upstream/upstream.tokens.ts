@@ -1,0 +1,2 @@
+/** The per-service load balancer (`PerServiceBalancer`). */
+export const LOAD_BALANCER = Symbol('LOAD_BALANCER');
