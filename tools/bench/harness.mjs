@@ -10,21 +10,27 @@ import { SignJWT } from 'jose';
 
 export const here = dirname(fileURLToPath(import.meta.url));
 export const root = join(here, '../..');
+/** @param {number} ms */
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** @type {Set<import('node:child_process').ChildProcess>} */
 const children = new Set();
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
 
+/** @returns {Promise<number>} */
 export const freePort = () =>
   new Promise((resolve) => {
     const s = createServer();
     s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
+      const { port } = /** @type {import('node:net').AddressInfo} */ (s.address());
       s.close(() => resolve(port));
     });
   });
 
-/** The project's broker settings, on a private port, without auth (loopback only). */
+/**
+ * The project's broker settings, on a private port, without auth (loopback only).
+ * @param {number} port
+ */
 function brokerConfig(port) {
   const project = readFileSync(join(root, 'config/mosquitto/mosquitto.conf'), 'utf8').split('\n');
   const kept = project.filter((l) =>
@@ -43,6 +49,7 @@ function brokerConfig(port) {
   return file;
 }
 
+/** @param {number} port */
 async function waitPort(port) {
   for (let i = 0; i < 200; i++) {
     const ok = await new Promise((r) => {
@@ -56,14 +63,20 @@ async function waitPort(port) {
   throw new Error(`port ${port} did not open`);
 }
 
-/** A child process killed with the harness; `ipc` forks a Node script that can say 'ready'. */
+/**
+ * A child process killed with the harness; `ipc` forks a Node script that can say 'ready'.
+ * @param {string | null} command
+ * @param {string[]} args
+ * @param {Record<string, string>} env
+ * @param {boolean} [ipc]
+ */
 export function start(command, args, env, ipc = false) {
   const child = ipc
     ? fork(args[0], args.slice(1), {
         env: { ...process.env, ...env },
         stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       })
-    : spawn(command, args, {
+    : spawn(/** @type {string} */ (command), args, {
         env: { ...process.env, ...env },
         stdio: ['ignore', 'ignore', 'inherit'],
       });
@@ -72,12 +85,14 @@ export function start(command, args, env, ipc = false) {
   return child;
 }
 
+/** @param {import('node:child_process').ChildProcess} child */
 export const ready = (child) =>
   new Promise((resolve, reject) => {
     child.once('message', resolve);
     child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
   });
 
+/** @param {import('node:child_process').ChildProcess} child */
 export async function stop(child) {
   if (child.exitCode !== null || child.signalCode !== null) return;
   await new Promise((resolve) => {
@@ -95,7 +110,12 @@ export async function startBroker() {
   return { broker, url: `mqtt://127.0.0.1:${port}` };
 }
 
-/** Polls `url` until it answers 2xx. */
+/**
+ * Polls `url` until it answers 2xx.
+ * @param {string} url
+ * @param {string} what
+ * @param {number} [attempts]
+ */
 export async function waitHttp(url, what, attempts = 200) {
   for (let i = 0; ; i++) {
     const ok = await fetch(url).then(
@@ -108,21 +128,34 @@ export async function waitHttp(url, what, attempts = 200) {
   }
 }
 
-/** utime+stime (s) and RSS (MiB) of a live process, from /proc. */
+/**
+ * utime+stime (s) and RSS (MiB) of a live process, from /proc.
+ * @param {number | undefined} pid
+ */
 export function usage(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     const cpu = (Number(stat[11]) + Number(stat[12])) / 100;
     const rss =
-      Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+      Number(
+        /** @type {RegExpExecArray} */ (
+          /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+        )[1],
+      ) / 1024;
     return { cpu, rss };
   } catch {
     return { cpu: NaN, rss: NaN };
   }
 }
 
+/** @param {string} app */
 export const mainOf = (app) => join(root, 'dist/apps', app, 'apps', app, 'src/main.js');
 
+/**
+ * @param {string} secret
+ * @param {string} [sub]
+ * @param {string} [scopes]
+ */
 export const bearer = async (secret, sub = 'bench', scopes = '') =>
   new SignJWT({ scope: scopes })
     .setProtectedHeader({ alg: 'HS256' })
@@ -131,7 +164,12 @@ export const bearer = async (secret, sub = 'bench', scopes = '') =>
     .setExpirationTime('2h')
     .sign(new TextEncoder().encode(secret));
 
-/** Replaces what is between `<!-- name:start -->` and `<!-- name:end -->` in a doc. */
+/**
+ * Replaces what is between `<!-- name:start -->` and `<!-- name:end -->` in a doc.
+ * @param {string} file
+ * @param {string} name
+ * @param {string} text
+ */
 export function writeSection(file, name, text) {
   const doc = readFileSync(file, 'utf8');
   const open = `<!-- ${name}:start -->`;
@@ -142,7 +180,11 @@ export function writeSection(file, name, text) {
   return true;
 }
 
-/** Deletes every key under `prefix`, in batches (a run can leave tens of thousands). */
+/**
+ * Deletes every key under `prefix`, in batches (a run can leave tens of thousands).
+ * @param {import('ioredis').Redis} redis
+ * @param {string} prefix
+ */
 export async function deletePrefix(redis, prefix) {
   let cursor = '0';
   do {

@@ -5,7 +5,7 @@ import { connectRequester, ms, newHistogram } from './requester.mjs';
 const inflight = Number(process.env.INFLIGHT ?? 64);
 const durationMs = Number(process.env.DURATION_MS ?? 10_000);
 const timeoutMs = Number(process.env.TIMEOUT_MS ?? 5_000);
-const topic = process.env.TOPIC;
+const topic = /** @type {string} */ (process.env.TOPIC);
 const headers = process.env.TOKEN ? { authorization: `Bearer ${process.env.TOKEN}` } : undefined;
 const histogram = newHistogram();
 let ok = 0;
@@ -13,7 +13,11 @@ let errors = 0;
 let timeouts = 0;
 let stopping = false;
 
-const requester = await connectRequester(process.env.MQTT_URL, `load-${process.pid}`, timeoutMs);
+const requester = await connectRequester(
+  /** @type {string} */ (process.env.MQTT_URL),
+  `load-${process.pid}`,
+  timeoutMs,
+);
 
 function send() {
   requester.send(topic, '{}', headers, (result) => {

@@ -3,22 +3,28 @@
 import http from 'node:http';
 import mqtt from 'mqtt';
 
+const { MQTT_URL: mqttUrl, UPSTREAM_URL: upstreamUrl, TOPIC: topic } = process.env;
+if (!mqttUrl || !upstreamUrl || !topic)
+  throw new Error('relay.mjs needs MQTT_URL, UPSTREAM_URL and TOPIC');
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-const upstream = new URL(process.env.UPSTREAM_URL);
-const client = mqtt.connect(process.env.MQTT_URL, {
+const upstream = new URL(upstreamUrl);
+const client = mqtt.connect(mqttUrl, {
   protocolVersion: 5,
   clientId: `relay-${process.pid}`,
   clean: true,
 });
 client.on('connect', () => {
-  client.stream.setNoDelay?.(true);
-  client.subscribe(process.env.TOPIC, { qos: 1 }, () => process.send?.('ready'));
+  /** @type {{ setNoDelay?: (on: boolean) => void }} */ (
+    /** @type {unknown} */ (client.stream)
+  ).setNoDelay?.(true);
+  client.subscribe(topic, { qos: 1 }, () => process.send?.('ready'));
 });
 client.on('message', (_topic, _payload, packet) => {
   const { responseTopic, correlationData } = packet.properties ?? {};
   const req = http.request(
     { host: upstream.hostname, port: upstream.port, path: '/users', method: 'GET', agent },
     (res) => {
+      /** @type {Buffer[]} */
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
@@ -26,7 +32,10 @@ client.on('message', (_topic, _payload, packet) => {
           status: 'success',
           data: JSON.parse(Buffer.concat(chunks).toString()),
         });
-        client.publish(responseTopic, reply, { qos: 1, properties: { correlationData } });
+        client.publish(/** @type {string} */ (responseTopic), reply, {
+          qos: 1,
+          properties: { correlationData },
+        });
       });
     },
   );

@@ -4,6 +4,12 @@ import { randomUUID } from 'node:crypto';
 import hdr from 'hdr-histogram-js';
 import mqtt from 'mqtt';
 
+/**
+ * @typedef {{ status: string, data?: Record<string, unknown> }} ReplyBody
+ * @typedef {{ timeout: true } | { timeout?: undefined, micros: number, body: ReplyBody }} Reply
+ * @typedef {{ started: number, timer: NodeJS.Timeout, done: (reply: Reply) => void }} Pending
+ */
+
 export const newHistogram = () =>
   hdr.build({
     lowestDiscernibleValue: 1,
@@ -11,18 +17,27 @@ export const newHistogram = () =>
     numberOfSignificantValueDigits: 3,
   });
 
-/** Microseconds to milliseconds, three decimals. */
+/**
+ * Microseconds to milliseconds, three decimals.
+ * @param {number} micros
+ */
 export const ms = (micros) => Math.round(micros) / 1000;
 
 /**
  * Connects as `clientId` and subscribes to its replies. `send` calls `done` exactly once:
  * with `{ micros, body }` when the reply comes, or `{ timeout: true }` after `timeoutMs`.
+ * @param {string} url
+ * @param {string} clientId
+ * @param {number} timeoutMs
  */
 export async function connectRequester(url, clientId, timeoutMs) {
   const replyTo = `replies/${clientId}`;
+  /** @type {Map<string, Pending>} */
   const pending = new Map();
   const client = await mqtt.connectAsync(url, { protocolVersion: 5, clientId, clean: true });
-  client.stream.setNoDelay?.(true);
+  /** @type {{ setNoDelay?: (on: boolean) => void }} */ (
+    /** @type {unknown} */ (client.stream)
+  ).setNoDelay?.(true);
   client.on('message', (_topic, payload, packet) => {
     const id = packet.properties?.correlationData?.toString();
     const entry = id && pending.get(id);
@@ -35,6 +50,12 @@ export async function connectRequester(url, clientId, timeoutMs) {
   await client.subscribeAsync(`${replyTo}/#`, { qos: 1 });
 
   return {
+    /**
+     * @param {string} topic
+     * @param {string} payload
+     * @param {Record<string, string> | undefined} userProperties
+     * @param {(reply: Reply) => void} done
+     */
     send(topic, payload, userProperties, done) {
       const id = randomUUID();
       const timer = setTimeout(() => {

@@ -31,11 +31,32 @@ const output = process.env.BENCH_OUTPUT ?? join(root, 'docs/benchmarks.json');
 const secret = 'bench-secret-bench-secret-bench-secret!!';
 const TOPIC = 'api/v1/users/list';
 
+/**
+ * @typedef {{
+ *   inflight: number,
+ *   requests: number,
+ *   ok: number,
+ *   errors: number,
+ *   timeouts: number,
+ *   throughput: number,
+ *   p50_ms: number,
+ *   p99_ms: number,
+ *   max_ms: number,
+ * }} LoadResult
+ * @typedef {Awaited<ReturnType<typeof measure>>} Measurement
+ */
+
+/** @param {Redis} redis */
 async function commandCalls(redis) {
   const info = await redis.info('commandstats');
   return [...info.matchAll(/calls=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
 }
 
+/**
+ * @param {string} mqttUrl
+ * @param {Record<string, string | undefined>} env
+ * @returns {Promise<LoadResult>}
+ */
 function load(mqttUrl, env) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(here, 'load.mjs')], {
@@ -50,6 +71,13 @@ function load(mqttUrl, env) {
   });
 }
 
+/**
+ * @param {string} name
+ * @param {import('node:child_process').ChildProcess} target
+ * @param {string} mqttUrl
+ * @param {Redis} redis
+ * @param {string} [token]
+ */
 async function measure(name, target, mqttUrl, redis, token) {
   const pid = target.pid;
   // Warm up at the same load (JIT, pools, heap sizing), then the closed loop at N in
@@ -97,6 +125,7 @@ const redis = new Redis(redisUrl);
 const prefix = `bench-${Date.now()}:`;
 const token = await bearer(secret, 'bench');
 
+/** @type {Measurement[]} */
 const results = [];
 try {
   const relay = start(
@@ -148,6 +177,7 @@ const report = {
   results,
   ratios,
 };
+/** @param {Measurement} r */
 const line = (r) =>
   `| ${r.target} | ${r.throughput} | ${r.p50_ms} | ${r.p99_ms} | ${r.max_ms} | ${r.c1_p50_ms} | ${r.errors} | ${r.timeouts} | ${r.redis_commands_per_request} | ${r.cpu_seconds} | ${r.rss_start_mib} → ${r.rss_end_mib} |`;
 const table = [
@@ -162,6 +192,7 @@ const table = [
 ].join('\n');
 const growth =
   Math.round(((gateway.rss_end_mib - gateway.rss_start_mib) / gateway.rss_start_mib) * 1000) / 10;
+/** @param {boolean} ok */
 const verdict = (ok) => (ok ? 'met' : '**not met**');
 const reading = [
   '| target | this run | status |',

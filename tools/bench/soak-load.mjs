@@ -4,6 +4,17 @@
 // happens. Prints one JSON line per window, then a summary line.
 import { connectRequester, ms, newHistogram } from './requester.mjs';
 
+/**
+ * @typedef {[
+ *   topic: string,
+ *   body: object,
+ *   headers?: Record<string, string>,
+ *   onSuccess?: (data: Record<string, unknown>) => void,
+ * ]} Request
+ */
+
+const mqttUrl = process.env.MQTT_URL;
+if (!mqttUrl) throw new Error('soak-load.mjs needs MQTT_URL');
 const mode = process.env.MODE ?? 'open';
 const rate = Number(process.env.RATE ?? 100);
 const inflight = Number(process.env.INFLIGHT ?? 64);
@@ -13,16 +24,28 @@ const timeoutMs = Number(process.env.TIMEOUT_MS ?? 10_000);
 const auth = `Bearer ${process.env.TOKEN}`;
 const run = `${process.pid}-${Date.now()}`;
 
+/** @type {{ users: string[], orders: string[], payments: string[] }} */
 const recent = { users: [], orders: [], payments: [] };
+/**
+ * @param {string[]} list
+ * @param {unknown} id
+ */
 const remember = (list, id) => {
   if (typeof id !== 'string') return;
   list.push(id);
   if (list.length > 1000) list.shift();
 };
+/**
+ * @param {string[]} list
+ * @returns {string | undefined}
+ */
 const pick = (list) => list[Math.floor(Math.random() * list.length)];
 let seq = 0;
 
-/** [weight, build] — build returns [topic, body, headers?, onSuccess?]. */
+/**
+ * [weight, build] — build returns [topic, body, headers?, onSuccess?].
+ * @type {[[number, () => Request], ...Array<[number, () => Request | null]>]}
+ */
 const MIX = [
   [
     10,
@@ -80,9 +103,10 @@ function nextRequest() {
   return MIX[0][1]();
 }
 
-const requester = await connectRequester(process.env.MQTT_URL, `soak-${process.pid}`, timeoutMs);
+const requester = await connectRequester(mqttUrl, `soak-${process.pid}`, timeoutMs);
 const totals = { sent: 0, ok: 0, errors: 0, timeouts: 0, histogram: newHistogram() };
 let win = { sent: 0, ok: 0, errors: 0, timeouts: 0, histogram: newHistogram() };
+/** @type {Array<{ topic: string, body: import('./requester.mjs').ReplyBody }>} */
 const errorSamples = [];
 let stopping = false;
 
@@ -114,6 +138,10 @@ function send() {
   });
 }
 
+/**
+ * @param {typeof totals} s
+ * @param {number} elapsedMs
+ */
 const summary = (s, elapsedMs) => ({
   sent: s.sent,
   ok: s.ok,

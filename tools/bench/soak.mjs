@@ -33,9 +33,35 @@ const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const secret = 'soak-secret-soak-secret-soak-secret-soak!!';
 const SERVICES = ['user-service', 'order-service', 'payment-service', 'notification-service'];
 
+/**
+ * @typedef {{
+ *   sent: number,
+ *   ok: number,
+ *   errors: number,
+ *   timeouts: number,
+ *   throughput: number,
+ *   p50_ms: number,
+ *   p99_ms: number,
+ *   max_ms: number,
+ * }} Stats
+ * @typedef {Stats & { window: true, t_s: number }} Window
+ * @typedef {Stats & {
+ *   summary: true,
+ *   mode: string,
+ *   rate: number,
+ *   errorSamples: Array<{ topic: string, body: import('./requester.mjs').ReplyBody }>,
+ * }} Summary
+ */
+
 for (const app of ['gateway', ...SERVICES])
   if (!existsSync(mainOf(app))) throw new Error(`build first: npx nx run-many -t build (${app})`);
 
+/**
+ * @param {string} mqttUrl
+ * @param {Record<string, string>} env
+ * @param {(window: Window) => void} [onWindow]
+ * @returns {Promise<Summary>}
+ */
 function load(mqttUrl, env, onWindow) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(here, 'soak-load.mjs')], {
@@ -43,6 +69,7 @@ function load(mqttUrl, env, onWindow) {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let buffer = '';
+    /** @type {Summary | undefined} */
     let summary;
     child.stdout.on('data', (chunk) => {
       buffer += chunk;
@@ -116,6 +143,7 @@ try {
     `capacity on the mix: ${probe.throughput} req/s; soaking at ${rate} req/s for ${seconds} s`,
   );
 
+  /** @type {Array<Window & { gateway_rss_mib: number, gateway_cpu_s: number }>} */
   const samples = [];
   const cpu0 = usage(gateway.pid).cpu;
   const soak = await load(
@@ -133,6 +161,7 @@ try {
   const cpuSeconds = Math.round((usage(gateway.pid).cpu - cpu0) * 10) / 10;
   // Memory is compared after the first minute (heap sizing), first minute against the last.
   const minute = Math.max(1, Math.round(60_000 / windowMs));
+  /** @param {number[]} xs */
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const rss = samples.map((s) => s.gateway_rss_mib);
   const early = median(rss.slice(minute, 2 * minute).length ? rss.slice(minute, 2 * minute) : rss);

@@ -27,6 +27,7 @@ if (embedded && replicas > 1) {
   process.exit(78);
 }
 
+/** @type {Array<[app: string, port: number]>} */
 const services = [
   ['user-service', 3001],
   ['order-service', 3002],
@@ -34,6 +35,7 @@ const services = [
   ['notification-service', 3004],
 ];
 
+/** @param {string} app */
 const main = (app) => {
   const file = join(root, 'dist/apps', app, 'apps', app, 'src/main.js');
   if (!existsSync(file)) {
@@ -43,9 +45,15 @@ const main = (app) => {
   return file;
 };
 
+/** @type {import('node:child_process').ChildProcess[]} */
 const children = [];
 let stopping = false;
 
+/**
+ * @param {string} name
+ * @param {string} app
+ * @param {Record<string, string>} extraEnv
+ */
 function start(name, app, extraEnv) {
   const child = spawn(process.execPath, [main(app)], {
     cwd: root,
@@ -53,11 +61,15 @@ function start(name, app, extraEnv) {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const prefix = `[${name}] `;
+  /**
+   * @param {import('node:stream').Readable} stream
+   * @param {import('node:stream').Writable} out
+   */
   const relay = (stream, out) => {
     let rest = '';
     stream.on('data', (chunk) => {
       const lines = (rest + chunk).split('\n');
-      rest = lines.pop();
+      rest = /** @type {string} */ (lines.pop());
       for (const line of lines) out.write(prefix + line + '\n');
     });
   };
@@ -73,9 +85,10 @@ function start(name, app, extraEnv) {
 }
 
 // Static instances, so the stack works whether or not the services can reach a registry.
+/** @param {string} app */
 const portOf = (app) =>
   env[`${app.split('-')[0].toUpperCase()}_SERVICE_PORT`] ??
-  String(services.find(([a]) => a === app)[1]);
+  String(/** @type {[string, number]} */ (services.find(([a]) => a === app))[1]);
 const staticServices = services
   .flatMap(([app]) => {
     const url = `http://127.0.0.1:${portOf(app)}`;
@@ -97,6 +110,7 @@ for (let i = 0; i < replicas; i++) {
   });
 }
 
+/** @param {number} code */
 async function stop(code) {
   if (stopping) return;
   stopping = true;
@@ -108,6 +122,10 @@ async function stop(code) {
   process.exit(code);
 }
 
+/**
+ * @param {import('node:child_process').ChildProcess} child
+ * @returns {Promise<void>}
+ */
 function terminate(child) {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
