@@ -9,10 +9,17 @@ import { gatewayEnvSchema, readGatewayConfig, type GatewayConfig } from './app/g
 import { formatRouteTable } from './app/routing/route-compiler';
 import { RouteMatcher } from './app/routing/route-matcher';
 import { MqttRequestServer } from './app/transport/mqtt-request.server';
+import { asWorker, isPrimaryOfWorkers, runPrimary, workerIndex } from './workers';
 
 async function bootstrap(): Promise<void> {
   exitWithEnvSchemaIfAsked(gatewayEnvSchema);
-  const config = loadConfigOrExit(() => readGatewayConfig());
+  const read = loadConfigOrExit(() => readGatewayConfig());
+  if (isPrimaryOfWorkers(read.workers)) {
+    const primary = createLogger('gateway', read.logLevel);
+    return runPrimary(read.workers, (line) => primary.warn({ context: 'Workers' }, line));
+  }
+  const index = workerIndex();
+  const config = index === undefined ? read : asWorker(read, index);
   const embeddedBroker = await startEmbeddedBrokerIfNeeded(config);
   const logger = new PinoNestLogger(createLogger('gateway', config.logLevel));
   const app = await NestFactory.create(AppModule.forRoot(config), { logger });

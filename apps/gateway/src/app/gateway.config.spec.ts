@@ -85,10 +85,26 @@ describe('readGatewayConfig', () => {
       'Invalid JWT_ALGORITHMS',
     ],
     [{ SHARED_SUBSCRIPTION_GROUP: 'a/b' }, 'Invalid SHARED_SUBSCRIPTION_GROUP'],
+    [
+      { GATEWAY_WORKERS: '2' },
+      'Invalid GATEWAY_WORKERS: expected 1 unless MQTT_URL and Redis are set',
+    ],
   ])('names the variable in one line: %p', (env, message) => {
     const read = () => readGatewayConfig({ JWT_SECRET: SECRET, ...env });
     expect(read).toThrow(ConfigError);
     expect(read).toThrow(message);
+  });
+
+  it('puts workers in one shared group with clean sessions unless told otherwise', () => {
+    const env = { JWT_SECRET: SECRET, MQTT_URL: 'mqtt://b', REDIS_URL: 'redis://r:6379' };
+    expect(readGatewayConfig({ ...env, GATEWAY_WORKERS: '2' }).transport).toMatchObject({
+      sharedGroup: 'gateway',
+      sessionExpirySeconds: 0,
+    });
+    expect(
+      readGatewayConfig({ ...env, GATEWAY_WORKERS: '2', SHARED_SUBSCRIPTION_GROUP: 'gw' }).transport
+        .sharedGroup,
+    ).toBe('gw');
   });
 
   it('refuses to start in production without real secrets', () => {

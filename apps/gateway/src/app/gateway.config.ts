@@ -1,4 +1,4 @@
-import { oneOf, readEnv, str } from '@mqgw/config';
+import { ConfigError, int, oneOf, readEnv, str } from '@mqgw/config';
 import { LOG_LEVELS, type LogLevelName } from '@mqgw/logging';
 import {
   discoveryEnv,
@@ -28,6 +28,12 @@ import { readUpstreamConfig, upstreamEnv, type UpstreamConfig } from './upstream
 const processEnv = {
   NODE_ENV: str({ default: 'development' }),
   LOG_LEVEL: oneOf(LOG_LEVELS, { default: 'log' }),
+  GATEWAY_WORKERS: int({
+    default: 1,
+    min: 1,
+    max: 64,
+    doc: 'processes, each a member of the shared subscription; more than 1 needs Redis',
+  }),
 };
 
 /**
@@ -48,6 +54,7 @@ export const gatewayEnvSchema = {
 export interface GatewayConfig {
   nodeEnv: string;
   logLevel: LogLevelName;
+  workers: number;
   operations: OperationsConfig;
   transport: TransportConfig;
   state: StateConfig;
@@ -64,11 +71,26 @@ export function readGatewayConfig(
   const parsed = readEnv(gatewayEnvSchema, env);
   const operations = readOperationsConfig(parsed);
   const state = readStateConfig(parsed);
+  const workers = parsed.GATEWAY_WORKERS;
+  if (workers > 1 && (!state.redis || !parsed.MQTT_URL)) {
+    throw new ConfigError(
+      'GATEWAY_WORKERS',
+      '1 unless MQTT_URL and Redis are set (workers share state through Redis)',
+      String(workers),
+    );
+  }
+  const transport = readTransportConfig(parsed, operations.httpPort);
+  // Workers split the requests as members of one shared subscription.
+  if (workers > 1 && !transport.sharedGroup) {
+    transport.sharedGroup = 'gateway';
+    transport.sessionExpirySeconds = parsed.MQTT_SESSION_EXPIRY_SECONDS ?? 0;
+  }
   return {
     nodeEnv: parsed.NODE_ENV,
     logLevel: parsed.LOG_LEVEL,
+    workers,
     operations,
-    transport: readTransportConfig(parsed, operations.httpPort),
+    transport,
     state,
     discovery: readDiscoveryConfig(parsed, state.redis !== undefined),
     upstream: readUpstreamConfig(parsed),
