@@ -51,7 +51,12 @@ const MIX = [
     10,
     () => [
       'api/v1/users/create',
-      { name: `Soak ${seq}`, email: `soak-${run}-${seq}@example.com` },
+      // One profile per user: as an administrator, the soak creates them for many users.
+      {
+        user_id: `soak-${run}-${seq}`,
+        name: `Soak ${seq}`,
+        email: `soak-${run}-${seq}@example.com`,
+      },
       undefined,
       (d) => remember(recent.users, d.user_id),
     ],
@@ -61,11 +66,7 @@ const MIX = [
     10,
     () => [
       'api/v1/orders/create',
-      {
-        user_id: pick(recent.users) ?? 'u0',
-        items: [{ sku: 'sku-1', quantity: 1, price: 9.5 }],
-        currency: 'EUR',
-      },
+      { items: [{ sku: 'sku-1', quantity: 1 }], currency: 'EUR' },
       undefined,
       (d) => remember(recent.orders, d.order_id),
     ],

@@ -124,7 +124,10 @@ describe('one of two gateways SIGKILLed under load', () => {
   ) {
     expect(answers.filter((a) => a?.['status'] === 'success')).toHaveLength(TOTAL);
     const payments = stack.services.get('payment-service')!.url;
-    const all = (await (await fetch(`${payments}/payments`)).json()) as Data[];
+    // As the paying user: payments belong to their creator.
+    const all = (await (
+      await fetch(`${payments}/payments`, { headers: { 'x-user-id': 'killer' } })
+    ).json()) as Data[];
     const ours = all.filter((p) => String(p['order_id']).startsWith(`kill-${run}-`));
     expect(ours).toHaveLength(TOTAL);
     const byOrder = new Map(ours.map((p) => [p['order_id'], p['payment_id']]));
@@ -198,10 +201,11 @@ describe('one of two service instances SIGKILLed under load', () => {
       const get = i % 2 === 0;
       const reply = get
         ? client.request<Data>('api/v1/users/list', {}, { headers })
-        : client.request<Data>(
+        : // One profile per user: each POST as another user.
+          client.request<Data>(
             'api/v1/users/create',
             { name: `n${i}`, email: `n${i}@example.com` },
-            { headers },
+            { headers: { authorization: await stack.bearer(`kill-user-${i}`) } },
           );
       sent.push({ get, reply: reply.then((r) => r.body) });
       if (i === 100) await doomed.process.stop('SIGKILL');

@@ -168,7 +168,7 @@ describe('fallbacks, retries and dead instances', () => {
     const bob = { authorization: await stack.bearer('bob') };
     const created = await client.request<Data>(
       'api/v1/orders/create',
-      { user_id: 'alice', items: [{ sku: 'a', quantity: 1, price: 3 }] },
+      { items: [{ sku: 'sku-1', quantity: 1 }] },
       { headers: alice },
     );
     const id = created.body['data'].order_id;

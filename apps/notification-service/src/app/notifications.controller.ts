@@ -1,5 +1,15 @@
-import { Body, Controller, Get, HttpCode, NotFoundException, Param, Post } from '@nestjs/common';
-import { badRequest, newId, validateBody, type Schema } from '@mqgw/service-kit';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  NotFoundException,
+  Param,
+  Post,
+} from '@nestjs/common';
+import { newId } from '@mqgw/service-kit';
+import { SendNotificationDto } from './notifications.dto';
 
 export const TEMPLATES: Record<
   string,
@@ -25,29 +35,13 @@ export const TEMPLATES: Record<
   },
 };
 
-const NOTIFICATION_SCHEMA: Schema = {
-  recipient: { type: 'string', required: true, maxLength: 320 },
-  channel: { type: 'enum', required: true, values: ['email', 'sms', 'push'] },
-  template_id: { type: 'string', maxLength: 100 },
-  message: { type: 'string', maxLength: 10_000 },
-  variables: { type: 'object' },
-};
-
-interface NewNotification {
-  recipient: string;
-  channel: string;
-  template_id?: string;
-  message?: string;
-}
-
 @Controller('notifications')
 export class NotificationsController {
   @Post()
   @HttpCode(202)
-  send(@Body() body: unknown) {
-    const input = validateBody<NewNotification>(body, NOTIFICATION_SCHEMA);
+  send(@Body() input: SendNotificationDto) {
     if (!input.template_id && !input.message) {
-      throw badRequest('one of template_id or message is required');
+      throw new BadRequestException(['one of template_id or message is required']);
     }
     if (input.template_id && !Object.hasOwn(TEMPLATES, input.template_id)) {
       throw new NotFoundException(`template ${input.template_id} not found`);

@@ -1,33 +1,55 @@
-import { Body, Controller, HttpCode, NotFoundException, Param, Post } from '@nestjs/common';
-import { requireString, v2Echo } from '@mqgw/service-kit';
-import { OrdersStore } from './orders.store';
-import { validateNewOrder } from './order.schema';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  HttpCode,
+  NotFoundException,
+  Param,
+  Post,
+} from '@nestjs/common';
+import { Caller, v2Echo, type CallerIdentity } from '@mqgw/service-kit';
+import { V2CreateOrderDto, V2OrderIdDto, type CreateOrderDto } from './orders.dto';
+import { OrdersService } from './orders.service';
 
-interface V2Request {
-  api_version?: string;
-  action?: string;
-  order?: unknown;
-  order_id?: string;
-}
-
-/** API v2: one POST per action; the reply echoes the `api_version` and `action` it received. */
+/**
+ * API v2: one POST per action; the reply echoes the `api_version` and `action` it received.
+ * The same rules as v1 apply: each action has its own body, and unknown properties are a 400.
+ */
 @Controller('v2/orders')
 export class OrdersV2Controller {
-  constructor(private readonly orders: OrdersStore) {}
+  constructor(private readonly orders: OrdersService) {}
+
+  @Post('create')
+  @HttpCode(200)
+  create(@Caller() caller: CallerIdentity, @Body() body: V2CreateOrderDto) {
+    return { ...v2Echo(body), order: this.orders.create(caller, orderOf(body)) };
+  }
+
+  @Post('get')
+  @HttpCode(200)
+  get(@Caller() caller: CallerIdentity, @Body() body: V2OrderIdDto) {
+    return { ...v2Echo(body), order: this.orders.get(caller, body.order_id) };
+  }
+
+  @Post('cancel')
+  @HttpCode(200)
+  cancel(@Caller() caller: CallerIdentity, @Body() body: V2OrderIdDto) {
+    return { ...v2Echo(body), order: this.orders.cancel(caller, body.order_id) };
+  }
 
   @Post(':action')
-  @HttpCode(200)
-  act(@Param('action') action: string, @Body() body: V2Request) {
-    const echo = v2Echo(body);
-    switch (action) {
-      case 'create':
-        return { ...echo, order: this.orders.create(validateNewOrder(body?.order ?? body)) };
-      case 'get':
-        return { ...echo, order: this.orders.get(requireString(body, 'order_id')) };
-      case 'cancel':
-        return { ...echo, order: this.orders.cancel(requireString(body, 'order_id')) };
-      default:
-        throw new NotFoundException(`unknown action ${action}`);
-    }
+  unknown(@Param('action') action: string): never {
+    throw new NotFoundException(`unknown action ${action}`);
   }
+}
+
+/** The order of a v2 create: nested as `order`, or at the top level, never both. */
+function orderOf(body: V2CreateOrderDto): CreateOrderDto {
+  if (body.order == null) {
+    return { items: body.items ?? [], currency: body.currency, user_id: body.user_id };
+  }
+  if (body.items != null || body.currency != null || body.user_id != null) {
+    throw new BadRequestException(['the order goes either in order or at the top level, not both']);
+  }
+  return body.order;
 }

@@ -1,46 +1,36 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
-import { validateBody } from '@mqgw/service-kit';
-import { OrdersStore, type Order } from './orders.store';
-import { ORDER_UPDATE_SCHEMA, validateItems, validateNewOrder } from './order.schema';
+import { Caller, type CallerIdentity } from '@mqgw/service-kit';
+import { CreateOrderDto, UpdateOrderDto } from './orders.dto';
+import { OrdersService } from './orders.service';
 
 @Controller()
 export class OrdersController {
-  constructor(private readonly orders: OrdersStore) {}
+  constructor(private readonly orders: OrdersService) {}
 
   @Post('orders')
-  create(@Body() body: unknown) {
-    return this.orders.create(validateNewOrder(body));
+  create(@Caller() caller: CallerIdentity, @Body() body: CreateOrderDto) {
+    return this.orders.create(caller, body);
   }
 
   @Get('orders/:id')
-  get(@Param('id') id: string) {
-    return this.orders.get(id);
+  get(@Caller() caller: CallerIdentity, @Param('id') id: string) {
+    return this.orders.get(caller, id);
   }
 
   @Put('orders/:id')
-  update(@Param('id') id: string, @Body() body: unknown) {
-    const changes = validateBody<Partial<Pick<Order, 'items' | 'status'>>>(
-      body,
-      ORDER_UPDATE_SCHEMA,
-      {
-        partial: true,
-      },
-    );
-    return this.orders.update(id, {
-      ...changes,
-      ...(changes.items ? { items: validateItems(changes.items) } : {}),
-    });
+  update(@Caller() caller: CallerIdentity, @Param('id') id: string, @Body() body: UpdateOrderDto) {
+    return this.orders.update(caller, id, body);
   }
 
   @Post('orders/:id/cancel')
   @HttpCode(200)
-  cancel(@Param('id') id: string) {
-    return this.orders.cancel(id);
+  cancel(@Caller() caller: CallerIdentity, @Param('id') id: string) {
+    return this.orders.cancel(caller, id);
   }
 
   @Get('users/:userId/orders')
-  forUser(@Param('userId') userId: string) {
-    const orders = this.orders.forUser(userId);
+  forUser(@Caller() caller: CallerIdentity, @Param('userId') userId: string) {
+    const orders = this.orders.forUser(caller, userId);
     return { user_id: userId, orders, count: orders.length };
   }
 }

@@ -1,11 +1,8 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Injectable } from '@nestjs/common';
 import { newId } from '@mqgw/service-kit';
+import { totalOf, type PricedLine } from './catalogue';
 
-export interface OrderItem {
-  sku: string;
-  quantity: number;
-  price: number;
-}
+export type OrderItem = PricedLine;
 
 export interface Order {
   order_id: string;
@@ -21,10 +18,10 @@ export interface Order {
 export interface NewOrder {
   user_id: string;
   items: OrderItem[];
-  currency?: string;
+  currency: string;
 }
 
-/** In-memory orders. A cancelled order can no longer change. */
+/** In-memory orders. Only a pending order's items change; a cancelled order never does. */
 @Injectable()
 export class OrdersStore {
   private readonly orders = new Map<string, Order>();
@@ -36,7 +33,7 @@ export class OrdersStore {
       user_id: input.user_id,
       items: input.items,
       total: totalOf(input.items),
-      currency: input.currency ?? 'USD',
+      currency: input.currency,
       status: 'pending',
       created_at: now,
       updated_at: now,
@@ -45,49 +42,39 @@ export class OrdersStore {
     return order;
   }
 
-  get(id: string): Order {
-    const order = this.orders.get(id);
-    if (!order) throw new NotFoundException(`order ${id} not found`);
-    return order;
+  find(id: string): Order | undefined {
+    return this.orders.get(id);
   }
 
-  update(id: string, changes: Partial<Pick<Order, 'items' | 'status'>>): Order {
-    const order = this.assertOpen(this.get(id));
-    const items = changes.items ?? order.items;
+  update(order: Order, items: OrderItem[] | undefined): Order {
+    if (order.status !== 'pending') {
+      throw new ConflictException(`order ${order.order_id} is ${order.status}, not pending`);
+    }
+    const next = items ?? order.items;
     const updated: Order = {
       ...order,
-      items,
-      total: totalOf(items),
-      status: changes.status ?? order.status,
+      items: next,
+      total: totalOf(next),
       updated_at: new Date().toISOString(),
     };
-    this.orders.set(id, updated);
+    this.orders.set(order.order_id, updated);
     return updated;
   }
 
-  cancel(id: string): Order {
-    const order = this.assertOpen(this.get(id));
-    if (order.status === 'shipped') throw new ConflictException(`order ${id} has shipped`);
+  cancel(order: Order): Order {
+    if (order.status === 'cancelled' || order.status === 'shipped') {
+      throw new ConflictException(`order ${order.order_id} is ${order.status}`);
+    }
     const cancelled: Order = {
       ...order,
       status: 'cancelled',
       updated_at: new Date().toISOString(),
     };
-    this.orders.set(id, cancelled);
+    this.orders.set(order.order_id, cancelled);
     return cancelled;
   }
 
   forUser(userId: string): Order[] {
     return [...this.orders.values()].filter((o) => o.user_id === userId);
   }
-
-  private assertOpen(order: Order): Order {
-    if (order.status === 'cancelled')
-      throw new ConflictException(`order ${order.order_id} is cancelled`);
-    return order;
-  }
-}
-
-function totalOf(items: OrderItem[]): number {
-  return Math.round(items.reduce((sum, i) => sum + i.quantity * i.price, 0) * 100) / 100;
 }

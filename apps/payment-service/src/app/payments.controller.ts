@@ -1,41 +1,30 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { validateBody, type Schema } from '@mqgw/service-kit';
-import { PaymentsStore, type NewPayment } from './payments.store';
-
-const PAYMENT_SCHEMA: Schema = {
-  order_id: { type: 'string', required: true, maxLength: 100 },
-  amount: { type: 'number', required: true, min: 0.01, max: 1_000_000 },
-  currency: { type: 'string', required: true, pattern: /^[A-Z]{3}$/ },
-  method: { type: 'enum', values: ['card', 'bank_transfer', 'wallet'] },
-};
-
-const REFUND_SCHEMA: Schema = {
-  amount: { type: 'number', min: 0.01 },
-};
+import { Caller, type CallerIdentity } from '@mqgw/service-kit';
+import { CreatePaymentDto, ListPaymentsQuery, RefundDto } from './payments.dto';
+import { PaymentsStore } from './payments.store';
 
 @Controller('payments')
 export class PaymentsController {
   constructor(private readonly payments: PaymentsStore) {}
 
   @Post()
-  create(@Body() body: unknown) {
-    return this.payments.create(validateBody<NewPayment>(body, PAYMENT_SCHEMA));
+  create(@Caller() caller: CallerIdentity, @Body() body: CreatePaymentDto) {
+    return this.payments.create(caller, body);
   }
 
   @Post(':id/refund')
   @HttpCode(200)
-  refund(@Param('id') id: string, @Body() body: unknown) {
-    const { amount } = validateBody<{ amount?: number }>(body ?? {}, REFUND_SCHEMA);
-    return this.payments.refund(id, amount);
+  refund(@Caller() caller: CallerIdentity, @Param('id') id: string, @Body() body: RefundDto) {
+    return this.payments.refund(caller, id, body.amount);
   }
 
   @Get()
-  list(@Query('order_id') orderId?: string) {
-    return this.payments.list(orderId);
+  list(@Caller() caller: CallerIdentity, @Query() query: ListPaymentsQuery) {
+    return this.payments.list(caller, query.order_id);
   }
 
   @Get(':id')
-  get(@Param('id') id: string) {
-    return this.payments.get(id);
+  get(@Caller() caller: CallerIdentity, @Param('id') id: string) {
+    return this.payments.get(caller, id);
   }
 }

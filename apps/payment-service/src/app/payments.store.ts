@@ -4,36 +4,37 @@ import {
   NotFoundException,
   UnprocessableEntityException,
 } from '@nestjs/common';
-import { newId } from '@mqgw/service-kit';
+import { isSelfOrAdmin, newId, type CallerIdentity } from '@mqgw/service-kit';
+import type { CreatePaymentDto, PaymentMethod } from './payments.dto';
 
 export interface Payment {
   payment_id: string;
+  /** Who paid: the caller that created it. */
+  user_id: string;
   order_id: string;
   amount: number;
   currency: string;
-  method: string;
+  method: PaymentMethod;
   status: 'captured' | 'refunded' | 'partially_refunded';
   refunded_amount: number;
   created_at: string;
   updated_at: string;
 }
 
-export interface NewPayment {
-  order_id: string;
-  amount: number;
-  currency: string;
-  method?: string;
-}
-
-/** In-memory payments. Refunds never exceed what was captured. */
+/**
+ * In-memory payments. A payment belongs to the user who made it: its owner and admins see
+ * and refund it, and to anyone else it is a 404, exactly like a missing one. Refunds never
+ * exceed what was captured.
+ */
 @Injectable()
 export class PaymentsStore {
   private readonly payments = new Map<string, Payment>();
 
-  create(input: NewPayment): Payment {
+  create(caller: CallerIdentity, input: CreatePaymentDto): Payment {
     const now = new Date().toISOString();
     const payment: Payment = {
       payment_id: newId('pay'),
+      user_id: caller.userId,
       order_id: input.order_id,
       amount: input.amount,
       currency: input.currency,
@@ -47,23 +48,23 @@ export class PaymentsStore {
     return payment;
   }
 
-  list(orderId?: string): Payment[] {
-    const all = [...this.payments.values()];
-    return orderId === undefined ? all : all.filter((p) => p.order_id === orderId);
+  /** The caller's payments (an admin's: everyone's), of one order when given. */
+  list(caller: CallerIdentity, orderId?: string): Payment[] {
+    return [...this.payments.values()].filter(
+      (p) => isSelfOrAdmin(caller, p.user_id) && (orderId === undefined || p.order_id === orderId),
+    );
   }
 
-  get(id: string): Payment {
+  get(caller: CallerIdentity, id: string): Payment {
     const payment = this.payments.get(id);
-    if (!payment) throw new NotFoundException(`payment ${id} not found`);
+    if (!payment || !isSelfOrAdmin(caller, payment.user_id)) {
+      throw new NotFoundException(`payment ${id} not found`);
+    }
     return payment;
   }
 
-  count(): number {
-    return this.payments.size;
-  }
-
-  refund(id: string, amount?: number): Payment {
-    const payment = this.get(id);
+  refund(caller: CallerIdentity, id: string, amount?: number): Payment {
+    const payment = this.get(caller, id);
     const remaining = round(payment.amount - payment.refunded_amount);
     if (remaining <= 0) throw new ConflictException(`payment ${id} is already fully refunded`);
     const refund = amount ?? remaining;

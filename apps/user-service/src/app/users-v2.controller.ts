@@ -1,44 +1,43 @@
 import { Body, Controller, HttpCode, NotFoundException, Param, Post } from '@nestjs/common';
-import { requireString, v2Echo, validateBody } from '@mqgw/service-kit';
-import { UsersStore, type NewUser } from './users.store';
-import { USER_SCHEMA } from './users.controller';
+import { Caller, v2Echo, type CallerIdentity } from '@mqgw/service-kit';
+import { V2CreateUserDto, V2GetUserDto, V2SearchUsersDto, V2UpdateUserDto } from './users.dto';
+import { UsersService } from './users.service';
 
-interface V2Request {
-  api_version?: string;
-  action?: string;
-  user?: unknown;
-  user_id?: string;
-  query?: string;
-}
-
-/** API v2: one POST per action; the reply echoes the `api_version` and `action` it received. */
+/**
+ * API v2: one POST per action; the reply echoes the `api_version` and `action` it received.
+ * The same rules as v1 apply: each action has its own body, and unknown properties are a 400.
+ */
 @Controller('v2/users')
 export class UsersV2Controller {
-  constructor(private readonly users: UsersStore) {}
+  constructor(private readonly users: UsersService) {}
+
+  @Post('create')
+  @HttpCode(200)
+  create(@Caller() caller: CallerIdentity, @Body() body: V2CreateUserDto) {
+    return { ...v2Echo(body), user: this.users.create(caller, body.user) };
+  }
+
+  @Post('get')
+  @HttpCode(200)
+  get(@Caller() caller: CallerIdentity, @Body() body: V2GetUserDto) {
+    return { ...v2Echo(body), user: this.users.get(caller, body.user_id) };
+  }
+
+  @Post('update')
+  @HttpCode(200)
+  update(@Caller() caller: CallerIdentity, @Body() body: V2UpdateUserDto) {
+    return { ...v2Echo(body), user: this.users.update(caller, body.user_id, body.user ?? {}) };
+  }
+
+  @Post('search')
+  @HttpCode(200)
+  search(@Caller() caller: CallerIdentity, @Body() body: V2SearchUsersDto) {
+    const users = this.users.search(caller, body.query ?? '');
+    return { ...v2Echo(body), users, count: users.length };
+  }
 
   @Post(':action')
-  @HttpCode(200)
-  act(@Param('action') action: string, @Body() body: V2Request) {
-    const echo = v2Echo(body);
-    switch (action) {
-      case 'create':
-        return { ...echo, user: this.users.create(validateBody<NewUser>(body?.user, USER_SCHEMA)) };
-      case 'get':
-        return { ...echo, user: this.users.get(requireString(body, 'user_id')) };
-      case 'update':
-        return {
-          ...echo,
-          user: this.users.update(
-            requireString(body, 'user_id'),
-            validateBody<Partial<NewUser>>(body?.user ?? {}, USER_SCHEMA, { partial: true }),
-          ),
-        };
-      case 'search': {
-        const users = this.users.search(typeof body?.query === 'string' ? body.query : '');
-        return { ...echo, users, count: users.length };
-      }
-      default:
-        throw new NotFoundException(`unknown action ${action}`);
-    }
+  unknown(@Param('action') action: string): never {
+    throw new NotFoundException(`unknown action ${action}`);
   }
 }

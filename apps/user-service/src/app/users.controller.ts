@@ -1,44 +1,36 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
-import { EMAIL, validateBody, type Schema } from '@mqgw/service-kit';
-import { UsersStore, type NewUser } from './users.store';
-
-export const USER_SCHEMA: Schema = {
-  name: { type: 'string', required: true, maxLength: 200 },
-  email: { type: 'string', required: true, maxLength: 320, pattern: EMAIL },
-  role: { type: 'enum', values: ['user', 'admin'] },
-};
+import { Caller, type CallerIdentity } from '@mqgw/service-kit';
+import { CreateUserDto, UpdateUserDto } from './users.dto';
+import { UsersService } from './users.service';
 
 @Controller('users')
 export class UsersController {
-  constructor(private readonly users: UsersStore) {}
+  constructor(private readonly users: UsersService) {}
 
   @Post()
-  create(@Body() body: unknown) {
-    return this.users.create(validateBody<NewUser>(body, USER_SCHEMA));
+  create(@Caller() caller: CallerIdentity, @Body() body: CreateUserDto) {
+    return this.users.create(caller, body);
   }
 
   @Get()
-  list() {
-    const users = this.users.list();
+  list(@Caller() caller: CallerIdentity) {
+    const users = this.users.list(caller);
     return { users, count: users.length };
   }
 
   @Get(':id')
-  get(@Param('id') id: string) {
-    return this.users.get(id);
+  get(@Caller() caller: CallerIdentity, @Param('id') id: string) {
+    return this.users.get(caller, id);
   }
 
   @Put(':id')
-  update(@Param('id') id: string, @Body() body: unknown) {
-    return this.users.update(
-      id,
-      validateBody<Partial<NewUser>>(body, USER_SCHEMA, { partial: true }),
-    );
+  update(@Caller() caller: CallerIdentity, @Param('id') id: string, @Body() body: UpdateUserDto) {
+    return this.users.update(caller, id, body);
   }
 
   @Delete(':id')
   @HttpCode(204)
-  delete(@Param('id') id: string): void {
-    this.users.delete(id);
+  delete(@Caller() caller: CallerIdentity, @Param('id') id: string): void {
+    this.users.delete(caller, id);
   }
 }

@@ -1,30 +1,34 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import { newId } from '@mqgw/service-kit';
+import { ConflictException, Injectable } from '@nestjs/common';
+
+export type Role = 'user' | 'admin';
 
 export interface User {
+  /** The id the gateway sends as `X-User-ID`: one profile per user. */
   user_id: string;
   name: string;
   email: string;
-  role: 'user' | 'admin';
+  role: Role;
   created_at: string;
   updated_at: string;
 }
 
-export type NewUser = Pick<User, 'name' | 'email'> & Partial<Pick<User, 'role'>>;
+export type NewUser = Pick<User, 'user_id' | 'name' | 'email' | 'role'>;
+export type UserChanges = Partial<Pick<User, 'name' | 'email'>>;
 
-/** In-memory users; emails are unique. */
+/** In-memory profiles, keyed by user id; emails are unique, compared lower-cased. */
 @Injectable()
 export class UsersStore {
   private readonly users = new Map<string, User>();
 
   create(input: NewUser): User {
+    if (this.users.has(input.user_id)) {
+      throw new ConflictException(`user ${input.user_id} already has a profile`);
+    }
     this.assertEmailFree(input.email);
     const now = new Date().toISOString();
     const user: User = {
-      user_id: newId('usr'),
-      name: input.name,
+      ...input,
       email: input.email.toLowerCase(),
-      role: input.role ?? 'user',
       created_at: now,
       updated_at: now,
     };
@@ -36,35 +40,27 @@ export class UsersStore {
     return [...this.users.values()];
   }
 
-  get(id: string): User {
-    const user = this.users.get(id);
-    if (!user) throw new NotFoundException(`user ${id} not found`);
-    return user;
+  find(id: string): User | undefined {
+    return this.users.get(id);
   }
 
-  update(id: string, changes: Partial<NewUser>): User {
-    const user = this.get(id);
-    if (changes.email && changes.email.toLowerCase() !== user.email)
+  update(user: User, changes: UserChanges): User {
+    // A DTO's optional property may be null as well as absent: both mean "unchanged".
+    if (changes.email != null && changes.email.toLowerCase() !== user.email) {
       this.assertEmailFree(changes.email);
+    }
     const updated: User = {
       ...user,
-      ...(changes.name !== undefined ? { name: changes.name } : {}),
-      ...(changes.email !== undefined ? { email: changes.email.toLowerCase() } : {}),
-      ...(changes.role !== undefined ? { role: changes.role } : {}),
+      ...(changes.name != null ? { name: changes.name } : {}),
+      ...(changes.email != null ? { email: changes.email.toLowerCase() } : {}),
       updated_at: new Date().toISOString(),
     };
-    this.users.set(id, updated);
+    this.users.set(user.user_id, updated);
     return updated;
   }
 
-  delete(id: string): void {
-    this.get(id);
-    this.users.delete(id);
-  }
-
-  search(query: string): User[] {
-    const q = query.toLowerCase();
-    return this.list().filter((u) => u.name.toLowerCase().includes(q) || u.email.includes(q));
+  delete(id: string): boolean {
+    return this.users.delete(id);
   }
 
   private assertEmailFree(email: string): void {

@@ -1,8 +1,11 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, MemoryHealthIndicator } from '@nestjs/terminus';
+import { Public } from './caller';
 
 const HEAP_LIMIT_BYTES = 512 * 1024 * 1024;
 
+/** Answers anyone: the gateway and the registry probe it without a caller. */
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

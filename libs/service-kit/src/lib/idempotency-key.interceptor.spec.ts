@@ -37,9 +37,11 @@ describe('IdempotencyKeyInterceptor', () => {
   });
   afterEach(() => app.close());
 
-  const post = (key?: string) => {
-    const req = request(app.getHttpServer()).post('/things');
-    return (key ? req.set('idempotency-key', key) : req).expect(201).then((r) => r.body.n);
+  const post = (key?: string, userId?: string) => {
+    let req = request(app.getHttpServer()).post('/things');
+    if (key) req = req.set('idempotency-key', key);
+    if (userId) req = req.set('x-user-id', userId);
+    return req.expect(201).then((r) => r.body.n);
   };
 
   it('replays within the TTL and runs again after it', async () => {
@@ -64,5 +66,13 @@ describe('IdempotencyKeyInterceptor', () => {
     expect(await post()).toBe(2);
     expect(await post(' ')).toBe(3);
     expect(await post(' ')).toBe(4);
+  });
+
+  it("never replays one user's reply to another user with the same key", async () => {
+    expect(await post('k', 'alice')).toBe(1);
+    expect(await post('k', 'bob')).toBe(2);
+    expect(await post('k', 'alice')).toBe(1);
+    expect(await post('k', 'bob')).toBe(2);
+    expect(await post('k')).toBe(3);
   });
 });

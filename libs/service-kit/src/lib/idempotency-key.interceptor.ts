@@ -1,4 +1,5 @@
 import { type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { UPSTREAM_HEADER } from '@mqgw/contracts';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -25,9 +26,10 @@ interface HttpRequestLike {
 
 /**
  * Honours the `Idempotency-Key` header on unsafe methods: the first call with a key runs,
- * every later call with the same key (and the same method and path) gets its result
+ * every later call with the same key (and the same caller, method and path) gets its result
  * instead of running again, and a concurrent duplicate waits for the first. Failed calls
- * are forgotten, so they may be retried.
+ * are forgotten, so they may be retried. Replies are kept per `X-User-ID`, so one user's
+ * key can never replay another user's reply.
  *
  * The gateway sends this header for every keyed request, so a client retry that reaches
  * the service after a gateway died mid-call does not execute twice. The stub services keep
@@ -51,7 +53,8 @@ export class IdempotencyKeyInterceptor implements NestInterceptor {
     if (!UNSAFE.has(req.method) || typeof key !== 'string' || !KEY.test(key)) {
       return next.handle();
     }
-    const id = `${req.method} ${req.url} ${key}`;
+    const userId = req.headers[UPSTREAM_HEADER.userId];
+    const id = JSON.stringify([typeof userId === 'string' ? userId : '', req.method, req.url, key]);
     const now = this.now();
     const known = this.entries.get(id);
     if (known && known.expiresAt > now) return from(known.result);

@@ -1,0 +1,30 @@
+import { IsIn, IsNotEmpty, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
+
+export const CHANNELS = ['email', 'sms', 'push'] as const;
+
+/** `POST /notifications`: a template (with its variables) or a message, to one recipient. */
+export class SendNotificationDto {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(320)
+  recipient!: string;
+
+  @IsIn(CHANNELS)
+  channel!: (typeof CHANNELS)[number];
+
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  template_id?: string;
+
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(10_000)
+  message?: string;
+
+  @IsOptional()
+  @IsObject()
+  variables?: Record<string, unknown>;
+}

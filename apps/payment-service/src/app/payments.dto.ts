@@ -1,0 +1,57 @@
+import {
+  IsIn,
+  IsNotEmpty,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+
+export const METHODS = ['card', 'bank_transfer', 'wallet'] as const;
+export type PaymentMethod = (typeof METHODS)[number];
+
+export const MAX_AMOUNT = 1_000_000;
+
+const MONEY = { allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 } as const;
+
+/** `POST /payments`. Owner, status and refunded amount are the server's. */
+export class CreatePaymentDto {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  order_id!: string;
+
+  @IsNumber(MONEY)
+  @Min(0.01)
+  @Max(MAX_AMOUNT)
+  amount!: number;
+
+  @IsString()
+  @Matches(/^[A-Z]{3}$/, { message: '$property must be a three-letter code such as EUR' })
+  currency!: string;
+
+  @IsOptional()
+  @IsIn(METHODS)
+  method?: PaymentMethod;
+}
+
+/** `POST /payments/:id/refund`: part of what is left, or (no amount) all of it. */
+export class RefundDto {
+  @IsOptional()
+  @IsNumber(MONEY)
+  @Min(0.01)
+  @Max(MAX_AMOUNT)
+  amount?: number;
+}
+
+/** `GET /payments?order_id=`. */
+export class ListPaymentsQuery {
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  order_id?: string;
+}
