@@ -1,6 +1,6 @@
-import type { KvStore } from './kv-store';
+import type { BoundedPut, KvStore } from './kv-store';
 
-type Value = string | Map<string, string> | Set<string> | string[];
+type Value = string | Map<string, string> | Set<string> | string[] | Map<string, number>;
 
 /**
  * KvStore in this process's memory, with the same semantics as Redis for the commands it
@@ -25,6 +25,28 @@ export class InMemoryKvStore implements KvStore {
     if (existing !== undefined) return typeof existing === 'string' ? existing : null;
     this.write(key, value, ttlMs);
     return null;
+  }
+
+  async putBounded(
+    key: string,
+    value: string,
+    ttlMs: number,
+    bound: { indexKey: string; max: number; onlyIfAbsent?: boolean },
+  ): Promise<BoundedPut> {
+    if (bound.onlyIfAbsent) {
+      const existing = this.read(key);
+      if (typeof existing === 'string') return { outcome: 'exists', existing };
+    }
+    const now = this.now();
+    const index = this.collection(bound.indexKey, () => new Map<string, number>()) as Map<
+      string,
+      number
+    >;
+    for (const [member, expiresAt] of index) if (expiresAt <= now) index.delete(member);
+    if (!index.has(key) && index.size >= bound.max) return { outcome: 'full' };
+    this.write(key, value, ttlMs);
+    index.set(key, now + ttlMs);
+    return { outcome: 'stored' };
   }
 
   async delete(key: string): Promise<void> {

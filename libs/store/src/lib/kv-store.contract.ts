@@ -40,6 +40,45 @@ export function describeKvStoreContract(
       expect(results.filter((r) => r !== null).every((r) => r === stored)).toBe(true);
     });
 
+    it('bounds how many live keys one index may hold, atomically', async () => {
+      const bound = { indexKey: k('{owner}:index'), max: 3 };
+      const outcomes = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          store.putBounded(k(`{owner}:${i}`), 'v', 10_000, bound),
+        ),
+      );
+      expect(outcomes.filter((o) => o.outcome === 'stored')).toHaveLength(3);
+      expect(outcomes.filter((o) => o.outcome === 'full')).toHaveLength(7);
+      // A key already counted may be written again; another owner has room of its own.
+      const stored = outcomes.findIndex((o) => o.outcome === 'stored');
+      expect((await store.putBounded(k(`{owner}:${stored}`), 'w', 10_000, bound)).outcome).toBe(
+        'stored',
+      );
+      expect(await store.get(k(`{owner}:${stored}`))).toBe('w');
+      expect(
+        (
+          await store.putBounded(k('{other}:a'), 'v', 10_000, {
+            indexKey: k('{other}:index'),
+            max: 3,
+          })
+        ).outcome,
+      ).toBe('stored');
+    });
+
+    it('frees a bounded index as its keys expire, and returns what is there when asked', async () => {
+      const bound = { indexKey: k('{o2}:index'), max: 1 };
+      expect((await store.putBounded(k('{o2}:a'), 'first', 100, bound)).outcome).toBe('stored');
+      expect(
+        await store.putBounded(k('{o2}:a'), 'second', 100, { ...bound, onlyIfAbsent: true }),
+      ).toEqual({
+        outcome: 'exists',
+        existing: 'first',
+      });
+      expect((await store.putBounded(k('{o2}:b'), 'v', 100, bound)).outcome).toBe('full');
+      await sleep(150);
+      expect((await store.putBounded(k('{o2}:b'), 'v', 100, bound)).outcome).toBe('stored');
+    });
+
     it('keeps hashes with atomic increments', async () => {
       await store.hashSet(k('h'), { a: 'x' });
       await Promise.all(Array.from({ length: 50 }, () => store.hashIncrement(k('h'), 'n', 2)));

@@ -4,12 +4,27 @@
  * the in-memory one serves the embedded mode (one process, nothing shared). Every method
  * touches one key, so the Redis implementation runs unchanged on Redis Cluster.
  */
+export type BoundedPut =
+  { outcome: 'stored' } | { outcome: 'exists'; existing: string } | { outcome: 'full' };
+
 export interface KvStore {
   get(key: string): Promise<string | null>;
   /** Stores `value`, expiring after `ttlMs` (0 = never). */
   put(key: string, value: string, ttlMs: number): Promise<void>;
   /** Stores `value` only if `key` is absent; returns the value already there, or null. Atomic. */
   putIfAbsent(key: string, value: string, ttlMs: number): Promise<string | null>;
+  /**
+   * Stores `value` under `key` for `ttlMs`, counting `key` in `indexKey`, which holds the
+   * live keys of one owner: refused (`full`) when the index already holds `max` other live
+   * keys. With `onlyIfAbsent`, an existing value is returned instead (`exists`). Atomic;
+   * `key` and `indexKey` share a hash tag on Redis Cluster.
+   */
+  putBounded(
+    key: string,
+    value: string,
+    ttlMs: number,
+    bound: { indexKey: string; max: number; onlyIfAbsent?: boolean },
+  ): Promise<BoundedPut>;
   delete(key: string): Promise<void>;
   exists(key: string): Promise<boolean>;
   hashSet(key: string, fields: Record<string, string>): Promise<void>;

@@ -15,6 +15,16 @@ export class PrefixedKvStore implements KvStore {
     this.inner.put(this.prefix + key, value, ttlMs);
   putIfAbsent = (key: string, value: string, ttlMs: number) =>
     this.inner.putIfAbsent(this.prefix + key, value, ttlMs);
+  putBounded = (
+    key: string,
+    value: string,
+    ttlMs: number,
+    bound: { indexKey: string; max: number; onlyIfAbsent?: boolean },
+  ) =>
+    this.inner.putBounded(this.prefix + key, value, ttlMs, {
+      ...bound,
+      indexKey: this.prefix + bound.indexKey,
+    });
   delete = (key: string) => this.inner.delete(this.prefix + key);
   exists = (key: string) => this.inner.exists(this.prefix + key);
   hashSet = (key: string, fields: Record<string, string>) =>

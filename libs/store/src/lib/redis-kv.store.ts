@@ -1,8 +1,46 @@
 import type { RedisClient } from './redis-client';
-import type { KvStore } from './kv-store';
+import type { BoundedPut, KvStore } from './kv-store';
+
+// KEYS: key, index. ARGV: value, ttlMs, max, onlyIfAbsent. The index is a sorted set of
+// keys scored by expiry (Redis clock, ms); expired ones are pruned before counting.
+const PUT_BOUNDED = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local ttl = tonumber(ARGV[2])
+if ARGV[4] == '1' then
+  local existing = redis.call('GET', KEYS[1])
+  if existing then return {'exists', existing} end
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+if not redis.call('ZSCORE', KEYS[2], KEYS[1]) and redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then
+  return {'full'}
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
+redis.call('ZADD', KEYS[2], now + ttl, KEYS[1])
+if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
+return {'stored'}
+`;
+
+type Commands = {
+  kvPutBounded(
+    key: string,
+    index: string,
+    value: string,
+    ttlMs: number,
+    max: number,
+    onlyIfAbsent: string,
+  ): Promise<[string, string?]>;
+};
 
 export class RedisKvStore implements KvStore {
-  constructor(readonly redis: RedisClient) {}
+  private readonly commands: RedisClient & Commands;
+
+  constructor(readonly redis: RedisClient) {
+    if (!(redis as Partial<Commands>).kvPutBounded) {
+      redis.defineCommand('kvPutBounded', { numberOfKeys: 2, lua: PUT_BOUNDED });
+    }
+    this.commands = redis as RedisClient & Commands;
+  }
 
   get(key: string): Promise<string | null> {
     return this.redis.get(key);
@@ -16,6 +54,24 @@ export class RedisKvStore implements KvStore {
   putIfAbsent(key: string, value: string, ttlMs: number): Promise<string | null> {
     // SET NX GET (Redis 7): one atomic command.
     return this.redis.set(key, value, 'PX', ttlMs, 'NX', 'GET');
+  }
+
+  async putBounded(
+    key: string,
+    value: string,
+    ttlMs: number,
+    bound: { indexKey: string; max: number; onlyIfAbsent?: boolean },
+  ): Promise<BoundedPut> {
+    const [outcome, existing] = await this.commands.kvPutBounded(
+      key,
+      bound.indexKey,
+      value,
+      ttlMs,
+      bound.max,
+      bound.onlyIfAbsent ? '1' : '0',
+    );
+    if (outcome === 'exists') return { outcome, existing: existing ?? '' };
+    return outcome === 'full' ? { outcome } : { outcome: 'stored' };
   }
 
   async delete(key: string): Promise<void> {
