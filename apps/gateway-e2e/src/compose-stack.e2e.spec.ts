@@ -113,20 +113,17 @@ describe('docker compose stack on a real engine', () => {
       { headers: auth(), qos: 2 },
     );
     expect(user.body).toMatchObject({ status: 'success', service: 'user-service' });
-    const userId = (user.body['data'] as { user_id: string }).user_id;
+    expect(user.body['data']).toMatchObject({ user_id: credentials['MQTT_USERNAME'] });
     const order = await client.request(
       'api/v1/orders/create',
-      { user_id: userId, items: [{ sku: 'sku-1', quantity: 1, price: 2.5 }] },
+      { items: [{ sku: 'sku-1', quantity: 1 }] },
       { headers: auth() },
     );
     expect(order.body).toMatchObject({ status: 'success', service: 'order-service' });
+    const orderData = order.body['data'] as { order_id: string; total: number };
     const payment = await client.request(
       'api/v1/payments/process',
-      {
-        order_id: (order.body['data'] as { order_id: string }).order_id,
-        amount: 2.5,
-        currency: 'EUR',
-      },
+      { order_id: orderData.order_id, amount: orderData.total, currency: 'EUR' },
       { headers: { ...auth(), 'idempotency-key': 'compose-e2e-1' } },
     );
     expect(payment.body).toMatchObject({ status: 'success', service: 'payment-service' });
@@ -161,6 +158,173 @@ describe('docker compose stack on a real engine', () => {
     const perReplica = (await replicaMetrics()).map((m) => total(m!, 'mqgw_requests_total'));
     expect(perReplica).toHaveLength(2);
     expect(perReplica.every((served) => served > 0)).toBe(true);
+  });
+
+  describe('one client against another', () => {
+    let bob: { password: string; token: string };
+    const bobLogin = (clientId?: string) =>
+      MqttRequester.connect(project.mqttUrl, {
+        username: 'bob',
+        password: bob.password,
+        ...(clientId ? { clientId } : {}),
+      });
+    /** Reason codes of a SUBACK: 0-2 granted, 0x80 and up refused. */
+    const subscribeCodes = async (requester: MqttRequester, filters: string[]) => {
+      // mqtt.js rejects when any filter is refused; the SUBACK is on the error.
+      const suback = await requester.client.subscribeAsync(filters, { qos: 1 }).then(
+        (granted) => ({ granted: granted.map((g) => g.qos) }),
+        (error: { packet?: { granted?: number[] } }) => ({ granted: error.packet?.granted }),
+      );
+      return suback.granted;
+    };
+
+    beforeAll(async () => {
+      const added = await project.compose(
+        ['run', '--rm', '--no-deps', 'cli', 'clients', 'add', 'bob'],
+        120_000,
+      );
+      expect(added.code).toBe(0);
+      const minted = await project.compose(
+        ['run', '--rm', '--no-deps', 'cli', 'token', '--sub', 'bob'],
+        120_000,
+      );
+      expect(minted.code).toBe(0);
+      bob = { password: added.stdout.trim(), token: minted.stdout.trim() };
+    }, 300_000);
+
+    it('lists the clients with the CLI', async () => {
+      const list = await project.compose(['run', '--rm', '--no-deps', 'cli', 'clients', 'list']);
+      expect(list.code).toBe(0);
+      const names = list.stdout.split('\n').map((line) => line.split(/\s+/)[0]);
+      expect(names).toEqual(expect.arrayContaining([credentials['MQTT_USERNAME'], 'bob']));
+    });
+
+    it("refuses a second client the first one's replies, requests, the gateway group and $SYS", async () => {
+      const intruder = await bobLogin();
+      requesters.push(intruder);
+      expect(
+        await subscribeCodes(intruder, [
+          `replies/${credentials['MQTT_USERNAME']}/#`,
+          '#',
+          'api/#',
+          '$share/gateway/api/#',
+          '$share/gateway/gateway/#',
+          '$SYS/#',
+          'replies/bob/#',
+        ]),
+      ).toEqual([0x87, 0x87, 0x87, 0x87, 0x87, 0x87, 1]);
+      // Nothing was taken from the gateways' group: every request is answered.
+      const client = await connect();
+      const replies = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          client.request('api/v1/users/list', {}, { headers: auth(), timeoutMs: 5000 }),
+        ),
+      );
+      expect(replies.map((r) => r.body['status'])).toEqual(Array(20).fill('success'));
+    });
+
+    it("does not give the first client's replies to a second client that steals its client id", async () => {
+      const victim = await connect();
+      const thief = await bobLogin(victim.clientId);
+      requesters.push(thief);
+      const stolen: string[] = [];
+      thief.client.on('message', (topic) => stolen.push(topic));
+      // The broker refuses the victim's reply space to the thief whatever id it claims.
+      expect(await subscribeCodes(thief, [`${victim.replyPrefix}/#`])).toEqual([0x87]);
+      const again = await connect();
+      const mine = await again.request('api/v1/users/list', {}, { headers: auth() });
+      expect(mine.body['status']).toBe('success');
+      // The thief's own request is answered after the victim's: nothing reached it meanwhile.
+      const own = await thief.request('gateway/health');
+      expect(own.body['status']).toBe('healthy');
+      expect(stolen.filter((topic) => !topic.startsWith('replies/bob/'))).toEqual([]);
+    });
+
+    it("refuses to publish into another client's reply space, directly or through the gateway", async () => {
+      const victim = await connect();
+      const forged: string[] = [];
+      victim.client.on('message', (topic, payload) => {
+        if (topic.endsWith('/forged')) forged.push(payload.toString());
+      });
+      const attacker = await bobLogin();
+      requesters.push(attacker);
+      // Directly: clients may publish only requests.
+      await attacker.client
+        .publishAsync(`${victim.replyPrefix}/forged`, '{"status":"success"}', { qos: 1 })
+        .catch(() => undefined);
+      // Through the gateway: bob's request asks for its reply in the victim's space.
+      await attacker
+        .request(
+          'api/v1/users/list',
+          {},
+          {
+            headers: { authorization: `Bearer ${bob.token}` },
+            responseTopic: `${victim.replyPrefix}/forged`,
+            timeoutMs: 1000,
+          },
+        )
+        .catch(() => undefined);
+      // A barrier: the victim's own request, answered after both attempts.
+      const mine = await victim.request('api/v1/users/list', {}, { headers: auth() });
+      expect(mine.body['status']).toBe('success');
+      expect(forged).toEqual([]);
+    });
+
+    it("keeps one user out of another user's data in the services", async () => {
+      const attacker = await bobLogin();
+      requesters.push(attacker);
+      const bobAuth = { authorization: `Bearer ${bob.token}` };
+      const other = credentials['MQTT_USERNAME'];
+      const read = await attacker.request(`api/v1/users/get/${other}`, {}, { headers: bobAuth });
+      // Someone else's profile is as absent as a missing one.
+      expect(read.body).toMatchObject({ status: 'error', status_code: 404 });
+      const promote = await attacker.request(
+        'api/v1/users/create',
+        { name: 'Bob', email: 'bob@example.com', role: 'admin' },
+        { headers: bobAuth },
+      );
+      expect(promote.body).toMatchObject({ status: 'error', error: { code: 'BAD_REQUEST' } });
+      const list = await attacker.request('api/v1/users/list', {}, { headers: bobAuth });
+      const users = (list.body['data'] as { users: { user_id: string }[] }).users;
+      expect(users.every((u) => u.user_id === 'bob')).toBe(true);
+    });
+  });
+
+  it('gives each service a Redis user limited to its own keys', async () => {
+    const [userService] = await project.containers('user-service');
+    const [redis] = await project.containers('redis');
+    const password = await runCommand('docker', [
+      'exec',
+      userService,
+      'cat',
+      '/var/lib/mqgw/secrets/redis_password',
+    ]);
+    expect(password.code).toBe(0);
+    const asUserService = (...command: string[]) =>
+      runCommand('docker', [
+        'exec',
+        '-e',
+        `REDISCLI_AUTH=${password.stdout.trim()}`,
+        redis,
+        'redis-cli',
+        '--no-auth-warning',
+        '--user',
+        'user-service',
+        ...command,
+      ]);
+    expect((await asUserService('HLEN', 'services:{user-service}:data')).stdout).toMatch(/^\d+/);
+    for (const command of [
+      ['HSET', 'services:{order-service}:data', 'fake', '{}'],
+      ['SET', 'apikey:forged', '{}'],
+      ['KEYS', '*'],
+      ['FLUSHALL'],
+      ['CONFIG', 'GET', '*'],
+    ]) {
+      const result = await asUserService(...command);
+      expect([command[0], result.stdout]).toEqual([command[0], expect.stringMatching(/NOPERM/)]);
+    }
+    const anonymous = await runCommand('docker', ['exec', redis, 'redis-cli', 'PING']);
+    expect(anonymous.stdout).toMatch(/NOAUTH|WRONGPASS|NOPERM/);
   });
 
   it('keeps answering when one gateway container is killed', async () => {

@@ -36,6 +36,9 @@ describe('MQTT wire contract', () => {
       services: ['payment-service'],
       gatewayEnv: {
         UPSTREAM_TIMEOUT_MS: '1500',
+        // The NestJS form's reply topics, allowed on purpose next to the reply space.
+        REPLY_TOPIC_PATTERN: 'replies/#,api/v1/users/get/+/reply,gateway/services/reply',
+        FORWARD_HEADERS: 'x-tenant',
         SERVICES: [
           `user-service=${users.url}`,
           `user-service-v2=${users.url}`,
@@ -70,6 +73,11 @@ describe('MQTT wire contract', () => {
             'x-request-id': 'chosen-by-client',
             'x-api-key': 'mqgw_000000000000_' + 'k'.repeat(43),
             'x-tenant': 'acme',
+            'x-client-version': '7',
+            'x-http-method-override': 'DELETE',
+            'x-original-url': '/admin',
+            'x-real-ip': '10.0.0.9',
+            x_user_id: 'mallory',
             traceparent,
           },
         },
@@ -85,6 +93,16 @@ describe('MQTT wire contract', () => {
       expect(headers['x-forwarded-for']).toBeUndefined();
       expect(headers['x-api-key']).toBeUndefined();
       expect(headers['authorization']).toBeUndefined();
+      // Only what FORWARD_HEADERS allows passes: here x-tenant, not the default x-client-*.
+      for (const name of [
+        'x-client-version',
+        'x-http-method-override',
+        'x-original-url',
+        'x-real-ip',
+        'x_user_id',
+      ]) {
+        expect([name, headers[name]]).toEqual([name, undefined]);
+      }
     });
 
     it('sends the idempotency key upstream scoped to the principal, never as the client wrote it', async () => {
@@ -348,17 +366,21 @@ describe('MQTT wire contract', () => {
         protocolVersion: 4,
         clientId: `${stack.prefix}v311`.slice(0, 60),
       });
-      await v311.subscribeAsync('gateway/services/reply', { qos: 1 });
-      const got = new Promise<Data>((resolve) =>
-        v311.once('message', (_t, payload) => resolve(JSON.parse(payload.toString()))),
-      );
-      await v311.publishAsync(
-        'gateway/services',
-        JSON.stringify({ pattern: 'gateway/services', data: {}, id: 'abc' }),
-        { qos: 1 },
-      );
-      const packet = await got;
-      await v311.endAsync();
+      let packet: Data;
+      try {
+        await v311.subscribeAsync('gateway/services/reply', { qos: 1 });
+        const got = new Promise<Data>((resolve) =>
+          v311.once('message', (_t, payload) => resolve(JSON.parse(payload.toString()))),
+        );
+        await v311.publishAsync(
+          'gateway/services',
+          JSON.stringify({ pattern: 'gateway/services', data: {}, id: 'abc' }),
+          { qos: 1 },
+        );
+        packet = await got;
+      } finally {
+        await v311.endAsync(true);
+      }
       expect(packet).toMatchObject({
         id: 'abc',
         isDisposed: true,

@@ -143,7 +143,7 @@ describe('hostile input through the broker', () => {
     await sleep(300);
     expect(await unsafeDrops(gateway.httpUrl)).toBe(before + 1);
     expect(readFileSync(gateway.process.logFile, 'utf8')).toContain(
-      `responseTopic is unsafe (${why})`,
+      `reply topic is unsafe (${why})`,
     );
     expect(upstream.requests.length).toBe(calls);
     expect(gateway.process.running).toBe(true);

@@ -1,7 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { mintDevToken } from '@mqgw/auth/testing';
-import { connectRequester, openTestRedis, type MqttRequester, type TestRedis } from '@mqgw/testing';
+import {
+  connectRequester,
+  openTestRedis,
+  type MqttRequester,
+  type RequesterOptions,
+  type TestRedis,
+} from '@mqgw/testing';
 import { TestBroker } from './broker';
 import {
   freePort,
@@ -181,8 +187,8 @@ export class Stack {
   }
 
   /** A connected MQTT 5 client, closed with the stack. */
-  async requester(): Promise<MqttRequester> {
-    const requester = await connectRequester(this.mqttUrl);
+  async requester(options: RequesterOptions = {}): Promise<MqttRequester> {
+    const requester = await connectRequester(this.mqttUrl, options);
     this.requesters.push(requester);
     return requester;
   }

@@ -109,13 +109,71 @@ describe('readGatewayConfig', () => {
 
   it('refuses to start in production without real secrets', () => {
     expect(() => readGatewayConfig({ NODE_ENV: 'production' })).toThrow('Invalid JWT_SECRET');
+    const production = {
+      NODE_ENV: 'production',
+      JWT_ISSUER: 'https://idp',
+      JWT_AUDIENCE: 'mqgw',
+    };
     expect(
-      readGatewayConfig({ NODE_ENV: 'production', JWT_JWKS_URL: 'https://idp/jwks' }).pipeline.jwt,
+      readGatewayConfig({ ...production, JWT_JWKS_URL: 'https://idp/jwks' }).pipeline.jwt,
     ).toMatchObject({
       jwksUrl: 'https://idp/jwks',
       algorithms: ['RS256', 'ES256'],
       devSecret: false,
     });
+  });
+
+  it('in production, requires an issuer and an audience unless explicitly waived', () => {
+    const base = { NODE_ENV: 'production', JWT_SECRET: SECRET };
+    expect(() => readGatewayConfig(base)).toThrow(
+      'Invalid JWT_ISSUER: expected set when NODE_ENV=production (or JWT_ISSUER_AUDIENCE_OPTIONAL=true)',
+    );
+    expect(() => readGatewayConfig({ ...base, JWT_ISSUER: 'i' })).toThrow('Invalid JWT_AUDIENCE');
+    expect(
+      readGatewayConfig({ ...base, JWT_ISSUER: 'i', JWT_AUDIENCE: 'a' }).pipeline.jwt,
+    ).toMatchObject({ issuer: 'i', audience: 'a' });
+    expect(
+      readGatewayConfig({ ...base, JWT_ISSUER_AUDIENCE_OPTIONAL: 'true' }).pipeline.jwt.issuer,
+    ).toBeUndefined();
+    // Development takes tokens without them, as before.
+    expect(readGatewayConfig({ JWT_SECRET: SECRET }).pipeline.jwt.issuer).toBeUndefined();
+  });
+
+  it('takes only known NODE_ENV values: a typo never means development', () => {
+    expect(() => readGatewayConfig({ NODE_ENV: 'prod', JWT_SECRET: SECRET })).toThrow(
+      'Invalid NODE_ENV: expected one of development, production, test, got "prod"',
+    );
+  });
+
+  it('fetches keys over https only, except from loopback', () => {
+    const jwks = (url: string) => () => readGatewayConfig({ JWT_JWKS_URL: url });
+    expect(jwks('http://idp.example/jwks')).toThrow(
+      'Invalid JWT_JWKS_URL: expected an https: URL (http: only on loopback)',
+    );
+    expect(jwks('http://127.0.0.1:8080/jwks')).not.toThrow();
+    expect(jwks('http://localhost/jwks')).not.toThrow();
+    expect(jwks('https://idp.example/jwks')).not.toThrow();
+  });
+
+  it('refuses a forwarded-header list that would let identity or credentials through', () => {
+    for (const list of ['x-*', 'x-user-id', 'x-forwarded-*', 'authorization', 'x-api-key']) {
+      expect(() => readGatewayConfig({ JWT_SECRET: SECRET, FORWARD_HEADERS: list })).toThrow(
+        'Invalid FORWARD_HEADERS',
+      );
+    }
+    expect(
+      readGatewayConfig({ JWT_SECRET: SECRET, FORWARD_HEADERS: 'x-tenant,x-app-*' }).pipeline
+        .forwardHeaders,
+    ).toEqual({ names: new Set(['x-tenant']), prefixes: ['x-app-'] });
+  });
+
+  it('never echoes a rejected secret', () => {
+    expect(() => readGatewayConfig({ JWT_SECRET: 'too-short-secret' })).toThrow(
+      'Invalid JWT_SECRET: expected a string matching /^.{32,}$/s, got a value that is not shown',
+    );
+    expect(() => readGatewayConfig({ JWT_SECRET: SECRET, MQTT_URL: 'http://gw:pw@x' })).toThrow(
+      'got "http://***@x"',
+    );
   });
 
   it('generates one development secret and shares it through a file', () => {

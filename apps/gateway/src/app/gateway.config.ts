@@ -1,4 +1,4 @@
-import { ConfigError, int, oneOf, readEnv, str } from '@mqgw/config';
+import { ConfigError, int, oneOf, readEnv } from '@mqgw/config';
 import { LOG_LEVELS, type LogLevelName } from '@mqgw/logging';
 import {
   discoveryEnv,
@@ -26,7 +26,7 @@ import { readUpstreamConfig, upstreamEnv, type UpstreamConfig } from './upstream
 
 /** What the whole process reads. */
 const processEnv = {
-  NODE_ENV: str({ default: 'development' }),
+  NODE_ENV: oneOf(['development', 'production', 'test'] as const, { default: 'development' }),
   LOG_LEVEL: oneOf(LOG_LEVELS, { default: 'log' }),
   GATEWAY_WORKERS: int({
     default: 1,
@@ -93,7 +93,7 @@ export function readGatewayConfig(
     transport,
     state,
     discovery: readDiscoveryConfig(parsed, state.redis !== undefined),
-    upstream: readUpstreamConfig(parsed),
+    upstream: readUpstreamConfig(parsed, parsed.MAX_REPLY_BYTES),
     pipeline: readPipelineConfig(parsed, parsed.NODE_ENV, parsed.UPSTREAM_TIMEOUT_MS),
     observability: readObservabilityConfig(parsed),
   };

@@ -53,4 +53,40 @@ describe('ApiKeyStore (real Redis)', () => {
     );
     await expect(broken.verify(key)).rejects.toMatchObject({ reason: 'unavailable' });
   });
+
+  it('refuses a wrong key again without asking the store, for a while', async () => {
+    let lookups = 0;
+    const kv = new RedisKvStore(t.redis);
+    const counting = {
+      ...kv,
+      hashGetAll: (key: string) => {
+        lookups++;
+        return kv.hashGetAll(key);
+      },
+    } as never;
+    let now = 1_000_000;
+    const store = new ApiKeyStore(counting, {
+      keyPrefix: t.prefix,
+      negativeTtlSeconds: 30,
+      now: () => now,
+    });
+    const made = 'mqgw_000000000000_' + 'y'.repeat(43);
+    for (let i = 0; i < 5; i++) {
+      await expect(store.verify(made)).rejects.toMatchObject({ reason: 'invalid' });
+    }
+    expect(lookups).toBe(1);
+    now += 31_000;
+    await expect(store.verify(made)).rejects.toMatchObject({ reason: 'invalid' });
+    expect(lookups).toBe(2);
+  });
+
+  it('refuses an uncached key without a lookup while lookups are throttled', async () => {
+    const store = new ApiKeyStore(new RedisKvStore(t.redis), {
+      keyPrefix: t.prefix,
+      mayLookUp: () => false,
+    });
+    await expect(store.verify('mqgw_000000000000_' + 'z'.repeat(43))).rejects.toMatchObject({
+      reason: 'throttled',
+    });
+  });
 });

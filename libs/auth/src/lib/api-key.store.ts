@@ -17,6 +17,13 @@ export interface ApiKeyStoreOptions {
   /** How long a looked-up key is trusted before asking Redis again; bounds revocation delay. */
   cacheTtlSeconds?: number;
   cacheMax?: number;
+  /** How long an unknown or wrong key is refused without asking Redis again (default 30 s). */
+  negativeTtlSeconds?: number;
+  /**
+   * Asked before each store lookup of a key not in the cache: false refuses the key at once
+   * (`AuthError` 'throttled'), so a flood of made-up keys costs the store nothing.
+   */
+  mayLookUp?: () => boolean;
   now?: () => number;
 }
 
@@ -30,17 +37,21 @@ const KEY_FORMAT = /^mqgw_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
 export class ApiKeyStore {
   private readonly prefix: string;
   private readonly cache: BoundedCache<ApiKeyRecord>;
+  private readonly refused: BoundedCache<true>;
   private readonly ttlMs: number;
+  private readonly negativeTtlMs: number;
   private readonly now: () => number;
 
   constructor(
     private readonly kv: KvStore,
-    options: ApiKeyStoreOptions = {},
+    private readonly options: ApiKeyStoreOptions = {},
   ) {
     this.prefix = options.keyPrefix ?? '';
     this.now = options.now ?? Date.now;
     this.ttlMs = (options.cacheTtlSeconds ?? 5) * 1000;
+    this.negativeTtlMs = (options.negativeTtlSeconds ?? 30) * 1000;
     this.cache = new BoundedCache(options.cacheMax ?? 10_000, this.now);
+    this.refused = new BoundedCache(options.cacheMax ?? 10_000, this.now);
   }
 
   /** Creates a key; the returned `key` is the only time its clear text exists. */
@@ -90,14 +101,20 @@ export class ApiKeyStore {
     const presentedHash = digest(presented);
     let record = this.cache.get(presentedHash);
     if (!record) {
+      if (this.refused.get(presentedHash)) throw new AuthError('invalid', 'invalid API key');
+      if (this.options.mayLookUp && !this.options.mayLookUp()) {
+        throw new AuthError('throttled', 'too many failed authentications');
+      }
       let row: Record<string, string>;
       try {
         row = await this.kv.hashGetAll(this.recordKey(id));
       } catch {
         throw new AuthError('unavailable', 'API key store unavailable');
       }
-      if (!row['hash'] || !safeEqual(row['hash'], presentedHash))
+      if (!row['hash'] || !safeEqual(row['hash'], presentedHash)) {
+        this.refused.set(presentedHash, true, this.now() + this.negativeTtlMs);
         throw new AuthError('invalid', 'invalid API key');
+      }
       record = toRecord(row);
       this.cache.set(presentedHash, record, this.now() + this.ttlMs);
     }

@@ -6,7 +6,8 @@ export class AuthError extends Error {
   readonly isAuthError = true;
 
   constructor(
-    readonly reason: 'missing' | 'malformed' | 'invalid' | 'expired' | 'revoked' | 'unavailable',
+    readonly reason:
+      'missing' | 'malformed' | 'invalid' | 'expired' | 'revoked' | 'unavailable' | 'throttled',
     message: string,
   ) {
     super(message);

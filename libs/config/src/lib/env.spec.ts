@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   ConfigError,
   bool,
+  custom,
   envNames,
   int,
   loadConfigOrExit,
@@ -56,6 +57,24 @@ describe('readEnv', () => {
 
   it('requires a variable without default', () => {
     expect(() => readEnv(schema, {})).toThrow('Invalid NAME: expected a non-empty string, got ""');
+  });
+
+  it('parses any other form with a function of the field’s own', () => {
+    const schema = {
+      LIST: custom(
+        'a comma list of words',
+        (raw) => {
+          const words = raw.split(',');
+          return words.every((w) => /^\w+$/.test(w)) ? words : undefined;
+        },
+        { default: ['a'] },
+      ),
+    };
+    expect(readEnv(schema, {})).toEqual({ LIST: ['a'] });
+    expect(readEnv(schema, { LIST: 'x,y' })).toEqual({ LIST: ['x', 'y'] });
+    expect(() => readEnv(schema, { LIST: 'x,,y' })).toThrow(
+      'Invalid LIST: expected a comma list of words, got "x,,y"',
+    );
   });
 
   it('treats an empty variable as unset, for defaults and optional ones alike', () => {

@@ -113,6 +113,26 @@ export function url(
   );
 }
 
+/**
+ * Any other form: `parse` returns the value, or `undefined` when the text does not say
+ * `expected`.
+ */
+export function custom<T>(
+  expected: string,
+  parse: (raw: string) => T | undefined,
+  options: Options<T> = {},
+): EnvField<T> {
+  const schema = z.string().transform((raw, ctx) => {
+    const value = parse(raw);
+    if (value === undefined) {
+      ctx.addIssue({ code: 'custom', message: expected });
+      return z.NEVER;
+    }
+    return value;
+  });
+  return field(expected, schema, options);
+}
+
 /** Marks a field as allowed to stay unset. */
 export function maybe<T>(inner: EnvField<T>): EnvField<T | undefined> {
   const schema = z.preprocess(unsetIfEmpty, (inner as z.ZodType<T, string | undefined>).optional());

@@ -52,6 +52,9 @@ export function classifyFailure(error: unknown): FailureClass {
     case 'status':
     case 'unusable':
       return serviceDown;
+    case 'too_large':
+      // The service answered, and is up; its answer is just more than may be passed on.
+      return { ...NOT_A_SERVICE_FAILURE, serviceAnswered: true };
     case 'no_instance':
     case 'circuit_open':
       // Nothing was called: nothing to count, but a fallback may still answer.

@@ -21,7 +21,11 @@ export type FailureReason =
   | 'no_instance'
   | 'circuit_open'
   /** The request could not even be sent, because of what the caller put in it. */
-  | 'invalid_request';
+  | 'invalid_request'
+  /** The service's answer is larger than the gateway may pass on. */
+  | 'too_large'
+  /** The reply topic is in another principal's reply space: not executed, not answered. */
+  | 'reply_not_owned';
 
 export interface GatewayErrorOptions {
   /** Overrides the code's default status, for upstream statuses passed through. */

@@ -38,6 +38,18 @@ describe('logging', () => {
     expect(lines[0]).not.toHaveProperty('request_id');
   });
 
+  it('masks the credentials of any URL, in messages, fields and error stacks', () => {
+    const { lines, stream } = capture();
+    const nest = new PinoNestLogger(createLogger('gateway', 'log', stream));
+    nest.log('connecting to mqtt://gateway:s3cret@broker:1883', 'Transport');
+    nest.error(new Error('redis://default:hunter2@r:6379 refused'), 'State');
+    nest.warn({ url: 'mqtts://u:p@b', note: 'x' }, 'X');
+    const text = JSON.stringify(lines);
+    expect(text).not.toMatch(/s3cret|hunter2|u:p@/);
+    expect(lines[0]['msg']).toBe('connecting to mqtt://***@broker:1883');
+    expect(lines[2]['url']).toBe('mqtts://***@b');
+  });
+
   it('serves as the Nest logger, errors with their stack', () => {
     const { lines, stream } = capture();
     Logger.overrideLogger(new PinoNestLogger(createLogger('svc', 'verbose', stream)));

@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+import { redactUrlCredentials } from '@mqgw/config';
 
 /** LOG_LEVEL values, in Nest's words. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose', 'silent'] as const;
@@ -15,7 +16,11 @@ const PINO_LEVEL: Record<LogLevelName, LevelWithSilent> = {
   silent: 'silent',
 };
 
-/** One JSON object per line on stdout; see `forRequest` for lines about one request. */
+/**
+ * One JSON object per line on stdout; see `forRequest` for lines about one request. Every
+ * line is written with the credentials of any URL in it (`mqtt://user:password@…`) masked,
+ * whoever logged it: the app, a library, or an error's message or stack.
+ */
 export function createLogger(
   app: string,
   level: LogLevelName,
@@ -27,6 +32,7 @@ export function createLogger(
       base: { app },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      hooks: { streamWrite: redactUrlCredentials },
     },
     destination,
   );

@@ -2,7 +2,7 @@ import { MqttRequester, type RequesterOptions } from '@mqgw/mqtt-client';
 import { MQTT_URL, requireService, uniqueTestId } from './services';
 
 export { MqttRequester, setNoDelay } from '@mqgw/mqtt-client';
-export type { ReceivedReply, RequestOptions } from '@mqgw/mqtt-client';
+export type { ReceivedReply, RequestOptions, RequesterOptions } from '@mqgw/mqtt-client';
 
 /**
  * A requester for tests: fails (never skips) when the broker is unreachable, takes a

@@ -1,5 +1,6 @@
 import { readOrCreateDevSecret } from '@mqgw/auth';
-import { ConfigError, int, maybe, str, url, type EnvOf } from '@mqgw/config';
+import { ConfigError, bool, custom, int, maybe, str, url, type EnvOf } from '@mqgw/config';
+import { isReservedHeader } from '@mqgw/contracts';
 
 /** What the guards and interceptors need: origins, credentials, limits, stores. */
 export const pipelineEnv = {
@@ -22,10 +23,36 @@ export const pipelineEnv = {
   ),
   JWT_ISSUER: maybe(str()),
   JWT_AUDIENCE: maybe(str()),
+  JWT_ISSUER_AUDIENCE_OPTIONAL: bool({
+    default: false,
+    doc: 'true lets NODE_ENV=production run without JWT_ISSUER and JWT_AUDIENCE',
+  }),
   JWT_CLOCK_TOLERANCE_SECONDS: int({ default: 30, min: 0, max: 300 }),
   AUTH_CACHE_MAX: int({ default: 10_000, min: 0 }),
   AUTH_CACHE_TTL_SECONDS: int({ default: 60, min: 0 }),
   API_KEY_CACHE_TTL_SECONDS: int({ default: 5, min: 0, doc: 'upper bound on revocation delay' }),
+  API_KEY_NEGATIVE_CACHE_SECONDS: int({
+    default: 30,
+    min: 0,
+    doc: 'an unknown or wrong key is refused this long without a store lookup',
+  }),
+  AUTH_FAILURE_LIMIT: int({
+    default: 600,
+    min: 1,
+    doc: 'failed authentications per window, all callers together, before RATE_LIMITED',
+  }),
+  AUTH_FAILURE_WINDOW_SECONDS: int({ default: 60, min: 1 }),
+  FORWARD_HEADERS: custom(
+    'header names or prefixes ending in * separated by commas, none reserved (x-user-id, x-forwarded-*, authorization, ...)',
+    (raw) => {
+      const names = raw.split(',').map((n) => n.trim().toLowerCase());
+      return names.every(isForwardable) ? names : undefined;
+    },
+    {
+      default: ['accept-language', 'x-client-*', 'x-device-id', 'x-correlation-id'],
+      doc: 'the client headers (user properties) passed to services by forwardHeaders',
+    },
+  ),
   DEV_SECRET_FILE: str({
     default: 'tmp/dev-jwt-secret',
     doc: 'where a development JWT secret is kept',
@@ -35,12 +62,53 @@ export const pipelineEnv = {
   GATEWAY_RATE_LIMIT_MAX: int({
     default: 600,
     min: 1,
-    doc: 'gateway/* group, all callers together',
+    doc: 'gateway/* group: per caller with credentials; anonymous callers together',
   }),
   GATEWAY_RATE_LIMIT_WINDOW_SECONDS: int({ default: 60, min: 1 }),
   IDEMPOTENCY_TTL_SECONDS: int({ default: 86_400, min: 1 }),
+  IDEMPOTENCY_MAX_KEYS: int({
+    default: 10_000,
+    min: 1,
+    doc: 'idempotency records one principal may hold at once',
+  }),
   FALLBACK_CACHE_TTL_SECONDS: int({ default: 300, min: 0, doc: '0 turns the stale cache off' }),
+  FALLBACK_CACHE_MAX_ENTRIES: int({
+    default: 1000,
+    min: 1,
+    doc: 'stale copies one principal may hold per service',
+  }),
 };
+
+/** A header (or `prefix*`) clients may send on to services: a valid name, never a reserved one. */
+function isForwardable(name: string): boolean {
+  const bare = name.endsWith('*') ? name.slice(0, -1) : name;
+  if (!/^[a-z0-9][a-z0-9._-]*$/.test(bare.replace(/-$/, 'x'))) return false;
+  return (
+    !isReservedHeader(bare) &&
+    !HOP_OR_CREDENTIAL.some((h) => h.startsWith(bare) || bare.startsWith(h))
+  );
+}
+
+/** What the gateway or HTTP itself owns, besides the identity headers `isReservedHeader` names. */
+const HOP_OR_CREDENTIAL = [
+  'authorization',
+  'x-api-key',
+  'cookie',
+  'host',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'proxy-',
+  'content-length',
+  'content-type',
+  'expect',
+  'idempotency-key',
+  'traceparent',
+  'origin',
+];
 
 export interface JwtSettings {
   secret?: string;
@@ -58,6 +126,12 @@ export interface PipelineConfig {
   jwt: JwtSettings;
   authCache: { max: number; ttlSeconds: number };
   apiKeyCacheTtlSeconds: number;
+  apiKeyNegativeCacheSeconds: number;
+  authFailures: { limit: number; windowMs: number };
+  /** Exact header names, and prefixes (the part before `*`). */
+  forwardHeaders: { names: ReadonlySet<string>; prefixes: readonly string[] };
+  idempotencyMaxKeys: number;
+  fallbackCacheMaxEntries: number;
   rateLimit: { limit: number; windowMs: number };
   gatewayRateLimit: { limit: number; windowMs: number };
   idempotencyTtlSeconds: number;
@@ -73,16 +147,41 @@ export function readPipelineConfig(
   nodeEnv: string,
   upstreamTimeoutMs: number,
 ): PipelineConfig {
+  const keys = jwtKeys(env, nodeEnv);
+  // In production, a token from any issuer or for any audience the key signs would do:
+  // both must be named, unless waived on purpose.
+  if (nodeEnv === 'production' && !env.JWT_ISSUER_AUDIENCE_OPTIONAL) {
+    for (const name of ['JWT_ISSUER', 'JWT_AUDIENCE'] as const) {
+      if (!env[name]) {
+        throw new ConfigError(
+          name,
+          'set when NODE_ENV=production (or JWT_ISSUER_AUDIENCE_OPTIONAL=true)',
+          '',
+        );
+      }
+    }
+  }
   return {
     allowedOrigins: env.ALLOWED_ORIGINS === '*' ? '*' : new Set(env.ALLOWED_ORIGINS.split(',')),
     jwt: {
-      ...jwtKeys(env, nodeEnv),
+      ...keys,
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
       clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE_SECONDS,
     },
     authCache: { max: env.AUTH_CACHE_MAX, ttlSeconds: env.AUTH_CACHE_TTL_SECONDS },
     apiKeyCacheTtlSeconds: env.API_KEY_CACHE_TTL_SECONDS,
+    apiKeyNegativeCacheSeconds: env.API_KEY_NEGATIVE_CACHE_SECONDS,
+    authFailures: {
+      limit: env.AUTH_FAILURE_LIMIT,
+      windowMs: env.AUTH_FAILURE_WINDOW_SECONDS * 1000,
+    },
+    forwardHeaders: {
+      names: new Set(env.FORWARD_HEADERS.filter((n) => !n.endsWith('*'))),
+      prefixes: env.FORWARD_HEADERS.filter((n) => n.endsWith('*')).map((n) => n.slice(0, -1)),
+    },
+    idempotencyMaxKeys: env.IDEMPOTENCY_MAX_KEYS,
+    fallbackCacheMaxEntries: env.FALLBACK_CACHE_MAX_ENTRIES,
     rateLimit: { limit: env.RATE_LIMIT_MAX, windowMs: env.RATE_LIMIT_WINDOW_SECONDS * 1000 },
     gatewayRateLimit: {
       limit: env.GATEWAY_RATE_LIMIT_MAX,
@@ -92,6 +191,10 @@ export function readPipelineConfig(
     fallbackCacheTtlSeconds: env.FALLBACK_CACHE_TTL_SECONDS,
     upstreamTimeoutMs,
   };
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
 function jwtKeys(
@@ -109,6 +212,14 @@ function jwtKeys(
     env.JWT_ALGORITHMS?.split(',') ?? (env.JWT_JWKS_URL ? ['RS256', 'ES256'] : ['HS256']);
   const hmac = algorithms.filter((a) => a.startsWith('HS'));
   if (env.JWT_JWKS_URL) {
+    const { protocol, hostname } = new URL(env.JWT_JWKS_URL);
+    if (protocol !== 'https:' && !isLoopback(hostname)) {
+      throw new ConfigError(
+        'JWT_JWKS_URL',
+        'an https: URL (http: only on loopback)',
+        env.JWT_JWKS_URL,
+      );
+    }
     if (hmac.length > 0)
       throw new ConfigError(
         'JWT_ALGORITHMS',

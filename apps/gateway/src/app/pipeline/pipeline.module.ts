@@ -5,6 +5,7 @@ import type { KvStore } from '@mqgw/store';
 import { DiscoveryModule } from '../discovery/discovery.module';
 import { StateModule } from '../state/state.module';
 import { KV_STORE } from '../state/state.tokens';
+import { AuthFailureBudget } from './guards/auth-failure.budget';
 import { FallbackCache } from './interceptors/fallback-cache';
 import { IdempotencyStore } from './interceptors/idempotency.store';
 import { PIPELINE_CONFIG, type PipelineConfig } from './pipeline.config';
@@ -41,13 +42,16 @@ const STEPS = [...PIPELINE_GUARDS, ...PIPELINE_INTERCEPTORS];
           cacheTtlSeconds: authCache.ttlSeconds,
         }),
     },
+    AuthFailureBudget,
     {
       provide: ApiKeyStore,
-      inject: [KV_STORE, PIPELINE_CONFIG],
-      useFactory: (kv: KvStore, config: PipelineConfig) =>
+      inject: [KV_STORE, PIPELINE_CONFIG, AuthFailureBudget],
+      useFactory: (kv: KvStore, config: PipelineConfig, failures: AuthFailureBudget) =>
         new ApiKeyStore(kv, {
           cacheTtlSeconds: config.apiKeyCacheTtlSeconds,
           cacheMax: config.authCache.max,
+          negativeTtlSeconds: config.apiKeyNegativeCacheSeconds,
+          mayLookUp: () => failures.open,
         }),
     },
     PipelineRunner,
@@ -60,6 +64,7 @@ const STEPS = [...PIPELINE_GUARDS, ...PIPELINE_INTERCEPTORS];
     PipelineRunner,
     JwtVerifier,
     ApiKeyStore,
+    AuthFailureBudget,
     IdempotencyStore,
     FallbackCache,
     StateModule,

@@ -24,6 +24,11 @@ export class GatewayRequest {
   upstreamAttempted = false;
   /** The service called: the route's, or a fallback service the fallback step chose. */
   service: string | undefined;
+  /**
+   * Whose reply space the reply topic is in, when `REPLY_TOPIC_PATTERN` binds one
+   * (`replies/{user}/#`); `auth` refuses any other principal.
+   */
+  replyOwner: string | undefined;
 
   constructor(
     readonly requestId: string,

@@ -101,6 +101,7 @@ function compileRoute(def: RouteDefinition): CompiledRoute {
     qos: def.qos,
     handler: def.handler,
     middleware: new Set(middleware),
+    allowAnonymous: def.group.allowAnonymous ?? false,
     service: def.service,
     method,
     upstreamPath: def.upstreamPath,

@@ -21,7 +21,11 @@ const v2: RouteGroup = {
   prefix: 'api/v2',
   middleware: ['origin', 'auth', 'rateLimit', 'idempotency', 'fallback'],
 };
-const gateway: RouteGroup = { prefix: 'gateway', middleware: ['rateLimit'] };
+const gateway: RouteGroup = {
+  prefix: 'gateway',
+  middleware: ['auth', 'rateLimit'],
+  allowAnonymous: true,
+};
 
 /** API v2 payloads carry their version and action, and `user_data` is now `user`. */
 export function v2Payload(body: Record<string, unknown>, params: Record<string, string>) {

@@ -34,6 +34,11 @@ export interface RouteGroup {
   /** Topic prefix, e.g. `api/v1`. */
   prefix: string;
   middleware: readonly MiddlewareName[];
+  /**
+   * With `auth`: a request without credentials passes as anonymous (one shared rate-limit
+   * bucket); credentials that come are verified, and give the caller a bucket of its own.
+   */
+  allowAnonymous?: boolean;
 }
 
 /** One line of the route table. */
@@ -75,6 +80,7 @@ export interface CompiledRoute {
   handler: RouteHandler;
   /** The steps that run on this route, in pipeline order. */
   middleware: ReadonlySet<MiddlewareName>;
+  allowAnonymous: boolean;
   service?: string;
   method: HttpMethod;
   upstreamPath?: string;

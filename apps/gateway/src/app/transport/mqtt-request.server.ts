@@ -3,7 +3,13 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { redactUrlCredentials } from '@mqgw/config';
-import { GatewayError, classifyFailure, toErrorReply, type Reply } from '@mqgw/contracts';
+import {
+  GatewayError,
+  classifyFailure,
+  isGatewayError,
+  toErrorReply,
+  type Reply,
+} from '@mqgw/contracts';
 import { forRequest } from '@mqgw/logging';
 import { PipelineRunner } from '../pipeline/pipeline.runner';
 import { GatewayRequest } from '../request/gateway-request';
@@ -13,9 +19,10 @@ import { asNestPacket, parseBody, readHeaders, requireObject, type NestPacket } 
 import { ReplyTopicPolicy } from './reply-topic.policy';
 import { TRANSPORT_CONFIG, type TransportConfig } from './transport.config';
 
-type ReplyTarget =
-  | { kind: 'mqtt5'; topic: string; correlationData?: Buffer }
-  | { kind: 'nest'; topic: string; id: string }
+/** Where (and whether) the reply to one request goes. */
+type Delivery =
+  | { kind: 'mqtt5'; topic: string; correlationData?: Buffer; owner?: string }
+  | { kind: 'nest'; topic: string; id: string; owner?: string }
   | { kind: 'none' };
 
 /**
@@ -44,10 +51,7 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
     super();
     this.filters = matcher.routes.map((r) => r.filter);
     const prefixes = [...new Set(matcher.routes.map((r) => `${r.template.split('/')[0]}/#`))];
-    this.replyPolicy = new ReplyTopicPolicy(
-      [...this.filters, ...prefixes],
-      options.replyTopicPattern,
-    );
+    this.replyPolicy = new ReplyTopicPolicy(this.filters, prefixes, options.replyPatterns);
   }
 
   get inflightCount(): number {
@@ -126,27 +130,15 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
     const requestId = randomUUID();
     const receivedAt = performance.now();
     const props = packet.properties ?? {};
-    let target: ReplyTarget = { kind: 'none' };
     let request: GatewayRequest | undefined;
     this.inflight++;
     try {
+      let delivery: Delivery = { kind: 'none' };
       if (props.responseTopic !== undefined) {
-        const unsafe = this.replyPolicy.check(props.responseTopic);
-        if (unsafe) {
-          this.observer.dropped('unsafe_response_topic', topic, unsafe);
-          this.logger.warn(
-            forRequest(
-              requestId,
-              `dropped request on ${topic}: responseTopic is unsafe (${unsafe})`,
-            ),
-          );
-          return;
-        }
-        target = {
-          kind: 'mqtt5',
-          topic: props.responseTopic,
-          correlationData: props.correlationData,
-        };
+        const verdict = this.replyPolicy.check(props.responseTopic);
+        if (verdict.unsafe) return this.drop(requestId, topic, verdict.unsafe);
+        const { correlationData } = props;
+        delivery = { kind: 'mqtt5', topic: props.responseTopic, correlationData, ...verdict };
       }
       let reply: Reply;
       try {
@@ -157,12 +149,13 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
           );
         }
         let body = parseBody(payload);
-        if (target.kind === 'none') {
-          const nest = asNestPacket(body, topic);
-          if (nest) {
-            target = { kind: 'nest', topic: `${topic}/reply`, id: nest.id };
-            body = (nest as NestPacket).data;
-          }
+        const nest = delivery.kind === 'none' ? asNestPacket(body, topic) : undefined;
+        if (nest) {
+          // The NestJS ClientMqtt form answers on <topic>/reply, under the same policy.
+          const verdict = this.replyPolicy.checkNestReply(topic);
+          if (verdict.unsafe) return this.drop(requestId, topic, verdict.unsafe);
+          delivery = { kind: 'nest', topic: `${topic}/reply`, id: nest.id, ...verdict };
+          body = (nest as NestPacket).data;
         }
         const match = this.matcher.match(topic);
         if (!match) throw new GatewayError('NOT_FOUND', 'no route for this topic');
@@ -179,8 +172,13 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
           headers,
           receivedAt,
         );
+        if (delivery.kind !== 'none') request.replyOwner = delivery.owner;
         reply = (await this.pipeline.run(request, requireObject(body))) as Reply;
       } catch (error) {
+        // A caller who aimed the reply at another's space gets nothing, and neither do they.
+        if (isGatewayError(error) && error.reason === 'reply_not_owned') {
+          return this.drop(requestId, topic, 'not_your_reply_space');
+        }
         reply = toErrorReply(error, requestId);
         if (!classifyFailure(error).callerFault && reply.status_code >= 500) {
           this.logger.error(
@@ -191,7 +189,7 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
           );
         }
       }
-      const replied = await this.reply(target, reply, packet.qos);
+      const replied = await this.reply(delivery, reply, packet.qos, requestId);
       this.observer.completed(request, topic, reply, replied);
     } catch (error) {
       this.observer.dropped('publish_failed', topic, (error as Error).message);
@@ -204,18 +202,51 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
     }
   }
 
-  private async reply(target: ReplyTarget, reply: Reply, qos: 0 | 1 | 2): Promise<boolean> {
-    if (target.kind === 'none' || !this.client) return false;
-    if (target.kind === 'nest') {
-      const packet = JSON.stringify({ id: target.id, response: reply, isDisposed: true });
-      await this.client.publishAsync(target.topic, packet, { qos });
+  /** A request that is neither executed nor answered: counted and logged with why. */
+  private drop(requestId: string, topic: string, why: string): void {
+    this.observer.dropped('unsafe_response_topic', topic, why);
+    this.logger.warn(
+      forRequest(requestId, `dropped request on ${topic}: its reply topic is unsafe (${why})`),
+    );
+  }
+
+  /**
+   * Publishes exactly one reply, at most `MAX_REPLY_BYTES`: a larger one becomes an error
+   * reply, so one request cannot make the gateway publish more than that.
+   */
+  private async reply(
+    delivery: Delivery,
+    reply: Reply,
+    qos: 0 | 1 | 2,
+    requestId: string,
+  ): Promise<boolean> {
+    if (delivery.kind === 'none' || !this.client) return false;
+    const encode = (r: Reply) =>
+      delivery.kind === 'nest'
+        ? JSON.stringify({ id: delivery.id, response: r, isDisposed: true })
+        : JSON.stringify(r);
+    let payload = encode(reply);
+    if (Buffer.byteLength(payload) > this.options.maxReplyBytes) {
+      const limit = this.options.maxReplyBytes;
+      payload = encode(
+        toErrorReply(
+          new GatewayError('UPSTREAM_ERROR', `the reply is larger than ${limit} bytes`, {
+            reason: 'too_large',
+            details: { limit },
+          }),
+          requestId,
+        ),
+      );
+    }
+    if (delivery.kind === 'nest') {
+      await this.client.publishAsync(delivery.topic, payload, { qos });
       return true;
     }
-    await this.client.publishAsync(target.topic, JSON.stringify(reply), {
+    await this.client.publishAsync(delivery.topic, payload, {
       qos,
       properties: {
         contentType: 'application/json',
-        ...(target.correlationData ? { correlationData: target.correlationData } : {}),
+        ...(delivery.correlationData ? { correlationData: delivery.correlationData } : {}),
       },
     });
     return true;

@@ -1,7 +1,6 @@
 import { hostname } from 'node:os';
-import { int, maybe, str, url, type EnvOf } from '@mqgw/config';
-
-const TOPIC_FILTER = /^(?!\$)[^\u0000]+$/;
+import { custom, int, maybe, str, url, type EnvOf } from '@mqgw/config';
+import { isReplyPattern } from './reply-topic.policy';
 
 /** The MQTT side: the broker, the session, and the bounds on what a request may be. */
 export const transportEnv = {
@@ -25,7 +24,19 @@ export const transportEnv = {
   ),
   MAX_PAYLOAD_BYTES: int({ default: 256 * 1024, min: 1 }),
   MAX_INFLIGHT: int({ default: 1024, min: 1 }),
-  REPLY_TOPIC_PATTERN: maybe(str({ pattern: TOPIC_FILTER, doc: 'e.g. replies/#' })),
+  REPLY_TOPIC_PATTERN: custom(
+    'topic filters separated by commas, {user} as a whole level at most once each (e.g. replies/{user}/#)',
+    (raw) => {
+      const patterns = raw.split(',').map((p) => p.trim());
+      return patterns.every(isReplyPattern) ? patterns : undefined;
+    },
+    { default: ['replies/#'], doc: 'where replies may go; {user} binds a level to the caller' },
+  ),
+  MAX_REPLY_BYTES: int({
+    default: 256 * 1024,
+    min: 1024,
+    doc: 'larger replies become an error reply; also caps what is stored',
+  }),
   SHUTDOWN_GRACE_MS: int({ default: 10_000, min: 0 }),
 };
 
@@ -42,7 +53,9 @@ export interface TransportConfig {
   sharedGroup?: string;
   maxPayloadBytes: number;
   maxInflight: number;
-  replyTopicPattern?: string;
+  /** Where replies may go (`REPLY_TOPIC_PATTERN`); a `{user}` level binds it to the caller. */
+  replyPatterns: readonly string[];
+  maxReplyBytes: number;
   shutdownGraceMs: number;
 }
 
@@ -63,7 +76,8 @@ export function readTransportConfig(
     sharedGroup: env.SHARED_SUBSCRIPTION_GROUP,
     maxPayloadBytes: env.MAX_PAYLOAD_BYTES,
     maxInflight: env.MAX_INFLIGHT,
-    replyTopicPattern: env.REPLY_TOPIC_PATTERN,
+    replyPatterns: env.REPLY_TOPIC_PATTERN,
+    maxReplyBytes: env.MAX_REPLY_BYTES,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
   };
 }

@@ -21,7 +21,7 @@ export class UpstreamCallError extends Error {
   constructor(
     readonly reason: Extract<
       FailureReason,
-      'refused' | 'stale' | 'lost' | 'timeout' | 'unusable' | 'invalid_request'
+      'refused' | 'stale' | 'lost' | 'timeout' | 'unusable' | 'invalid_request' | 'too_large'
     >,
     override readonly cause: unknown,
   ) {
@@ -32,7 +32,6 @@ export class UpstreamCallError extends Error {
 
 /** How long an idle pooled connection is kept at most (less when the service hints less). */
 const IDLE_SOCKET_MS = 30_000;
-const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
 /**
  * HTTP/1.1 to the services with undici, the Node.js project's own client: one keep-alive
@@ -45,8 +44,9 @@ export class UpstreamHttpClient {
   private readonly agent: Agent;
 
   constructor(
+    /** Larger answers are abandoned as they arrive: they could not be passed on anyway. */
+    private readonly maxResponseBytes: number,
     maxConnectionsPerOrigin = 256,
-    private readonly maxResponseBytes = MAX_RESPONSE_BYTES,
   ) {
     this.agent = new Agent({
       connections: maxConnectionsPerOrigin,
@@ -75,7 +75,7 @@ export class UpstreamHttpClient {
     const declared = Number(response.headers['content-length']);
     if (declared > this.maxResponseBytes) {
       response.body.destroy();
-      throw new UpstreamCallError('unusable', new Error(`response of ${declared} bytes`));
+      throw new UpstreamCallError('too_large', new Error(`response of ${declared} bytes`));
     }
     const chunks: Buffer[] = [];
     let size = 0;
@@ -84,7 +84,7 @@ export class UpstreamHttpClient {
         size += (chunk as Buffer).length;
         if (size > this.maxResponseBytes) {
           response.body.destroy();
-          throw new UpstreamCallError('unusable', new Error('response too large'));
+          throw new UpstreamCallError('too_large', new Error('response too large'));
         }
         chunks.push(chunk as Buffer);
       }

@@ -26,12 +26,18 @@ export interface UpstreamConfig {
   retryBudgetRatio: number;
   balancer: BalancerName;
   balancerOverrides: Record<string, BalancerName>;
+  /** `MAX_REPLY_BYTES`: a larger answer could not be passed on. */
+  maxResponseBytes: number;
 }
 
 export const UPSTREAM_CONFIG = Symbol('UPSTREAM_CONFIG');
 
-export function readUpstreamConfig(env: EnvOf<typeof upstreamEnv>): UpstreamConfig {
+export function readUpstreamConfig(
+  env: EnvOf<typeof upstreamEnv>,
+  maxResponseBytes: number,
+): UpstreamConfig {
   return {
+    maxResponseBytes,
     timeoutMs: env.UPSTREAM_TIMEOUT_MS,
     ejectMs: env.UPSTREAM_EJECT_SECONDS * 1000,
     retryBudgetRatio: env.RETRY_BUDGET_PERCENT / 100,

@@ -19,7 +19,11 @@ import { LOAD_BALANCER } from './upstream.tokens';
       useFactory: (config: UpstreamConfig) =>
         new PerServiceBalancer(config.balancer, config.balancerOverrides),
     },
-    { provide: UpstreamHttpClient, useFactory: () => new UpstreamHttpClient() },
+    {
+      provide: UpstreamHttpClient,
+      inject: [UPSTREAM_CONFIG],
+      useFactory: (config: UpstreamConfig) => new UpstreamHttpClient(config.maxResponseBytes),
+    },
     UpstreamService,
   ],
   exports: [UpstreamHttpClient],

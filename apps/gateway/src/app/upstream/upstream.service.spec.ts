@@ -55,7 +55,7 @@ describe('UpstreamService on a pooled connection the service has closed', () => 
       refreshMs: 60_000,
       staticInstances: parseStaticServices(`user-service=${service.url}`),
     });
-    http = new UpstreamHttpClient();
+    http = new UpstreamHttpClient(config.upstream.maxResponseBytes);
     upstream = new UpstreamService(directory, new RoundRobinBalancer(), http, config.upstream);
   });
   afterEach(async () => {

@@ -180,8 +180,9 @@ export class UpstreamService {
     if (req.principal.scopes.length > 0)
       headers[UPSTREAM_HEADER.userScopes] = req.principal.scopes.join(' ');
     // The service dedups too, so a retry that reaches it after a gateway died mid-call
-    // (before the gateway could record the reply) does not run twice.
-    const idempotencyKey = req.headers[REQUEST_HEADER.idempotencyKey];
+    // (before the gateway could record the reply) does not run twice. Only where the key is
+    // honoured: a read has nothing to dedup.
+    const idempotencyKey = keyOf(req);
     if (idempotencyKey !== undefined) {
       headers[UPSTREAM_HEADER.idempotencyKey] = createHash('sha256')
         .update(`${req.principal.id}\n${idempotencyKey}`)
@@ -191,14 +192,16 @@ export class UpstreamService {
   }
 }
 
+/** The caller's `idempotency-key`, on routes whose pipeline honours it. */
+function keyOf(req: GatewayRequest): string | undefined {
+  return req.route.middleware.has('idempotency')
+    ? req.headers[REQUEST_HEADER.idempotencyKey]
+    : undefined;
+}
+
 function isIdempotent(req: GatewayRequest): boolean {
   const method = req.route.method;
-  return (
-    method === 'GET' ||
-    method === 'PUT' ||
-    method === 'DELETE' ||
-    req.headers[REQUEST_HEADER.idempotencyKey] !== undefined
-  );
+  return method === 'GET' || method === 'PUT' || method === 'DELETE' || keyOf(req) !== undefined;
 }
 
 function toGatewayError(error: unknown, service: string, timeoutMs: number): GatewayError {
@@ -223,6 +226,11 @@ function toGatewayError(error: unknown, service: string, timeoutMs: number): Gat
       });
     case 'unusable':
       return new GatewayError('UPSTREAM_ERROR', `${service} sent an unusable response`, {
+        cause: error,
+        reason,
+      });
+    case 'too_large':
+      return new GatewayError('UPSTREAM_ERROR', `${service} answered more than may be passed on`, {
         cause: error,
         reason,
       });

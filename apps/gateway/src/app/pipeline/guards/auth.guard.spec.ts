@@ -1,7 +1,9 @@
 import { ApiKeyStore, JwtVerifier } from '@mqgw/auth';
 import { mintDevToken } from '@mqgw/auth/testing';
 import { InMemoryKvStore, type KvStore } from '@mqgw/store';
-import { contextFor, requestFor } from '../testing/pipeline.fixtures';
+import { InMemorySlidingWindowLimiter } from '@mqgw/rate-limit';
+import { contextFor, pipelineConfig, requestFor } from '../testing/pipeline.fixtures';
+import { AuthFailureBudget } from './auth-failure.budget';
 import { AuthGuard } from './auth.guard';
 
 const SECRET = 'auth-guard-secret-0123456789abcdef';
@@ -15,7 +17,12 @@ describe('AuthGuard', () => {
     cacheTtlSeconds: 60,
   });
   const kv = new InMemoryKvStore();
-  const guard = new AuthGuard(jwt, new ApiKeyStore(kv, { cacheTtlSeconds: 0 }));
+  const budget = (limit = 1000) =>
+    new AuthFailureBudget(
+      new InMemorySlidingWindowLimiter(),
+      pipelineConfig({ AUTH_FAILURE_LIMIT: String(limit) }),
+    );
+  const guard = new AuthGuard(jwt, new ApiKeyStore(kv, { cacheTtlSeconds: 0 }), budget());
   const bearer = async (sub: string, scopes: string[] = [], expiresInSeconds = 60) =>
     `Bearer ${await mintDevToken({ secret: SECRET, sub, scopes, expiresInSeconds })}`;
   const run = (topic: string, headers: Record<string, string>) => {
@@ -64,12 +71,82 @@ describe('AuthGuard', () => {
 
   it('answers SERVICE_UNAVAILABLE when the key store cannot answer', async () => {
     const down = { hashGetAll: () => Promise.reject(new Error('down')) } as unknown as KvStore;
-    const blind = new AuthGuard(jwt, new ApiKeyStore(down));
+    const blind = new AuthGuard(jwt, new ApiKeyStore(down), budget());
     const req = requestFor('t/write', { 'x-api-key': 'mqgw_000000000000_' + 'a'.repeat(43) });
     await expect(blind.canActivate(contextFor(req))).rejects.toMatchObject({
       code: 'SERVICE_UNAVAILABLE',
       retryAfter: 5,
     });
+  });
+
+  it('refuses a subject that cannot be sent upstream as the caller’s BAD_REQUEST', async () => {
+    for (const sub of ['has space', 'ctl\u0001char', 'naïve']) {
+      const token = `Bearer ${await mintDevToken({ secret: SECRET, sub })}`;
+      await expect(run('t/write', { authorization: token })).rejects.toMatchObject({
+        code: 'BAD_REQUEST',
+        reason: 'invalid_request',
+      });
+    }
+  });
+
+  it('refuses a reply topic bound to another user', async () => {
+    const req = requestFor('t/write', { authorization: await bearer('mallory') });
+    req.replyOwner = 'alice';
+    await expect(guard.canActivate(contextFor(req))).rejects.toMatchObject({
+      reason: 'reply_not_owned',
+    });
+    const own = requestFor('t/write', { authorization: await bearer('alice') });
+    own.replyOwner = 'alice';
+    expect(await guard.canActivate(contextFor(own))).toBe(true);
+  });
+
+  it('checks the reply space before anything else about the credential, so no reply leaks', async () => {
+    // An unsendable subject aiming at alice's space is dropped, not answered there.
+    const token = `Bearer ${await mintDevToken({ secret: SECRET, sub: 'has space' })}`;
+    const req = requestFor('t/write', { authorization: token });
+    req.replyOwner = 'alice';
+    await expect(guard.canActivate(contextFor(req))).rejects.toMatchObject({
+      reason: 'reply_not_owned',
+    });
+  });
+
+  it('turns failures into RATE_LIMITED once they spend the budget, and stops key lookups', async () => {
+    const spent = budget(3);
+    let lookups = 0;
+    const counting = {
+      hashGetAll: async () => {
+        lookups++;
+        return {};
+      },
+    } as unknown as KvStore;
+    const strict = new AuthGuard(
+      jwt,
+      new ApiKeyStore(counting, { negativeTtlSeconds: 0, mayLookUp: () => spent.open }),
+      spent,
+    );
+    const attempt = (i: number) => {
+      const req = requestFor('t/write', {
+        'x-api-key': `mqgw_${String(i).padStart(12, '0')}_${'a'.repeat(43)}`,
+      });
+      return Promise.resolve(strict.canActivate(contextFor(req))).catch(
+        (e: { code: string }) => e.code,
+      );
+    };
+    const codes = [];
+    for (let i = 0; i < 6; i++) codes.push(await attempt(i));
+    expect(codes).toEqual([
+      'UNAUTHORIZED',
+      'UNAUTHORIZED',
+      'UNAUTHORIZED',
+      'RATE_LIMITED',
+      'RATE_LIMITED',
+      'RATE_LIMITED',
+    ]);
+    // The fourth lookup found the budget spent; the last two asked the store nothing.
+    expect(lookups).toBe(4);
+    // A valid token still passes while the budget is spent.
+    const req = requestFor('t/write', { authorization: await bearer('ada') });
+    expect(await strict.canActivate(contextFor(req))).toBe(true);
   });
 
   it('does nothing on a route without the auth step', async () => {

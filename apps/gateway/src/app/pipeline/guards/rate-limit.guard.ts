@@ -8,8 +8,10 @@ import { PipelineGuard } from '../pipeline-step';
 
 /**
  * `rateLimit`, after `auth` because it counts per principal: one bucket per principal, or
- * the route's own when it overrides the limit. Routes without auth (the `gateway/*` group)
- * share one global bucket: MQTT does not tell a subscriber who published.
+ * the route's own when it overrides the limit. On routes that allow anonymous callers (the
+ * `gateway/*` group, with the gateway limit) a caller with credentials has a bucket of its
+ * own, and anonymous callers share one: MQTT does not tell a subscriber who published, so
+ * they cannot be told apart, but they cannot starve those who sign their requests.
  */
 @Injectable()
 export class RateLimitGuard extends PipelineGuard {
@@ -29,8 +31,8 @@ export class RateLimitGuard extends PipelineGuard {
     if (route.rateLimit) {
       bucket = `${req.principal.id}|${route.template}`;
       limit = { limit: route.rateLimit.max, windowMs: route.rateLimit.windowSeconds * 1000 };
-    } else if (req.principal.kind === 'anonymous') {
-      bucket = `anonymous|${route.template.split('/')[0]}`;
+    } else if (route.allowAnonymous || req.principal.kind === 'anonymous') {
+      bucket = `${req.principal.id}|${route.template.split('/')[0]}`;
       limit = this.config.gatewayRateLimit;
     } else {
       bucket = req.principal.id;

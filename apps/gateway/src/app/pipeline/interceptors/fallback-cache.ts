@@ -4,18 +4,23 @@ import { canonicalJson } from '@mqgw/contracts';
 import type { KvStore } from '@mqgw/store';
 import type { GatewayRequest } from '../../request/gateway-request';
 import { KV_STORE } from '../../state/state.tokens';
+import { PIPELINE_CONFIG, type PipelineConfig } from '../pipeline.config';
 
 /**
  * The last good answer of each read, per principal, in the shared store. A read is its
  * route, parameters and principal (the body of a GET is not sent upstream, so it is no part
  * of it): the stored key is a SHA-256 of those, stable across processes, and no caller ever
- * gets another caller's data.
+ * gets another caller's data. One principal keeps at most `FALLBACK_CACHE_MAX_ENTRIES`
+ * copies; past that, new reads are not cached.
  */
 @Injectable()
 export class FallbackCache {
   private readonly lastWrite = new Map<string, number>();
 
-  constructor(@Inject(KV_STORE) private readonly kv: KvStore) {}
+  constructor(
+    @Inject(KV_STORE) private readonly kv: KvStore,
+    @Inject(PIPELINE_CONFIG) private readonly config: PipelineConfig,
+  ) {}
 
   /** What identifies a read; `key` hashes it into a store key only when the store is used. */
   readOf(req: GatewayRequest): string {
@@ -37,7 +42,10 @@ export class FallbackCache {
     if (last !== undefined && now - last < 1000) return;
     if (this.lastWrite.size >= 10_000) this.lastWrite.clear();
     this.lastWrite.set(read, now);
-    await this.kv.put(this.key(req, read), JSON.stringify(data ?? null), ttlSeconds * 1000);
+    await this.kv.putBounded(this.key(req, read), JSON.stringify(data ?? null), ttlSeconds * 1000, {
+      indexKey: `fallback:{${req.principal.id}}:index`,
+      max: this.config.fallbackCacheMaxEntries,
+    });
   }
 
   async get(req: GatewayRequest, read: string): Promise<unknown> {
@@ -46,6 +54,7 @@ export class FallbackCache {
   }
 
   private key(req: GatewayRequest, read: string): string {
-    return `fallback:{${req.route.service}}:${createHash('sha256').update(read).digest('hex')}`;
+    const digest = createHash('sha256').update(read).digest('hex');
+    return `fallback:{${req.principal.id}}:${req.route.service}:${digest}`;
   }
 }

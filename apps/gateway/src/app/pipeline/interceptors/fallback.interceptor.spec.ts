@@ -29,7 +29,7 @@ describe('FallbackInterceptor', () => {
 
   it('answers a read from its last good copy when the service is unavailable', async () => {
     const step = new FallbackInterceptor(
-      new FallbackCache(new InMemoryKvStore()),
+      new FallbackCache(new InMemoryKvStore(), pipelineConfig()),
       directory(),
       pipelineConfig(),
     );
@@ -40,7 +40,7 @@ describe('FallbackInterceptor', () => {
 
   it('never gives one principal another’s copy, nor one read another’s', async () => {
     const step = new FallbackInterceptor(
-      new FallbackCache(new InMemoryKvStore()),
+      new FallbackCache(new InMemoryKvStore(), pipelineConfig()),
       directory(),
       pipelineConfig(),
     );
@@ -53,9 +53,22 @@ describe('FallbackInterceptor', () => {
     });
   });
 
+  it('keeps at most FALLBACK_CACHE_MAX_ENTRIES copies per principal', async () => {
+    const step = new FallbackInterceptor(
+      new FallbackCache(new InMemoryKvStore(), pipelineConfig({ FALLBACK_CACHE_MAX_ENTRIES: '2' })),
+      directory(),
+      pipelineConfig(),
+    );
+    for (const id of [1, 2, 3]) await step.around(as(`t/read/${id}`), {}, ok({ id }));
+    await expect(step.around(as('t/read/2'), {}, down)).resolves.toMatchObject({ source: 'cache' });
+    await expect(step.around(as('t/read/3'), {}, down)).rejects.toMatchObject({
+      code: 'UPSTREAM_ERROR',
+    });
+  });
+
   it('lets the caller’s own errors stand', async () => {
     const step = new FallbackInterceptor(
-      new FallbackCache(new InMemoryKvStore()),
+      new FallbackCache(new InMemoryKvStore(), pipelineConfig()),
       directory(),
       pipelineConfig(),
     );
@@ -70,7 +83,7 @@ describe('FallbackInterceptor', () => {
 
   it('asks <service>-fallback, when one is known, and says so', async () => {
     const step = new FallbackInterceptor(
-      new FallbackCache(new InMemoryKvStore()),
+      new FallbackCache(new InMemoryKvStore(), pipelineConfig()),
       directory('svc-fallback=http://127.0.0.1:1'),
       pipelineConfig(),
     );

@@ -16,7 +16,7 @@ describe('IdempotencyInterceptor', () => {
   const handler = async () => ({ status: 'success', data: { n: ++calls }, request_id: 'first' });
 
   beforeEach(() => {
-    step = new IdempotencyInterceptor(new IdempotencyStore(new InMemoryKvStore()), config);
+    step = new IdempotencyInterceptor(new IdempotencyStore(new InMemoryKvStore(), config), config);
     calls = 0;
   });
 
@@ -63,13 +63,30 @@ describe('IdempotencyInterceptor', () => {
       code: 'BAD_REQUEST',
     });
     const down = {
-      putIfAbsent: () => Promise.reject(new Error('down')),
+      putBounded: () => Promise.reject(new Error('down')),
     } as unknown as KvStore;
-    const blind = new IdempotencyInterceptor(new IdempotencyStore(down), config);
+    const blind = new IdempotencyInterceptor(new IdempotencyStore(down, config), config);
     await expect(blind.around(keyed('k5'), {}, handler)).rejects.toMatchObject({
       code: 'SERVICE_UNAVAILABLE',
     });
     expect(calls).toBe(0);
+  });
+
+  it('lets one principal hold at most IDEMPOTENCY_MAX_KEYS records', async () => {
+    const bounded = pipelineConfig({ IDEMPOTENCY_MAX_KEYS: '2' });
+    const small = new IdempotencyInterceptor(
+      new IdempotencyStore(new InMemoryKvStore(), bounded),
+      bounded,
+    );
+    await small.around(keyed('a'), {}, handler);
+    await small.around(keyed('b'), {}, handler);
+    await expect(small.around(keyed('c'), {}, handler)).rejects.toMatchObject({
+      code: 'RATE_LIMITED',
+    });
+    // A key already held still replays, and another principal has room of its own.
+    await expect(small.around(keyed('a'), {}, handler)).resolves.toBeDefined();
+    await small.around(keyed('c', 'user:b'), {}, handler);
+    expect(calls).toBe(3);
   });
 
   it('passes a request without a key straight through', async () => {

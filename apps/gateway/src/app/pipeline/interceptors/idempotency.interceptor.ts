@@ -3,13 +3,14 @@ import {
   GatewayError,
   REQUEST_HEADER,
   isErrorReply,
+  isGatewayError,
   toErrorReply,
   type Reply,
 } from '@mqgw/contracts';
 import type { GatewayRequest } from '../../request/gateway-request';
 import { PIPELINE_CONFIG, type PipelineConfig } from '../pipeline.config';
 import { PipelineInterceptor, type Next } from '../pipeline-step';
-import { IdempotencyStore, fingerprint, type Claim } from './idempotency.store';
+import { IdempotencyStore, fingerprint, type Claim, type RecordKey } from './idempotency.store';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
 const POLL_MS = 25;
@@ -90,7 +91,7 @@ export class IdempotencyInterceptor extends PipelineInterceptor {
     return reply;
   }
 
-  private async settle(key: string, fp: string, reply: Reply): Promise<void> {
+  private async settle(key: RecordKey, fp: string, reply: Reply): Promise<void> {
     try {
       if (isErrorReply(reply) && reply.status_code >= 500) await this.store.release(key);
       else await this.store.complete(key, fp, reply, this.config.idempotencyTtlSeconds);
@@ -111,7 +112,8 @@ export class IdempotencyInterceptor extends PipelineInterceptor {
   private async guarded<T>(op: () => Promise<T>): Promise<T> {
     try {
       return await op();
-    } catch {
+    } catch (error) {
+      if (isGatewayError(error)) throw error;
       throw new GatewayError('SERVICE_UNAVAILABLE', 'idempotency store unavailable', {
         retryAfter: 5,
       });

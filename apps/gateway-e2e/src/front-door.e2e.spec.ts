@@ -1,0 +1,458 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import mqtt from 'mqtt';
+import type { MqttRequester } from '@mqgw/testing';
+import { waitFor } from './support/processes';
+import { scrape } from './support/prometheus';
+import { Stack, TEST_JWT_SECRET, mainOf } from './support/stack';
+import { TestUpstream, echo, type Behaviour } from './support/test-upstream';
+
+type Data = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/*
+ * The front door against a hostile user with a valid account: each case is a way one client
+ * could read, block or damage what belongs to another, and the gateway's answer to it.
+ * Broker-level attacks (other clients' replies, the gateways' shared group) are proven
+ * against the real broker policy in libs/deploy and in compose-stack.e2e.spec.ts.
+ */
+
+const unsafeDrops = async (httpUrl: string) =>
+  (await scrape(httpUrl)).get('mqgw_dropped_requests_total{reason="unsafe_response_topic"}') ?? 0;
+
+/** Every message on `filter` while the returned client is open. */
+async function listen(url: string, filter: string) {
+  const client = await mqtt.connectAsync(url, { protocolVersion: 5, reconnectPeriod: 0 });
+  const messages: { topic: string; payload: string }[] = [];
+  client.on('message', (topic, payload) => messages.push({ topic, payload: payload.toString() }));
+  await client.subscribeAsync(filter, { qos: 1 });
+  return { messages, close: () => client.endAsync(true) };
+}
+
+describe('one user against another, through the real services', () => {
+  let stack: Stack;
+  let alice: MqttRequester;
+  let bob: MqttRequester;
+  const as = {} as Record<'alice' | 'bob', { authorization: string }>;
+
+  beforeAll(async () => {
+    stack = await Stack.start({
+      name: 'front-users',
+      gatewayEnv: { REPLY_TOPIC_PATTERN: 'replies/{user}/#' },
+    });
+    alice = await stack.requester({ replyPrefix: 'replies/alice' });
+    bob = await stack.requester({ replyPrefix: 'replies/bob' });
+    as.alice = { authorization: await stack.bearer('alice') };
+    as.bob = { authorization: await stack.bearer('bob') };
+  });
+  afterAll(() => stack?.stop());
+
+  const ask = async (who: 'alice' | 'bob', topic: string, body: Data = {}) => {
+    const requester = who === 'alice' ? alice : bob;
+    return (await requester.request<Data>(topic, body, { headers: as[who] })).body;
+  };
+
+  it('keeps profiles, orders and payments with the user who made them', async () => {
+    expect(
+      await ask('alice', 'api/v1/users/create', { name: 'Alice', email: 'alice@example.com' }),
+    ).toMatchObject({ status: 'success', data: { user_id: 'alice', role: 'user' } });
+    const order = await ask('alice', 'api/v1/orders/create', {
+      items: [{ sku: 'sku-1', quantity: 2 }],
+    });
+    expect(order).toMatchObject({ status: 'success', data: { user_id: 'alice', total: 5 } });
+    const payment = await ask('alice', 'api/v1/payments/process', {
+      order_id: order['data'].order_id,
+      amount: 5,
+      currency: 'USD',
+    });
+    expect(payment['status']).toBe('success');
+
+    const notFound = { status: 'error', status_code: 404, error: { code: 'NOT_FOUND' } };
+    expect(await ask('bob', 'api/v1/users/get/alice')).toMatchObject(notFound);
+    expect(await ask('bob', 'api/v1/users/update/alice', { name: 'Mallory' })).toMatchObject(
+      notFound,
+    );
+    expect(await ask('bob', `api/v1/orders/get/${order['data'].order_id}`)).toMatchObject(notFound);
+    expect(await ask('bob', `api/v1/orders/cancel/${order['data'].order_id}`)).toMatchObject(
+      notFound,
+    );
+    expect(await ask('bob', `api/v1/payments/status/${payment['data'].payment_id}`)).toMatchObject(
+      notFound,
+    );
+    expect(await ask('bob', 'api/v1/orders/list/alice')).toMatchObject({
+      status: 'error',
+      status_code: 403,
+    });
+    expect(await ask('bob', 'api/v1/users/list')).toMatchObject({
+      status: 'success',
+      data: { users: [], count: 0 },
+    });
+    // Alice's data is untouched and still hers.
+    expect(await ask('alice', 'api/v1/users/get/alice')).toMatchObject({
+      data: { name: 'Alice' },
+    });
+    expect(await ask('alice', `api/v1/orders/get/${order['data'].order_id}`)).toMatchObject({
+      data: { status: 'pending' },
+    });
+  });
+
+  it.each([
+    ['a role', 'api/v1/users/create', { name: 'Bob', email: 'bob@example.com', role: 'admin' }],
+    ['a price', 'api/v1/orders/create', { items: [{ sku: 'sku-1', quantity: 1, price: 0 }] }],
+    [
+      'a status',
+      'api/v1/orders/create',
+      { items: [{ sku: 'sku-1', quantity: 1 }], status: 'shipped' },
+    ],
+    ['a total', 'api/v1/orders/create', { items: [{ sku: 'sku-1', quantity: 1 }], total: 0 }],
+    ['a huge quantity', 'api/v1/orders/create', { items: [{ sku: 'sku-2', quantity: 1e300 }] }],
+    ['an unknown sku', 'api/v1/orders/create', { items: [{ sku: 'free', quantity: 1 }] }],
+  ])('refuses %s chosen by the client', async (_what, topic, body) => {
+    const reply = await ask('bob', topic, body);
+    expect(reply['status']).toBe('error');
+    expect([400, 422]).toContain(reply['status_code']);
+  });
+
+  it('prices orders from the catalogue and keeps totals finite', async () => {
+    const order = await ask('bob', 'api/v1/orders/create', {
+      items: [{ sku: 'sku-2', quantity: 10_000 }],
+    });
+    expect(order).toMatchObject({ status: 'success', data: { total: 100_000, status: 'pending' } });
+  });
+
+  it("never publishes into another user's reply space, not even an error", async () => {
+    const dropsBefore = await unsafeDrops(stack.gateways[0].httpUrl);
+    const seenBefore = alice.received.length;
+    for (const headers of [as.bob, {}, { authorization: 'Bearer forged' }]) {
+      await bob
+        .request(
+          'api/v1/users/list',
+          {},
+          {
+            headers,
+            responseTopic: 'replies/alice/forged',
+            timeoutMs: 300,
+          },
+        )
+        .catch(() => undefined);
+    }
+    // A barrier: alice's own request, answered after the three above were handled.
+    expect((await ask('alice', 'api/v1/users/list'))['status']).toBe('success');
+    const forged = alice.received.slice(seenBefore).filter((r) => r.topic.endsWith('/forged'));
+    // Bob's authenticated request is dropped; the unauthenticated ones are answered with an
+    // error alice never asked for and cannot match (documented in docs/security.md).
+    expect(forged.map((r) => r.body['status'])).toEqual(['error', 'error']);
+    expect(forged.every((r) => r.body['status_code'] === 401)).toBe(true);
+    expect(await unsafeDrops(stack.gateways[0].httpUrl)).toBe(dropsBefore + 1);
+  });
+
+  it('publishes nowhere outside the reply space, in either reply form', async () => {
+    const door = await listen(stack.mqttUrl, 'devices/#');
+    const nest = await listen(stack.mqttUrl, 'api/v1/users/list/reply');
+    try {
+      const dropsBefore = await unsafeDrops(stack.gateways[0].httpUrl);
+      await alice
+        .request(
+          'api/v1/users/list',
+          {},
+          {
+            headers: as.alice,
+            responseTopic: 'devices/door/cmd',
+            timeoutMs: 300,
+          },
+        )
+        .catch(() => undefined);
+      // The NestJS ClientMqtt form answers on <topic>/reply, outside replies/{user}/#.
+      await alice.client.publishAsync(
+        'api/v1/users/list',
+        JSON.stringify({ pattern: 'api/v1/users/list', id: 'n1', data: {} }),
+        { qos: 1 },
+      );
+      await waitFor(
+        'both drops to be counted',
+        async () => (await unsafeDrops(stack.gateways[0].httpUrl)) === dropsBefore + 2,
+      );
+      expect((await ask('alice', 'api/v1/users/list'))['status']).toBe('success');
+      expect([door.messages, nest.messages]).toEqual([[], []]);
+    } finally {
+      await door.close();
+      await nest.close();
+    }
+  });
+});
+
+describe('nothing a caller sends counts against a service', () => {
+  let stack: Stack;
+  let upstream: TestUpstream;
+  let client: MqttRequester;
+  let auth: { authorization: string };
+  const big: Behaviour = (req, res) => {
+    if (!req.url.endsWith('/big')) return echo(req, res);
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ blob: 'x'.repeat(50_000) }));
+  };
+
+  beforeAll(async () => {
+    upstream = await TestUpstream.start(big);
+    stack = await Stack.start({
+      name: 'front-breaker',
+      noServices: true,
+      gatewayEnv: {
+        SERVICES: `order-service=${upstream.url}`,
+        BREAKER_FAILURE_THRESHOLD: '2',
+        MAX_REPLY_BYTES: '10000',
+      },
+    });
+    client = await stack.requester();
+    auth = { authorization: await stack.bearer('carol') };
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await upstream?.stop();
+  });
+
+  const ask = async (topic: string, headers: Record<string, string>, body: Data = {}) =>
+    (await client.request<Data>(topic, body, { headers })).body;
+
+  it('answers an unsendable header value with BAD_REQUEST and keeps the breaker closed', async () => {
+    const before = upstream.requests.length;
+    for (let i = 0; i < 6; i++) {
+      expect(await ask('api/v1/orders/get/1', { ...auth, 'x-client-note': '日本' })).toMatchObject({
+        status: 'error',
+        error: { code: 'BAD_REQUEST' },
+      });
+    }
+    expect(upstream.requests.length).toBe(before);
+    expect(await ask('api/v1/orders/get/1', auth)).toMatchObject({ status: 'success' });
+  });
+
+  it('answers a token whose subject cannot be sent with BAD_REQUEST, before any service', async () => {
+    const before = upstream.requests.length;
+    const odd = { authorization: await stack.bearer('eve smith') };
+    const tab = { authorization: await stack.bearer('eve\tsmith') };
+    for (const headers of [odd, tab, odd, tab]) {
+      expect(await ask('api/v1/orders/get/1', headers)).toMatchObject({
+        status: 'error',
+        error: { code: 'BAD_REQUEST' },
+      });
+    }
+    expect(upstream.requests.length).toBe(before);
+    expect(await ask('api/v1/orders/get/1', auth)).toMatchObject({ status: 'success' });
+  });
+
+  it('forwards only the allowlisted headers', async () => {
+    await ask('api/v1/orders/get/1', {
+      ...auth,
+      'x-http-method-override': 'DELETE',
+      'x-original-url': '/admin',
+      'x-real-ip': '10.0.0.1',
+      'x-user_id': 'admin',
+      'x-client-app': 'door-panel',
+      'accept-language': 'fr',
+    });
+    const sent = upstream.requests.at(-1)!.headers;
+    for (const name of ['x-http-method-override', 'x-original-url', 'x-real-ip', 'x-user_id']) {
+      expect([name, sent[name]]).toEqual([name, undefined]);
+    }
+    expect(sent).toMatchObject({
+      'x-client-app': 'door-panel',
+      'accept-language': 'fr',
+      'x-user-id': 'carol',
+    });
+  });
+
+  it('turns a reply over MAX_REPLY_BYTES into a small typed error', async () => {
+    const reply = await client.request<Data>('api/v1/orders/get/big', {}, { headers: auth });
+    expect(reply.body).toMatchObject({
+      status: 'error',
+      error: { code: 'UPSTREAM_ERROR' },
+    });
+    expect(reply.packet.payload.length).toBeLessThan(1000);
+  });
+});
+
+describe('abuse has a bounded cost', () => {
+  let stack: Stack;
+  let upstream: TestUpstream;
+  let client: MqttRequester;
+
+  beforeAll(async () => {
+    upstream = await TestUpstream.start(echo);
+    stack = await Stack.start({
+      name: 'front-abuse',
+      noServices: true,
+      gatewayEnv: {
+        SERVICES: `user-service=${upstream.url}`,
+        GATEWAY_RATE_LIMIT_MAX: '5',
+        IDEMPOTENCY_MAX_KEYS: '3',
+      },
+    });
+    client = await stack.requester();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await upstream?.stop();
+  });
+
+  const ask = async (topic: string, headers: Record<string, string> = {}, body: Data = {}) =>
+    (await client.request<Data>(topic, body, { headers })).body;
+
+  it('keeps anonymous gateway/* callers from starving those who sign their requests', async () => {
+    // Health answers `degraded` here (three of four services are not configured).
+    const codes = [];
+    for (let i = 0; i < 7; i++) codes.push((await ask('gateway/health'))['error']?.code ?? 'ok');
+    expect(codes).toEqual([...Array(5).fill('ok'), 'RATE_LIMITED', 'RATE_LIMITED']);
+    for (const sub of ['dana', 'erin']) {
+      const signed = { authorization: await stack.bearer(sub) };
+      expect(await ask('gateway/health', signed)).toMatchObject({ status: 'degraded' });
+    }
+  });
+
+  it('ignores an idempotency-key on a read: each GET reaches the service', async () => {
+    const headers = { authorization: await stack.bearer('frank'), 'idempotency-key': 'k-1' };
+    const before = upstream.requests.length;
+    await ask('api/v1/users/get/frank', headers);
+    await ask('api/v1/users/get/frank', headers);
+    const sent = upstream.requests.slice(before);
+    expect(sent.map((r) => r.method)).toEqual(['GET', 'GET']);
+    expect(sent.map((r) => r.headers['idempotency-key'])).toEqual([undefined, undefined]);
+  });
+
+  it('bounds the idempotency records one principal may hold', async () => {
+    const grace = { authorization: await stack.bearer('grace') };
+    const create = (key: string, headers = grace) =>
+      ask('api/v1/users/create', { ...headers, 'idempotency-key': key }, { name: key });
+    for (const key of ['a', 'b', 'c']) expect((await create(key))['status']).toBe('success');
+    expect(await create('d')).toMatchObject({ status: 'error', error: { code: 'RATE_LIMITED' } });
+    // A replay of a held key still answers, and another principal is not affected.
+    expect((await create('a'))['status']).toBe('success');
+    const heidi = { authorization: await stack.bearer('heidi') };
+    expect((await create('a', heidi))['status']).toBe('success');
+  });
+
+  it('keys the stale cache of a read without the body a GET does not send', async () => {
+    const ivan = { authorization: await stack.bearer('ivan') };
+    const pattern = `${stack.prefix}fallback:{user:ivan}:user-service:*`;
+    const stored = async () => (await stack.redis.redis.keys(pattern)).length;
+    for (let i = 0; i < 5; i++) {
+      await ask('api/v1/users/get/ivan', ivan, { junk: 'x'.repeat(1000), i });
+    }
+    await waitFor('the first stale copy', async () => (await stored()) >= 1);
+    // A second read is a second copy: once it is there, the five above made exactly one.
+    await ask('api/v1/users/get/other', ivan);
+    await waitFor('the second stale copy', async () => (await stored()) >= 2);
+    expect(await stored()).toBe(2);
+  });
+});
+
+describe('failed authentication has a budget', () => {
+  let stack: Stack;
+  let upstream: TestUpstream;
+
+  beforeAll(async () => {
+    upstream = await TestUpstream.start(echo);
+    stack = await Stack.start({
+      name: 'front-authfail',
+      noServices: true,
+      gatewayEnv: { SERVICES: `user-service=${upstream.url}`, AUTH_FAILURE_LIMIT: '5' },
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await upstream?.stop();
+  });
+
+  it('answers RATE_LIMITED once failures spend it, and still serves valid credentials', async () => {
+    const client = await stack.requester();
+    const codes = [];
+    for (let i = 0; i < 8; i++) {
+      const headers: Record<string, string> =
+        i % 2 === 0
+          ? { authorization: `Bearer not.a.token${i}` }
+          : { 'x-api-key': `mqgw_${String(i).padStart(12, '0')}_${'a'.repeat(43)}` };
+      const reply = await client.request<Data>('api/v1/users/list', {}, { headers });
+      codes.push(reply.body['error']?.code);
+    }
+    expect(codes).toEqual([...Array(5).fill('UNAUTHORIZED'), ...Array(3).fill('RATE_LIMITED')]);
+    const valid = { authorization: await stack.bearer('judy') };
+    expect(
+      (await client.request<Data>('api/v1/users/list', {}, { headers: valid })).body,
+    ).toMatchObject({ status: 'success' });
+  });
+});
+
+describe('secrets stay secret', () => {
+  const gateway = (env: Record<string, string>) =>
+    spawnSync(process.execPath, [mainOf('gateway')], {
+      env: { PATH: process.env['PATH'] ?? '', HTTP_PORT: '0', ...env },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+
+  it.each([
+    [
+      'a short JWT secret',
+      {
+        NODE_ENV: 'production',
+        JWT_SECRET: 'hunter2-is-short',
+        JWT_ISSUER: 'i',
+        JWT_AUDIENCE: 'a',
+      },
+      'JWT_SECRET',
+      'hunter2-is-short',
+    ],
+    [
+      'an unknown NODE_ENV',
+      { NODE_ENV: 'prod', JWT_SECRET: 's'.repeat(40) },
+      'NODE_ENV',
+      undefined,
+    ],
+    [
+      'production without issuer',
+      { NODE_ENV: 'production', JWT_SECRET: 'q'.repeat(40), JWT_AUDIENCE: 'a' },
+      'JWT_ISSUER',
+      'q'.repeat(40),
+    ],
+    [
+      'a plain-http JWKS URL',
+      {
+        NODE_ENV: 'production',
+        JWT_JWKS_URL: 'http://idp.example.com/jwks.json',
+        JWT_ISSUER: 'i',
+        JWT_AUDIENCE: 'a',
+      },
+      'JWT_JWKS_URL',
+      undefined,
+    ],
+  ])(
+    'refuses %s in one line naming the variable, never the secret',
+    (_what, env, variable, secret) => {
+      const run = gateway(env);
+      expect(run.status).toBe(78);
+      const lines = run.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`^config error: Invalid ${variable}: `));
+      if (secret) expect(run.stderr + run.stdout).not.toContain(secret);
+    },
+  );
+
+  it('never writes the broker password of MQTT_URL to its log', async () => {
+    const stack = await Stack.start({ name: 'front-redact', gateways: 0, noServices: true });
+    try {
+      const password = 'sup3r-s3cret-broker-pass';
+      const url = new URL(stack.mqttUrl);
+      url.username = 'gw';
+      url.password = password;
+      const handle = await stack.startGateway({
+        MQTT_URL: url.toString(),
+        LOG_LEVEL: 'log',
+        JWT_SECRET: TEST_JWT_SECRET,
+      });
+      const log = () => readFileSync(handle.process.logFile, 'utf8');
+      await waitFor('the startup line naming the broker', async () => /subscribed to/.test(log()));
+      expect(log()).toMatch(/mqtt:\/\/\*\*\*@127\.0\.0\.1/);
+      expect(log()).not.toContain(password);
+    } finally {
+      await stack.stop();
+    }
+  });
+});
