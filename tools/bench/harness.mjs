@@ -1,7 +1,7 @@
 // Process plumbing shared by `npm run bench` and `npm run soak`: a private Mosquitto with
 // the project's TCP settings, child processes that die with the harness, /proc sampling.
 import { fork, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -148,10 +148,54 @@ export function usage(pid) {
   }
 }
 
+/**
+ * CPU seconds and RSS (MiB) of a process and all its descendants (a gateway's workers).
+ * @param {number} pid
+ */
+export function usageTree(pid) {
+  /** @type {Map<number, number[]>} */
+  const children = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ');
+      const parent = Number(stat[1]);
+      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  let cpu = 0;
+  let rss = 0;
+  const stack = [pid];
+  while (stack.length > 0) {
+    const next = /** @type {number} */ (stack.pop());
+    const own = usage(next);
+    if (Number.isFinite(own.cpu)) cpu += own.cpu;
+    if (Number.isFinite(own.rss)) rss += own.rss;
+    stack.push(...(children.get(next) ?? []));
+  }
+  return { cpu, rss };
+}
+
 /** @param {string} app */
 export const mainOf = (app) => join(root, 'dist/apps', app, 'apps', app, 'src/main.js');
 
+const JWT_ISSUER = 'mqgw-bench';
+const JWT_AUDIENCE = 'mqgw-api';
+
 /**
+ * The gateway's token settings for a bench run: production mode requires issuer and audience.
+ * @param {string} secret
+ */
+export const jwtEnv = (secret) => ({
+  JWT_SECRET: secret,
+  JWT_ISSUER,
+  JWT_AUDIENCE,
+});
+
+/**
+ * A bearer token that the gateway configured with {@link jwtEnv} accepts.
  * @param {string} secret
  * @param {string} [sub]
  * @param {string} [scopes]
@@ -159,6 +203,8 @@ export const mainOf = (app) => join(root, 'dist/apps', app, 'apps', app, 'src/ma
 export const bearer = async (secret, sub = 'bench', scopes = '') =>
   new SignJWT({ scope: scopes })
     .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer(JWT_ISSUER)
+    .setAudience(JWT_AUDIENCE)
     .setSubject(sub)
     .setIssuedAt()
     .setExpirationTime('2h')

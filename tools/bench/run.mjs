@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // npm run bench: the gateway (production build, every middleware on) against a bare relay
-// doing the same MQTT -> HTTP -> MQTT round trip, measured in one run on this machine.
-// Writes docs/benchmarks.json and the results table in docs/benchmarks.md.
+// doing the same MQTT -> HTTP -> MQTT round trip, measured in one run on this machine; then
+// the same gateway as two workers (GATEWAY_WORKERS=2). Writes docs/benchmarks.json and the
+// results table in docs/benchmarks.md.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import {
   bearer,
+  jwtEnv,
   deletePrefix,
   freePort,
   here,
@@ -18,7 +20,7 @@ import {
   start,
   startBroker,
   stop,
-  usage,
+  usageTree,
   waitHttp,
   writeSection,
 } from './harness.mjs';
@@ -46,10 +48,31 @@ const TOPIC = 'api/v1/users/list';
  * @typedef {Awaited<ReturnType<typeof measure>>} Measurement
  */
 
-/** @param {Redis} redis */
+/**
+ * CPU seconds Redis has spent, from `INFO cpu`.
+ * @param {Redis} redis
+ */
+async function redisCpu(redis) {
+  const info = await redis.info('cpu');
+  const field = (/** @type {string} */ name) =>
+    Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return field('used_cpu_sys') + field('used_cpu_user');
+}
+
+/**
+ * Redis command calls so far: all of them, and the script calls (EVALSHA or EVAL), each of
+ * which is one round trip however many commands it runs.
+ * @param {Redis} redis
+ */
 async function commandCalls(redis) {
   const info = await redis.info('commandstats');
-  return [...info.matchAll(/calls=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+  let all = 0;
+  let scripts = 0;
+  for (const m of info.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)) {
+    all += Number(m[2]);
+    if (m[1] === 'evalsha' || m[1] === 'eval') scripts += Number(m[2]);
+  }
+  return { all, scripts };
 }
 
 /**
@@ -84,15 +107,19 @@ async function measure(name, target, mqttUrl, redis, token) {
   // flight, then latency at concurrency 1. RSS is compared from the end of the warm-up.
   const warmupMs = smoke ? 300 : Math.min(10_000, Math.max(2000, (seconds * 1000) / 6));
   await load(mqttUrl, { INFLIGHT: String(inflight), DURATION_MS: String(warmupMs), TOKEN: token });
-  const before = usage(pid);
+  const before = usageTree(/** @type {number} */ (pid));
   const calls0 = await commandCalls(redis);
+  const redis0 = await redisCpu(redis);
   const loaded = await load(mqttUrl, {
     INFLIGHT: String(inflight),
     DURATION_MS: String(seconds * 1000),
     TOKEN: token,
   });
+  const redis1 = await redisCpu(redis);
   const calls1 = await commandCalls(redis);
-  const after = usage(pid);
+  const after = usageTree(/** @type {number} */ (pid));
+  const micros = (/** @type {number} */ cpuSeconds) =>
+    loaded.requests ? Math.round((cpuSeconds / loaded.requests) * 1e7) / 10 : null;
   const single = await load(mqttUrl, {
     INFLIGHT: '1',
     DURATION_MS: String(Math.max(1000, (seconds * 1000) / 4)),
@@ -105,9 +132,14 @@ async function measure(name, target, mqttUrl, redis, token) {
     c1_p99_ms: single.p99_ms,
     // INFO's own call is in the delta: subtract it.
     redis_commands_per_request: loaded.requests
-      ? Math.round(((calls1 - calls0 - 1) / loaded.requests) * 100) / 100
+      ? Math.round(((calls1.all - calls0.all - 1) / loaded.requests) * 100) / 100
+      : null,
+    redis_scripts_per_request: loaded.requests
+      ? Math.round(((calls1.scripts - calls0.scripts) / loaded.requests) * 100) / 100
       : null,
     cpu_seconds: Math.round((after.cpu - before.cpu) * 100) / 100,
+    cpu_us_per_request: micros(after.cpu - before.cpu),
+    redis_cpu_us_per_request: micros(redis1 - redis0),
     rss_start_mib: Math.round(before.rss),
     rss_end_mib: Math.round(after.rss),
   };
@@ -138,25 +170,31 @@ try {
   results.push(await measure('relay', relay, mqttUrl, redis));
   await stop(relay);
 
-  const httpPort = await freePort();
-  // e.g. BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=tmp/profiles" to profile it.
-  const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const gateway = start(process.execPath, [...nodeArgs, gatewayMain], {
-    NODE_ENV: 'production',
-    MQTT_URL: mqttUrl,
-    MQTT_SESSION_EXPIRY_SECONDS: '0',
-    MQTT_CLIENT_ID: `bench-gw-${process.pid}`,
-    REDIS_URL: redisUrl,
-    REDIS_KEY_PREFIX: prefix,
-    SERVICES: `user-service=${upstreamUrl}`,
-    HTTP_PORT: String(httpPort),
-    JWT_SECRET: secret,
-    RATE_LIMIT_MAX: '1000000000',
-    LOG_LEVEL: 'warn',
-  });
-  await waitHttp(`http://127.0.0.1:${httpPort}/health/ready`, 'gateway');
-  results.push(await measure('gateway', gateway, mqttUrl, redis, token));
-  await stop(gateway);
+  for (const workers of smoke ? [1] : [1, 2]) {
+    const httpPort = await freePort();
+    // e.g. BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=tmp/profiles" to profile it.
+    const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const gateway = start(process.execPath, [...nodeArgs, gatewayMain], {
+      NODE_ENV: 'production',
+      MQTT_URL: mqttUrl,
+      MQTT_SESSION_EXPIRY_SECONDS: '0',
+      MQTT_CLIENT_ID: `bench-gw-${process.pid}-${workers}`,
+      REDIS_URL: redisUrl,
+      REDIS_KEY_PREFIX: prefix,
+      SERVICES: `user-service=${upstreamUrl}`,
+      HTTP_PORT: String(httpPort),
+      ...jwtEnv(secret),
+      RATE_LIMIT_MAX: '1000000000',
+      GATEWAY_WORKERS: String(workers),
+      LOG_LEVEL: 'warn',
+    });
+    for (let i = 0; i < workers; i++) {
+      await waitHttp(`http://127.0.0.1:${httpPort + i}/health/ready`, `gateway worker ${i}`);
+    }
+    const name = workers === 1 ? 'gateway' : `gateway, ${workers} workers`;
+    results.push(await measure(name, gateway, mqttUrl, redis, token));
+    await stop(gateway);
+  }
 } finally {
   await stop(upstream);
   await stop(broker);
@@ -164,7 +202,7 @@ try {
   redis.disconnect();
 }
 
-const [relay, gateway] = results;
+const [relay, gateway, workers2] = results;
 const ratios = {
   throughput: Math.round((gateway.throughput / relay.throughput) * 100) / 100,
   p99: Math.round((gateway.p99_ms / relay.p99_ms) * 100) / 100,
@@ -179,16 +217,20 @@ const report = {
 };
 /** @param {Measurement} r */
 const line = (r) =>
-  `| ${r.target} | ${r.throughput} | ${r.p50_ms} | ${r.p99_ms} | ${r.max_ms} | ${r.c1_p50_ms} | ${r.errors} | ${r.timeouts} | ${r.redis_commands_per_request} | ${r.cpu_seconds} | ${r.rss_start_mib} → ${r.rss_end_mib} |`;
+  `| ${r.target} | ${r.throughput} | ${r.p50_ms} | ${r.p99_ms} | ${r.max_ms} | ${r.c1_p50_ms} | ${r.errors} | ${r.timeouts} | ${r.cpu_us_per_request} | ${r.redis_commands_per_request} | ${r.redis_cpu_us_per_request} | ${r.rss_start_mib} → ${r.rss_end_mib} |`;
 const table = [
   `Run of ${report.date} on ${report.machine.cpus} cores, Node ${report.machine.node}: ${inflight} in flight, QoS 1, ${seconds} s per target.`,
   '',
-  '| target | req/s | p50 ms | p99 ms | max ms | p50 ms at c=1 | errors | timeouts | Redis cmds/req | CPU s | RSS MiB |',
-  '|---|---|---|---|---|---|---|---|---|---|---|',
-  line(relay),
-  line(gateway),
+  '| target | req/s | p50 ms | p99 ms | max ms | p50 ms at c=1 | errors | timeouts | CPU µs/req | Redis cmds/req | Redis CPU µs/req | RSS MiB |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ...results.map(line),
   '',
   `Gateway / relay: throughput ${ratios.throughput}, p99 ${ratios.p99}, p50 at concurrency 1 ${ratios.c1_p50}.`,
+  ...(workers2
+    ? [
+        `Two workers / one: throughput ${Math.round((workers2.throughput / gateway.throughput) * 100) / 100}.`,
+      ]
+    : []),
 ].join('\n');
 const growth =
   Math.round(((gateway.rss_end_mib - gateway.rss_start_mib) / gateway.rss_start_mib) * 1000) / 10;
@@ -197,10 +239,10 @@ const verdict = (ok) => (ok ? 'met' : '**not met**');
 const reading = [
   '| target | this run | status |',
   '|---|---|---|',
-  `| throughput ≥ 0.5 × relay | ${ratios.throughput} × (${gateway.throughput} against ${relay.throughput} req/s) | ${verdict(ratios.throughput >= 0.5)} |`,
+  `| throughput ≥ 0.55 × relay | ${ratios.throughput} × (${gateway.throughput} against ${relay.throughput} req/s) | ${verdict(ratios.throughput >= 0.55)} |`,
   `| p50 at concurrency 1 ≤ 1 ms | ${gateway.c1_p50_ms} ms (relay ${relay.c1_p50_ms} ms) | ${verdict(gateway.c1_p50_ms <= 1)} |`,
-  `| p99 at ${inflight} in flight ≤ 3 × relay | ${ratios.p99} × (${gateway.p99_ms} against ${relay.p99_ms} ms) | ${verdict(ratios.p99 <= 3)} |`,
-  `| ≤ 2 Redis round trips per request | one blocking round trip, the rate-limit script; ${gateway.redis_commands_per_request} commands per request counted by \`INFO commandstats\`, which counts the commands inside the script one by one; counters and logs are batched every 250 ms | met |`,
+  `| p99 at ${inflight} in flight ≤ 2.5 × relay | ${ratios.p99} × (${gateway.p99_ms} against ${relay.p99_ms} ms) | ${verdict(ratios.p99 <= 2.5)} |`,
+  `| one blocking Redis round trip per request | ${gateway.redis_scripts_per_request} script calls per request (the rate-limit script; \`INFO commandstats\` counts the ${gateway.redis_commands_per_request} commands inside scripts and the batched counter writes one by one) | ${verdict((gateway.redis_scripts_per_request ?? 99) <= 1.05)} |`,
   `| zero errors and timeouts | ${gateway.errors} errors, ${gateway.timeouts} timeouts | ${verdict(gateway.errors + gateway.timeouts === 0)} |`,
   `| RSS growth < 10 % over the run | ${gateway.rss_start_mib} → ${gateway.rss_end_mib} MiB (${growth} %) | ${verdict(growth < 10)} |`,
 ].join('\n');

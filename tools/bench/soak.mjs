@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import {
   bearer,
+  jwtEnv,
   deletePrefix,
   freePort,
   here,
@@ -117,13 +118,14 @@ try {
     REDIS_URL: redisUrl,
     REDIS_KEY_PREFIX: prefix,
     HTTP_PORT: String(httpPort),
-    JWT_SECRET: secret,
+    ...jwtEnv(secret),
     RATE_LIMIT_MAX: '1000000000',
     LOG_LEVEL: 'warn',
   });
   processes.push(gateway);
   await waitHttp(`http://127.0.0.1:${httpPort}/health/ready`, 'gateway');
-  const token = await bearer(secret, 'soak');
+  // An administrator: the stub services let it create profiles for others and read any.
+  const token = await bearer(secret, 'soak', 'admin');
 
   // Warm up (JIT, connection pools, heaps) before measuring capacity, as the bench does.
   await load(mqttUrl, {
