@@ -388,4 +388,45 @@ describe('docker compose stack on a real engine', () => {
       }),
     ).rejects.toThrow(/Not authorized|Bad User Name/);
   });
+  it('rotates the internal passwords as docs/security.md says, and keeps serving', async () => {
+    const redisPassword = async () => {
+      const [userService] = await project.containers('user-service');
+      const read = await runCommand('docker', [
+        'exec',
+        userService,
+        'cat',
+        '/var/lib/mqgw/secrets/redis_password',
+      ]);
+      expect(read.code).toBe(0);
+      return read.stdout;
+    };
+    const before = await redisPassword();
+    const rotate = await project.compose(
+      ['run', '--rm', 'setup', 'cli', 'setup', '--rotate', 'gateway,redis'],
+      120_000,
+    );
+    expect([rotate.code, rotate.stderr]).toEqual([0, expect.stringContaining('created secrets')]);
+    const up = await project.compose(
+      ['up', '--detach', '--force-recreate', '--wait', '--wait-timeout', '240'],
+      600_000,
+    );
+    expect([up.code, up.stderr]).toEqual([0, expect.any(String)]);
+    expect(await redisPassword()).not.toBe(before);
+    let client: MqttRequester | undefined;
+    await waitFor(
+      'a reply after the rotation',
+      async () => {
+        client ??= await connect();
+        const reply = await client
+          .request('api/v1/users/list', {}, { headers: auth(), timeoutMs: 1000 })
+          .catch(async (error) => {
+            await client?.close().catch(() => undefined);
+            client = undefined;
+            throw error;
+          });
+        return reply.body['status'] === 'success';
+      },
+      60_000,
+    );
+  }, 600_000);
 });

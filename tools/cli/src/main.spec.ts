@@ -106,6 +106,16 @@ describe('cli', () => {
     const again = io(env);
     expect(await run(['setup'], again.io)).toBe(0);
     expect(again.err[0]).toBe('setup: nothing to change; client ada');
+    const redisPassword = () => readFileSync(join(dir, 'out/user-service/redis_password'), 'utf8');
+    const gatewaySecret = () => readFileSync(join(dir, 'out/gateway/jwt_secret'), 'utf8');
+    const [oldRedis, oldJwt] = [redisPassword(), gatewaySecret()];
+    const rotated = io(env);
+    expect(await run(['setup', '--rotate', 'redis'], rotated.io)).toBe(0);
+    expect(rotated.err[0]).toBe('setup: created secrets; client ada');
+    expect([redisPassword() === oldRedis, gatewaySecret() === oldJwt]).toEqual([false, true]);
+    const wrong = io(env);
+    expect(await run(['setup', '--rotate', 'admin'], wrong.io)).not.toBe(0);
+    expect(wrong.err.join('\n')).toContain('expected jwt, gateway, redis; got admin');
   });
 
   it('reads the first line of standard input', async () => {

@@ -4,6 +4,7 @@ import { mintDevToken, readDevSecret } from '@mqgw/auth';
 import { ConfigError } from '@mqgw/config';
 import {
   DEFAULT_BROKER_POLICY,
+  ROTATABLE,
   addClient,
   listClients,
   newSecret,
@@ -11,6 +12,7 @@ import {
   removeClient,
   runSetup,
   type BrokerPolicyOptions,
+  type Rotatable,
 } from '@mqgw/deploy';
 import { readCliConfig, type CliEnv } from './cli.config';
 import {
@@ -242,7 +244,12 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
     .description(
       'prepare a deployment: generate what is missing (JWT secret, broker and Redis passwords, a development CA) and give each container only what it uses',
     )
-    .action(async () => {
+    .option(
+      '--rotate <secrets>',
+      `replace generated secrets, comma-separated: ${ROTATABLE.join(', ')}`,
+      rotatable,
+    )
+    .action(async (options: { rotate?: Rotatable[] }) => {
       const config = env();
       const result = await runSetup({
         stateDir: config.SETUP_STATE_DIR,
@@ -251,6 +258,7 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
           ...(config.JWT_SECRET ? { jwtSecret: config.JWT_SECRET } : {}),
           ...(config.MQTT_CLIENT_USERNAME ? { clientUsername: config.MQTT_CLIENT_USERNAME } : {}),
           ...(config.MQTT_CLIENT_PASSWORD ? { clientPassword: config.MQTT_CLIENT_PASSWORD } : {}),
+          ...(options.rotate ? { rotate: options.rotate } : {}),
         },
         brokerHosts: [
           'mosquitto',
@@ -362,6 +370,15 @@ function parseData(data: string): unknown {
   } catch {
     throw new UsageError('--data is not valid JSON');
   }
+}
+
+function rotatable(value: string): Rotatable[] {
+  const names = value.split(',').map((n) => n.trim());
+  const unknown = names.filter((n) => !(ROTATABLE as readonly string[]).includes(n));
+  if (unknown.length > 0) {
+    throw new InvalidArgumentError(`expected ${ROTATABLE.join(', ')}; got ${unknown.join(', ')}`);
+  }
+  return names as Rotatable[];
 }
 
 function positiveInt(value: string): number {

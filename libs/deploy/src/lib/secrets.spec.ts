@@ -35,6 +35,28 @@ describe('deployment secrets', () => {
     expect(JSON.parse(readFileSync(file, 'utf8')).jwtSecret).toBe(overrides.jwtSecret);
   });
 
+  it('replaces only the secrets it is asked to rotate', () => {
+    const file = fresh();
+    const before = loadOrCreateSecrets(file).secrets;
+    const { secrets: after, changed } = loadOrCreateSecrets(file, { rotate: ['gateway', 'redis'] });
+    expect(changed).toBe(true);
+    expect(after.mqtt.gateway).not.toBe(before.mqtt.gateway);
+    for (const user of Object.keys(before.redis) as (keyof typeof before.redis)[]) {
+      expect([user, after.redis[user] === before.redis[user]]).toEqual([user, false]);
+    }
+    expect([after.jwtSecret, after.mqtt.admin, after.mqtt.client]).toEqual([
+      before.jwtSecret,
+      before.mqtt.admin,
+      before.mqtt.client,
+    ]);
+    // An operator's JWT secret wins over a rotation of the generated one.
+    const mine = 'm'.repeat(40);
+    expect(loadOrCreateSecrets(file, { jwtSecret: mine, rotate: ['jwt'] }).secrets.jwtSecret).toBe(
+      mine,
+    );
+    expect(loadOrCreateSecrets(file, { rotate: ['jwt'] }).secrets.jwtSecret).not.toBe(mine);
+  });
+
   it('refuses a short JWT secret and a username that is not one topic level', () => {
     expect(() => loadOrCreateSecrets(fresh(), { jwtSecret: 'short' })).toThrow('JWT_SECRET');
     expect(() => loadOrCreateSecrets(fresh(), { clientUsername: 'a/b' })).toThrow(

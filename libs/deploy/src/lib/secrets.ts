@@ -29,10 +29,19 @@ export interface DeploymentSecrets {
   redis: Record<'gateway' | 'cli' | 'health' | ServiceName, string>;
 }
 
+/**
+ * Generated secrets that `mqgw setup --rotate` replaces: `jwt` (unless the operator sets
+ * JWT_SECRET), `gateway` (the gateway's broker password) and `redis` (every Redis user's).
+ */
+export const ROTATABLE = ['jwt', 'gateway', 'redis'] as const;
+export type Rotatable = (typeof ROTATABLE)[number];
+
 export interface SecretOverrides {
   jwtSecret?: string;
   clientUsername?: string;
   clientPassword?: string;
+  /** Generated secrets to replace with new ones on this run. */
+  rotate?: readonly Rotatable[];
 }
 
 export const USERNAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -61,12 +70,16 @@ export function loadOrCreateSecrets(
       'MQTT_CLIENT_USERNAME must be 1 to 64 of A-Z a-z 0-9 _ . - (a topic level of its own)',
     );
   }
-  const redis = stored.redis ?? ({} as Partial<DeploymentSecrets['redis']>);
+  const rotate = new Set(overrides.rotate ?? []);
+  const redis = rotate.has('redis')
+    ? ({} as Partial<DeploymentSecrets['redis']>)
+    : (stored.redis ?? ({} as Partial<DeploymentSecrets['redis']>));
   const secrets: DeploymentSecrets = {
-    jwtSecret: overrides.jwtSecret ?? stored.jwtSecret ?? newSecret(),
+    jwtSecret:
+      overrides.jwtSecret ?? (rotate.has('jwt') ? undefined : stored.jwtSecret) ?? newSecret(),
     mqtt: {
       admin: stored.mqtt?.admin ?? newSecret(),
-      gateway: stored.mqtt?.gateway ?? newSecret(),
+      gateway: (rotate.has('gateway') ? undefined : stored.mqtt?.gateway) ?? newSecret(),
       health: stored.mqtt?.health ?? newSecret(),
       client: {
         username: overrides.clientUsername ?? stored.mqtt?.client?.username ?? 'client',
