@@ -248,7 +248,8 @@ const reading = [
 ].join('\n');
 console.log(table);
 console.log(JSON.stringify(report));
-if (!smoke) {
+// A profiled run is slower than a real one: it prints, but writes neither file.
+if (!smoke && !process.env.BENCH_GATEWAY_NODE_ARGS) {
   writeFileSync(output, JSON.stringify(report, null, 2) + '\n');
   const docs = join(root, 'docs/benchmarks.md');
   if (writeSection(docs, 'results', table) && writeSection(docs, 'reading', reading)) {
