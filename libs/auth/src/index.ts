@@ -3,5 +3,6 @@ export * from './lib/identity';
 export * from './lib/bounded-cache';
 export * from './lib/jwt.verifier';
 export * from './lib/api-key.store';
+export * from './lib/device.store';
 export * from './lib/dev-token';
 export * from './lib/dev-secret';

@@ -1,1 +1,2 @@
 export * from './lib/mqtt-requester';
+export * from './lib/device-requester';

@@ -1,9 +1,9 @@
 /** A verified caller. */
 export interface Identity {
-  /** `user:<sub>` or `key:<id>`: the unit of rate limits and idempotency. */
+  /** `user:<sub>`, `key:<id>` or `device:<name>`: the unit of rate limits and idempotency. */
   principalId: string;
-  kind: 'user' | 'api-key';
-  /** Sent upstream as X-User-ID: the token's `sub`, or the key's owner. */
+  kind: 'user' | 'api-key' | 'device';
+  /** Sent upstream as X-User-ID: the token's `sub`, the key's owner, or the device name. */
   userId: string;
   scopes: readonly string[];
   /** Epoch ms after which this identity must be verified again; `Infinity` for keys. */

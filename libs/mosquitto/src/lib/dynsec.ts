@@ -75,6 +75,15 @@ export function hashDynsecPassword(
   return { password: hash.toString('base64'), salt: salt.toString('base64'), iterations };
 }
 
+/**
+ * One line of a Mosquitto `password_file`, as `mosquitto_passwd` writes it:
+ * `<user>:$7$<iterations>$<salt>$<PBKDF2-SHA512 hash>`.
+ */
+export function passwordFileLine(username: string, password: string, iterations = 101): string {
+  const hashed = hashDynsecPassword(password, randomBytes(12), iterations);
+  return `${username}:$7$${iterations}$${hashed.salt}$${hashed.password}`;
+}
+
 /** The plugin's configuration file with these clients and roles, passwords hashed. */
 export function dynsecConfig(options: {
   clients: readonly DynsecClient[];

@@ -8,6 +8,11 @@ export interface MosquittoConfigOptions {
    * file instead of admitting anonymous clients.
    */
   dynsec?: { plugin: string; configFile: string };
+  /**
+   * Authenticate with a `password_file` and authorise with an `acl_file` (Mosquitto's
+   * built-in checks, which cover publishing and delivery but not subscribing).
+   */
+  files?: { passwordFile: string; aclFile: string };
 }
 
 /**
@@ -23,7 +28,13 @@ export function mosquittoConfig(port: number, options: MosquittoConfigOptions = 
           `plugin ${options.dynsec.plugin}`,
           `plugin_opt_config_file ${options.dynsec.configFile}`,
         ]
-      : ['allow_anonymous true']),
+      : options.files
+        ? [
+            'allow_anonymous false',
+            `password_file ${options.files.passwordFile}`,
+            `acl_file ${options.files.aclFile}`,
+          ]
+        : ['allow_anonymous true']),
     'set_tcp_nodelay true',
     'persistence false',
     'max_queued_messages 10000',

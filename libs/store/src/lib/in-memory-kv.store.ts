@@ -82,6 +82,11 @@ export class InMemoryKvStore implements KvStore {
     return set instanceof Set ? [...set] : [];
   }
 
+  async setRemove(key: string, members: readonly string[]): Promise<void> {
+    const set = this.read(key);
+    if (set instanceof Set) for (const member of members) set.delete(member);
+  }
+
   async listPushCapped(key: string, values: readonly string[], cap: number): Promise<void> {
     const list = this.collection(key, () => [] as string[]);
     for (const value of values) list.unshift(value);

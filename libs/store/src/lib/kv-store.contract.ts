@@ -89,6 +89,8 @@ export function describeKvStoreContract(
     it('keeps sets and capped lists, newest first', async () => {
       await store.setAdd(k('s'), ['b', 'a', 'b']);
       expect((await store.setMembers(k('s'))).sort()).toEqual(['a', 'b']);
+      await store.setRemove(k('s'), ['a', 'z']);
+      expect(await store.setMembers(k('s'))).toEqual(['b']);
       await store.listPushCapped(k('l'), ['1', '2', '3'], 4);
       await store.listPushCapped(k('l'), ['4', '5'], 4);
       expect(await store.listRange(k('l'), 0, -1)).toEqual(['5', '4', '3', '2']);

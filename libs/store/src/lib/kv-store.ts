@@ -33,6 +33,7 @@ export interface KvStore {
   hashIncrement(key: string, field: string, delta: number): Promise<void>;
   setAdd(key: string, members: readonly string[]): Promise<void>;
   setMembers(key: string): Promise<string[]>;
+  setRemove(key: string, members: readonly string[]): Promise<void>;
   /** Prepends `values` (last one first, as LPUSH does) and keeps the newest `cap`. */
   listPushCapped(key: string, values: readonly string[], cap: number): Promise<void>;
   listRange(key: string, start: number, stop: number): Promise<string[]>;

@@ -35,6 +35,8 @@ export class PrefixedKvStore implements KvStore {
   setAdd = (key: string, members: readonly string[]) =>
     this.inner.setAdd(this.prefix + key, members);
   setMembers = (key: string) => this.inner.setMembers(this.prefix + key);
+  setRemove = (key: string, members: readonly string[]) =>
+    this.inner.setRemove(this.prefix + key, members);
   listPushCapped = (key: string, values: readonly string[], cap: number) =>
     this.inner.listPushCapped(this.prefix + key, values, cap);
   listRange = (key: string, start: number, stop: number) =>

@@ -102,6 +102,10 @@ export class RedisKvStore implements KvStore {
     return this.redis.smembers(key);
   }
 
+  async setRemove(key: string, members: readonly string[]): Promise<void> {
+    if (members.length > 0) await this.redis.srem(key, ...members);
+  }
+
   async listPushCapped(key: string, values: readonly string[], cap: number): Promise<void> {
     if (values.length === 0) return;
     await this.redis.lpush(key, ...values);

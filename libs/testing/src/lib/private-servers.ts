@@ -18,8 +18,9 @@ export interface PrivateServer {
 
 /**
  * A real Mosquitto on a private loopback port, with the project's TCP settings. A dynamic
- * security file is copied into the broker's own directory, which the plugin may rewrite:
- * started as root, Mosquitto drops to its own user, so that directory is open to it.
+ * security file (or a password and ACL file) is copied into the broker's own directory,
+ * which the plugin may rewrite: started as root, Mosquitto drops to its own user, so that
+ * directory is open to it.
  */
 export async function startMosquitto(options: MosquittoConfigOptions = {}): Promise<PrivateServer> {
   const binary = findMosquitto();
@@ -34,8 +35,17 @@ export async function startMosquitto(options: MosquittoConfigOptions = {}): Prom
     chmodSync(copy, 0o666);
     dynsec = { ...dynsec, configFile: copy };
   }
+  let files = options.files;
+  if (files) {
+    const passwordFile = join(dir, 'passwd');
+    const aclFile = join(dir, 'acl');
+    copyFileSync(files.passwordFile, passwordFile);
+    copyFileSync(files.aclFile, aclFile);
+    for (const file of [passwordFile, aclFile]) chmodSync(file, 0o644);
+    files = { passwordFile, aclFile };
+  }
   const config = join(dir, 'mosquitto.conf');
-  writeFileSync(config, mosquittoConfig(port, { ...options, dynsec }), { mode: 0o644 });
+  writeFileSync(config, mosquittoConfig(port, { ...options, dynsec, files }), { mode: 0o644 });
   return startProcess(binary, ['-c', config], port, `mqtt://127.0.0.1:${port}`, dir);
 }
 
