@@ -1,4 +1,4 @@
-import { MqttRequester } from '@mqgw/testing';
+import { DeviceRequester, MqttRequester } from '@mqgw/testing';
 import { ComposeProject, runCommand } from './support/compose';
 import { waitFor } from './support/processes';
 import { parsePrometheus, total } from './support/prometheus';
@@ -138,6 +138,24 @@ describe('docker compose stack on a real engine', () => {
       status: 'success',
       data: { api_version: 'v2', action: 'search' },
     });
+    // The same login as a device over MQTT 3.1.1: no token, the broker's login is the caller.
+    const device = await DeviceRequester.connect(project.mqttUrl, {
+      prefix: 'things',
+      username: credentials['MQTT_USERNAME'],
+      password: credentials['MQTT_PASSWORD'],
+    });
+    const asDevice = await device
+      .request(`api/v1/users/get/${credentials['MQTT_USERNAME']}`)
+      .finally(() => device.close());
+    expect(asDevice.response).toMatchObject({
+      status: 'success',
+      data: { user_id: credentials['MQTT_USERNAME'], name: 'Ada' },
+    });
+    const cliDevice = await project.compose(
+      ['run', '--rm', '--no-deps', 'cli', 'request', 'api/v1/users/list', '--device'],
+      120_000,
+    );
+    expect([cliDevice.code, cliDevice.stderr]).toEqual([0, expect.stringContaining('success')]);
     const health = await client.request('gateway/health');
     expect(health.body).toMatchObject({ status: 'healthy', redis: 'healthy' });
     const services = await client.request('gateway/services');

@@ -16,6 +16,12 @@ export const cliEnvSchema = {
   MQTT_ADMIN_PASSWORD: maybe(str({ secret: true })),
   MQTT_GATEWAY_PASSWORD: maybe(str({ secret: true, doc: 'set by `broker provision`' })),
   SHARED_SUBSCRIPTION_GROUP: str({ default: 'gateway', pattern: /^[\w-]{1,64}$/ }),
+  DEVICE_TOPIC_PREFIX: maybe(
+    str({
+      pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/,
+      doc: 'the gateway’s device namespace, for `request --device` and broker provisioning',
+    }),
+  ),
   ...redisEnvSchema,
   REDIS_KEY_PREFIX: str({ default: '', pattern: /^[\w:.-]*$/ }),
   JWT_SECRET: maybe(str({ pattern: /^.{32,}$/s, secret: true })),

@@ -19,7 +19,9 @@ import {
   UsageError,
   apiKeyStore,
   connectAdmin,
+  connectDevice,
   connectRequester,
+  deviceStore,
   withRedis,
 } from './commands/connections';
 
@@ -32,7 +34,7 @@ export interface Io {
 }
 
 const EPILOG = `
-Environment: MQTT_URL, MQTT_USERNAME, MQTT_PASSWORD, MQTT_CA_FILE, REDIS_URL (or
+Environment: MQTT_URL, MQTT_USERNAME, MQTT_PASSWORD, MQTT_CA_FILE, DEVICE_TOPIC_PREFIX, REDIS_URL (or
 REDIS_CLUSTER_NODES, REDIS_SENTINELS), REDIS_USERNAME, REDIS_PASSWORD, REDIS_KEY_PREFIX,
 JWT_SECRET, JWT_ISSUER, JWT_AUDIENCE, MQGW_TOKEN, MQGW_API_KEY. Every secret may be read
 from <NAME>_FILE instead; tokens and keys are never taken as arguments.
@@ -82,8 +84,17 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
     .option('--header <name=value>', 'another user property (repeatable)', collect, [])
     .addOption(new Option('--qos <n>', 'QoS').choices(['0', '1', '2']).default('1'))
     .option('--timeout <ms>', 'how long to wait for the reply', positiveInt, 10_000)
+    .option(
+      '--device',
+      'send as a device of DEVICE_TOPIC_PREFIX over MQTT 3.1.1: {id, data}, no token, the broker login is the identity',
+    )
     .action(async (topic: string, options) => {
       const config = env();
+      const qos = Number(options.qos) as 0 | 1 | 2;
+      if (options.device) {
+        exit(await deviceRequest(io, config, topic, parseData(options.data), qos, options.timeout));
+        return;
+      }
       const headers: Record<string, string> = {};
       const token = options.tokenStdin ? await io.readLine() : config.MQGW_TOKEN;
       const apiKey = options.apiKeyStdin ? await io.readLine() : config.MQGW_API_KEY;
@@ -177,6 +188,45 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
         }
         io.err(`revoked ${id}`);
       });
+    });
+
+  const devices = program
+    .command('devices')
+    .description('scopes of devices in the device namespace (DEVICE_TOPIC_PREFIX), in Redis');
+  devices
+    .command('set <name>')
+    .description('set a device’s scopes (replacing any); a device without a record has none')
+    .option('--scope <scopes>', 'space- or comma-separated scopes', '')
+    .action(async (name: string, options) => {
+      const config = env();
+      const record = await withRedis(config, (redis) =>
+        deviceStore(config, redis).set(name, scopesOf(options.scope)),
+      );
+      io.err(`device ${record.name}: scopes [${record.scopes.join(' ')}]`);
+    });
+  devices
+    .command('list')
+    .description('list devices with scopes')
+    .action(async () => {
+      const config = env();
+      await withRedis(config, async (redis) => {
+        for (const d of await deviceStore(config, redis).list()) {
+          io.out(`${d.name}  ${d.updated_at}  ${d.scopes.join(' ')}`);
+        }
+      });
+    });
+  devices
+    .command('remove <name>')
+    .description('remove a device’s record: it keeps its broker login, with no scopes')
+    .action(async (name: string) => {
+      const config = env();
+      const removed = await withRedis(config, (redis) => deviceStore(config, redis).remove(name));
+      if (!removed) {
+        io.err(`error: no device ${name}`);
+        exit(1);
+        return;
+      }
+      io.err(`removed ${name}`);
     });
 
   const clients = program
@@ -330,6 +380,29 @@ async function request(
   }
 }
 
+async function deviceRequest(
+  io: Io,
+  env: CliEnv,
+  topic: string,
+  data: unknown,
+  qos: 0 | 1 | 2,
+  timeoutMs: number,
+): Promise<number> {
+  const device = await connectDevice(env);
+  try {
+    const started = performance.now();
+    const reply = await device.request(topic, data, { qos, timeoutMs }).catch((error) => {
+      throw new UsageError((error as Error).message);
+    });
+    const ms = (performance.now() - started).toFixed(1);
+    io.out(JSON.stringify(reply.response, null, 2));
+    io.err(`${device.space}/${topic}: ${reply.response['status']} in ${ms} ms`);
+    return reply.response['status'] === 'error' ? 1 : 0;
+  } finally {
+    await device.close();
+  }
+}
+
 async function withAdmin<T>(
   env: CliEnv,
   use: (admin: Awaited<ReturnType<typeof connectAdmin>>) => Promise<T>,
@@ -343,7 +416,11 @@ async function withAdmin<T>(
 }
 
 function policy(env: CliEnv): BrokerPolicyOptions {
-  return { ...DEFAULT_BROKER_POLICY, sharedGroup: env.SHARED_SUBSCRIPTION_GROUP };
+  return {
+    ...DEFAULT_BROKER_POLICY,
+    sharedGroup: env.SHARED_SUBSCRIPTION_GROUP,
+    devicePrefix: env.DEVICE_TOPIC_PREFIX,
+  };
 }
 
 async function mintToken(env: CliEnv, sub: string, scopes: string[], ttl: number) {

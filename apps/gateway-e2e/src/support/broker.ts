@@ -1,6 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findMosquitto, mosquittoConfig, portOpen } from '@mqgw/mosquitto';
+import {
+  findMosquitto,
+  mosquittoConfig,
+  portOpen,
+  type MosquittoConfigOptions,
+} from '@mqgw/mosquitto';
 import { freePort, LOG_DIR, spawnLogged, waitFor, type ManagedProcess } from './processes';
 
 /**
@@ -19,11 +24,12 @@ export class TestBroker {
     return `mqtt://127.0.0.1:${this.port}`;
   }
 
-  static async start(name: string): Promise<TestBroker> {
+  /** `options` may give the broker a password and ACL file (readable by its user). */
+  static async start(name: string, options: MosquittoConfigOptions = {}): Promise<TestBroker> {
     const port = await freePort();
     mkdirSync(LOG_DIR, { recursive: true });
     const configFile = join(LOG_DIR, `${name}-mosquitto.conf`);
-    writeFileSync(configFile, mosquittoConfig(port));
+    writeFileSync(configFile, mosquittoConfig(port, options));
     const broker = new TestBroker(port, configFile);
     await broker.startProcess(name);
     return broker;

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { mintDevToken } from '@mqgw/auth/testing';
+import type { MosquittoConfigOptions } from '@mqgw/mosquitto';
 import {
   connectRequester,
   openTestRedis,
@@ -44,6 +45,8 @@ export interface StackOptions {
   gatewayEnv?: Record<string, string>;
   /** Start the gateways only (for tests that bring their own upstreams). */
   noServices?: boolean;
+  /** The private broker's authentication and ACL (anonymous when unset). */
+  broker?: MosquittoConfigOptions;
 }
 
 export interface GatewayHandle {
@@ -84,7 +87,7 @@ export class Stack {
   }
 
   static async start(options: StackOptions): Promise<Stack> {
-    const broker = await TestBroker.start(options.name);
+    const broker = await TestBroker.start(options.name, options.broker);
     const redis = await openTestRedis(`e2e-${options.name}`);
     const stack = new Stack(options.name, broker, redis);
     try {

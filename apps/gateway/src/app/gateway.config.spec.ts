@@ -89,10 +89,24 @@ describe('readGatewayConfig', () => {
       { GATEWAY_WORKERS: '2' },
       'Invalid GATEWAY_WORKERS: expected 1 unless MQTT_URL and Redis are set',
     ],
+    [
+      { DEVICE_TOPIC_PREFIX: 'things' },
+      'Invalid DEVICE_TOPIC_PREFIX: expected unset with the embedded broker',
+    ],
+    [
+      { MQTT_URL: 'mqtt://b', DEVICE_TOPIC_PREFIX: 'a/b' },
+      'Invalid DEVICE_TOPIC_PREFIX: expected one plain topic level',
+    ],
   ])('names the variable in one line: %p', (env, message) => {
     const read = () => readGatewayConfig({ JWT_SECRET: SECRET, ...env });
     expect(read).toThrow(ConfigError);
     expect(read).toThrow(message);
+  });
+
+  it('reads the device namespace when a broker is named', () => {
+    const env = { JWT_SECRET: SECRET, MQTT_URL: 'mqtt://b', DEVICE_TOPIC_PREFIX: 'things' };
+    expect(readGatewayConfig(env).transport.devicePrefix).toBe('things');
+    expect(readGatewayConfig({ JWT_SECRET: SECRET }).transport.devicePrefix).toBeUndefined();
   });
 
   it('puts workers in one shared group with clean sessions unless told otherwise', () => {

@@ -80,6 +80,14 @@ export function readGatewayConfig(
     );
   }
   const transport = readTransportConfig(parsed, operations.httpPort);
+  // The embedded broker admits anyone under any name: it enforces no namespace.
+  if (transport.devicePrefix && !transport.url) {
+    throw new ConfigError(
+      'DEVICE_TOPIC_PREFIX',
+      'unset with the embedded broker (set MQTT_URL to a broker that lets each client publish only under <prefix>/<its username>/)',
+      transport.devicePrefix,
+    );
+  }
   // Workers split the requests as members of one shared subscription.
   if (workers > 1 && !transport.sharedGroup) {
     transport.sharedGroup = 'gateway';

@@ -13,6 +13,8 @@ export const UPSTREAM_HEADER = {
   service: 'x-gateway-service',
   userId: 'x-user-id',
   userScopes: 'x-user-scopes',
+  /** How the gateway established the caller: `jwt`, `api-key` or `broker` (a device). */
+  authMethod: 'x-gateway-auth',
   traceparent: 'traceparent',
   /** The client's idempotency key, scoped to its principal: `sha256(principal \n key)`. */
   idempotencyKey: 'idempotency-key',

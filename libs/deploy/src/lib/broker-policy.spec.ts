@@ -6,6 +6,7 @@ import { DynsecAdmin, findDynsecPlugin } from '@mqgw/mosquitto';
 import { startMosquitto, type PrivateServer } from '@mqgw/testing';
 import {
   BROKER_USERS,
+  DEFAULT_BROKER_POLICY,
   addClient,
   brokerBootstrap,
   listClients,
@@ -23,6 +24,7 @@ describe('broker policy on a real Mosquitto', () => {
   let secrets: DeploymentSecrets;
   let admin: DynsecAdmin;
   const clients: MqttClient[] = [];
+  const policy = { ...DEFAULT_BROKER_POLICY, devicePrefix: 'things' };
 
   const connect = async (username: string, password: string, clientId?: string) => {
     const client = await mqtt.connectAsync(broker.url, {
@@ -78,10 +80,10 @@ describe('broker policy on a real Mosquitto', () => {
       username: BROKER_USERS.admin,
       password: secrets.mqtt.admin,
     });
-    await provisionBroker(admin, secrets);
+    await provisionBroker(admin, secrets, policy);
     // Provisioning twice converges on the same state.
-    await provisionBroker(admin, secrets);
-    await addClient(admin, 'bob', 'bob-password');
+    await provisionBroker(admin, secrets, policy);
+    await addClient(admin, 'bob', 'bob-password', policy);
   });
 
   afterAll(async () => {
@@ -149,6 +151,33 @@ describe('broker policy on a real Mosquitto', () => {
     await gateway.publishAsync('replies/bob/secret', 'for bob only', { qos: 1 });
     await settle(gateway, thief, 'replies/alice/after');
     expect(stolen.some((m) => m.includes('for bob only'))).toBe(false);
+  });
+
+  it('keeps each device to its own namespace: requests under its name, replies read by it alone', async () => {
+    const gateway = await connect(BROKER_USERS.gateway, secrets.mqtt.gateway);
+    expect(await grant(gateway, '$share/gateway/things/#')).toBeLessThan(128);
+    const requests = received(gateway);
+    const alice = await connect('alice', 'alice-password');
+    const bob = await connect('bob', 'bob-password');
+    expect(await grant(alice, 'things/alice/replies/#')).toBeLessThan(128);
+    for (const filter of ['things/bob/replies/#', 'things/+/replies/#', 'things/#']) {
+      expect([filter, await grant(alice, filter)]).toEqual([filter, 135]);
+    }
+    const aliceGot = received(alice);
+    expect(await grant(bob, 'things/bob/replies/#')).toBeLessThan(128);
+    await alice.publishAsync('things/alice/api/v1/users/list', 'mine', { qos: 1 });
+    await expect(
+      alice.publishAsync('things/bob/api/v1/users/list', 'as bob', { qos: 1 }),
+    ).rejects.toThrow(/Not authorized/);
+    await expect(
+      alice.publishAsync('things/alice/replies/api/v1/users/list', 'self-made', { qos: 1 }),
+    ).rejects.toThrow(/Not authorized/);
+    await gateway.publishAsync('things/bob/replies/api/x', 'for bob', { qos: 1 });
+    await settle(gateway, alice, 'things/alice/replies/api/x');
+    await settle(alice, gateway, 'things/alice/api/v1/after');
+    expect(requests).toContain('things/alice/api/v1/users/list mine');
+    expect(requests.some((m) => m.includes('as bob'))).toBe(false);
+    expect(aliceGot.some((m) => m.includes('for bob'))).toBe(false);
   });
 
   it('lets no client publish replies or into $SYS', async () => {

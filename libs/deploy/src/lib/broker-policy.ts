@@ -26,6 +26,13 @@ export interface BrokerPolicyOptions {
   requestPrefixes: readonly string[];
   /** First level of the reply spaces: `<prefix>/<username>/#`. */
   replyPrefix: string;
+  /**
+   * The gateway's `DEVICE_TOPIC_PREFIX`: each client may then also publish requests under
+   * `<devicePrefix>/<its username>/` and read `<devicePrefix>/<its username>/replies/#`,
+   * and the gateway reads the namespace and writes the replies. The broker enforcing this
+   * is what lets the gateway take the username level as the caller.
+   */
+  devicePrefix?: string;
 }
 
 export const DEFAULT_BROKER_POLICY: BrokerPolicyOptions = {
@@ -48,12 +55,13 @@ export const BROKER_USERS = { admin: 'admin', gateway: 'gateway', health: 'healt
 const RESERVED = new Set<string>(Object.values(BROKER_USERS));
 
 export function gatewayRole(options: BrokerPolicyOptions): DynsecRole {
-  const { sharedGroup, requestPrefixes, replyPrefix } = options;
+  const { sharedGroup, requestPrefixes, replyPrefix, devicePrefix } = options;
+  const consumed = devicePrefix ? [...requestPrefixes, devicePrefix] : requestPrefixes;
   return {
     rolename: ROLES.gateway,
     textdescription: 'The gateway: consumes requests, publishes replies.',
     acls: [
-      ...requestPrefixes.flatMap((prefix) => [
+      ...consumed.flatMap((prefix) => [
         { acltype: 'subscribePattern' as const, topic: `${prefix}/#`, allow: true },
         {
           acltype: 'subscribePattern' as const,
@@ -63,6 +71,15 @@ export function gatewayRole(options: BrokerPolicyOptions): DynsecRole {
         { acltype: 'publishClientReceive' as const, topic: `${prefix}/#`, allow: true },
       ]),
       { acltype: 'publishClientSend', topic: `${replyPrefix}/#`, allow: true },
+      ...(devicePrefix
+        ? [
+            {
+              acltype: 'publishClientSend' as const,
+              topic: `${devicePrefix}/+/replies/#`,
+              allow: true,
+            },
+          ]
+        : []),
     ],
   };
 }
@@ -82,12 +99,28 @@ export function clientRole(options: BrokerPolicyOptions): DynsecRole {
 /** One client's own role: its reply space, by username. */
 export function clientOwnRole(username: string, options: BrokerPolicyOptions): DynsecRole {
   const space = `${options.replyPrefix}/${username}/#`;
+  const device = options.devicePrefix && `${options.devicePrefix}/${username}`;
   return {
     rolename: ROLES.clientOwn(username),
-    textdescription: `Replies to ${username}.`,
+    textdescription: `Replies to ${username}${device ? `, and its device namespace ${device}/` : ''}.`,
     acls: [
       { acltype: 'subscribePattern', topic: space, allow: true },
       { acltype: 'publishClientReceive', topic: space, allow: true },
+      ...(device
+        ? [
+            ...options.requestPrefixes.map((prefix) => ({
+              acltype: 'publishClientSend' as const,
+              topic: `${device}/${prefix}/#`,
+              allow: true,
+            })),
+            { acltype: 'subscribePattern' as const, topic: `${device}/replies/#`, allow: true },
+            {
+              acltype: 'publishClientReceive' as const,
+              topic: `${device}/replies/#`,
+              allow: true,
+            },
+          ]
+        : []),
     ],
   };
 }

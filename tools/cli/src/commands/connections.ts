@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { ApiKeyStore } from '@mqgw/auth';
+import { ApiKeyStore, DeviceStore } from '@mqgw/auth';
 import { DynsecAdmin } from '@mqgw/mosquitto';
-import { MqttRequester } from '@mqgw/mqtt-client';
+import { DeviceRequester, MqttRequester } from '@mqgw/mqtt-client';
 import { RedisKvStore, createRedisClient, type RedisClient } from '@mqgw/store';
 import type { CliEnv } from '../cli.config';
 
@@ -18,6 +18,23 @@ export function connectRequester(env: CliEnv): Promise<MqttRequester> {
   const password = env.MQTT_USERNAME ? env.MQTT_PASSWORD : env.MQTT_CLIENT_PASSWORD;
   return MqttRequester.connect(env.MQTT_URL, {
     ...(username ? { username } : {}),
+    ...(password ? { password } : {}),
+    ...tls(env),
+  });
+}
+
+/**
+ * A device of the namespace `DEVICE_TOPIC_PREFIX`, as MQTT 3.1.1 sees it, logged in as
+ * `MQTT_USERNAME` (else the deployment's first client): no token, the login is the identity.
+ */
+export function connectDevice(env: CliEnv): Promise<DeviceRequester> {
+  if (!env.DEVICE_TOPIC_PREFIX) throw new UsageError('set DEVICE_TOPIC_PREFIX for --device');
+  const username = env.MQTT_USERNAME ?? env.MQTT_CLIENT_USERNAME;
+  const password = env.MQTT_USERNAME ? env.MQTT_PASSWORD : env.MQTT_CLIENT_PASSWORD;
+  if (!username) throw new UsageError('set MQTT_USERNAME: a device is its broker login');
+  return DeviceRequester.connect(env.MQTT_URL, {
+    prefix: env.DEVICE_TOPIC_PREFIX,
+    username,
     ...(password ? { password } : {}),
     ...tls(env),
   });
@@ -56,4 +73,8 @@ export async function withRedis<T>(
 
 export function apiKeyStore(env: CliEnv, redis: RedisClient): ApiKeyStore {
   return new ApiKeyStore(new RedisKvStore(redis), { keyPrefix: env.REDIS_KEY_PREFIX });
+}
+
+export function deviceStore(env: CliEnv, redis: RedisClient): DeviceStore {
+  return new DeviceStore(new RedisKvStore(redis), { keyPrefix: env.REDIS_KEY_PREFIX });
 }

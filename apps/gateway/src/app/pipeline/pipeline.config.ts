@@ -36,6 +36,11 @@ export const pipelineEnv = {
     min: 0,
     doc: 'an unknown or wrong key is refused this long without a store lookup',
   }),
+  DEVICE_CACHE_TTL_SECONDS: int({
+    default: 5,
+    min: 0,
+    doc: 'how long a device’s scopes are trusted before the store is asked again',
+  }),
   AUTH_FAILURE_LIMIT: int({
     default: 600,
     min: 1,
@@ -127,6 +132,7 @@ export interface PipelineConfig {
   authCache: { max: number; ttlSeconds: number };
   apiKeyCacheTtlSeconds: number;
   apiKeyNegativeCacheSeconds: number;
+  deviceCacheTtlSeconds: number;
   authFailures: { limit: number; windowMs: number };
   /** Exact header names, and prefixes (the part before `*`). */
   forwardHeaders: { names: ReadonlySet<string>; prefixes: readonly string[] };
@@ -171,6 +177,7 @@ export function readPipelineConfig(
     },
     authCache: { max: env.AUTH_CACHE_MAX, ttlSeconds: env.AUTH_CACHE_TTL_SECONDS },
     apiKeyCacheTtlSeconds: env.API_KEY_CACHE_TTL_SECONDS,
+    deviceCacheTtlSeconds: env.DEVICE_CACHE_TTL_SECONDS,
     apiKeyNegativeCacheSeconds: env.API_KEY_NEGATIVE_CACHE_SECONDS,
     authFailures: {
       limit: env.AUTH_FAILURE_LIMIT,

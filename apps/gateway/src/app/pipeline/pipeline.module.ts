@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule as NestDiscoveryModule } from '@nestjs/core';
-import { ApiKeyStore, JwtVerifier } from '@mqgw/auth';
+import { ApiKeyStore, DeviceStore, JwtVerifier } from '@mqgw/auth';
 import type { KvStore } from '@mqgw/store';
 import { DiscoveryModule } from '../discovery/discovery.module';
 import { StateModule } from '../state/state.module';
@@ -54,6 +54,15 @@ const STEPS = [...PIPELINE_GUARDS, ...PIPELINE_INTERCEPTORS];
           mayLookUp: () => failures.open,
         }),
     },
+    {
+      provide: DeviceStore,
+      inject: [KV_STORE, PIPELINE_CONFIG],
+      useFactory: (kv: KvStore, config: PipelineConfig) =>
+        new DeviceStore(kv, {
+          cacheTtlSeconds: config.deviceCacheTtlSeconds,
+          cacheMax: config.authCache.max,
+        }),
+    },
     PipelineRunner,
   ],
   // The steps' own dependencies go with them: a controller module that puts its handlers
@@ -64,6 +73,7 @@ const STEPS = [...PIPELINE_GUARDS, ...PIPELINE_INTERCEPTORS];
     PipelineRunner,
     JwtVerifier,
     ApiKeyStore,
+    DeviceStore,
     AuthFailureBudget,
     IdempotencyStore,
     FallbackCache,

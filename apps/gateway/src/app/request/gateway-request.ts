@@ -2,9 +2,9 @@ import type { CompiledRoute } from '../routing/route.types';
 
 /** Who made a request, as established by the auth guard. */
 export interface Principal {
-  /** `user:<sub>` or `key:<id>`; the unit of rate limits and idempotency. */
+  /** `user:<sub>`, `key:<id>` or `device:<name>`; the unit of rate limits and idempotency. */
   id: string;
-  kind: 'user' | 'api-key' | 'anonymous';
+  kind: 'user' | 'api-key' | 'device' | 'anonymous';
   /** The verified user id sent upstream as X-User-ID. */
   userId?: string;
   scopes: readonly string[];
@@ -29,6 +29,11 @@ export class GatewayRequest {
    * (`replies/{user}/#`); `auth` refuses any other principal.
    */
   replyOwner: string | undefined;
+  /**
+   * The broker username of a request under the device namespace (`DEVICE_TOPIC_PREFIX`);
+   * `auth` makes it the principal.
+   */
+  device: string | undefined;
 
   constructor(
     readonly requestId: string,

@@ -118,3 +118,42 @@ export function asNestPacket(body: unknown, topic: string): NestPacket | undefin
     return undefined;
   return candidate as NestPacket;
 }
+
+/** What a device request without `responseTopic` carries: `{"id": "...", "data": {...}}`. */
+export interface DeviceEnvelope {
+  /** Where the reply is matched; absent means fire and forget. */
+  id?: string;
+  data: unknown;
+  /** Why the envelope is not well formed, answered when `id` could still be read. */
+  error?: GatewayError;
+}
+
+const ENVELOPE_ID = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * Reads a device envelope: `id` (1 to 128 printable ASCII characters) and `data` (an object,
+ * `{}` when absent), nothing else. A malformed `id` makes the request fire-and-forget, since
+ * there is nothing to answer to.
+ */
+export function readDeviceEnvelope(body: unknown): DeviceEnvelope {
+  const envelope = requireObject(body) as Record<string, unknown>;
+  const id =
+    typeof envelope['id'] === 'string' && ENVELOPE_ID.test(envelope['id'])
+      ? envelope['id']
+      : undefined;
+  const extra = Object.keys(envelope).filter((key) => key !== 'id' && key !== 'data');
+  if (extra.length > 0) {
+    const error = new GatewayError(
+      'BAD_REQUEST',
+      `a device request is {"id", "data"}; unexpected ${extra.slice(0, 5).join(', ')}`,
+    );
+    return { id, data: {}, error };
+  }
+  if (envelope['id'] !== undefined && id === undefined) {
+    return {
+      data: {},
+      error: new GatewayError('BAD_REQUEST', 'id must be 1 to 128 printable ASCII characters'),
+    };
+  }
+  return { id, data: envelope['data'] ?? {} };
+}

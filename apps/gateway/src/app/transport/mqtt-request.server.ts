@@ -15,14 +15,25 @@ import { PipelineRunner } from '../pipeline/pipeline.runner';
 import { GatewayRequest } from '../request/gateway-request';
 import { RequestObserver } from '../request/request-observer';
 import { RouteMatcher } from '../routing/route-matcher';
-import { asNestPacket, parseBody, readHeaders, requireObject, type NestPacket } from './inbound';
+import { DeviceNamespace } from './device-namespace';
+import {
+  asNestPacket,
+  parseBody,
+  readDeviceEnvelope,
+  readHeaders,
+  requireObject,
+  type NestPacket,
+} from './inbound';
 import { ReplyTopicPolicy } from './reply-topic.policy';
 import { TRANSPORT_CONFIG, type TransportConfig } from './transport.config';
 
-/** Where (and whether) the reply to one request goes. */
+/**
+ * Where (and whether) the reply to one request goes: MQTT 5 properties, or the
+ * `{id, response}` envelope of NestJS clients and devices.
+ */
 type Delivery =
   | { kind: 'mqtt5'; topic: string; correlationData?: Buffer; owner?: string }
-  | { kind: 'nest'; topic: string; id: string; owner?: string }
+  | { kind: 'enveloped'; topic: string; id: string; owner?: string }
   | { kind: 'none' };
 
 /**
@@ -39,6 +50,7 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
   private draining = false;
   private readonly idleWaiters = new Set<() => void>();
   private readonly replyPolicy: ReplyTopicPolicy;
+  private readonly devices?: DeviceNamespace;
   private readonly filters: string[];
   protected override readonly logger = new Logger('MqttTransport');
 
@@ -49,9 +61,17 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
     private readonly pipeline: PipelineRunner,
   ) {
     super();
-    this.filters = matcher.routes.map((r) => r.filter);
-    const prefixes = [...new Set(matcher.routes.map((r) => `${r.template.split('/')[0]}/#`))];
-    this.replyPolicy = new ReplyTopicPolicy(this.filters, prefixes, options.replyPatterns);
+    const routeFilters = matcher.routes.map((r) => r.filter);
+    const spaces = [...new Set(matcher.routes.map((r) => `${r.template.split('/')[0]}/#`))];
+    if (options.devicePrefix) {
+      this.devices = new DeviceNamespace(options.devicePrefix, options.username);
+      // A device's replies go to <prefix>/<device>/replies/…: no route may start there.
+      const clash = matcher.routes.find((r) => r.template.split('/')[0] === 'replies');
+      if (clash) throw new Error(`route ${clash.template} would receive devices' replies`);
+      spaces.push(this.devices.space);
+    }
+    this.filters = [...routeFilters, ...(this.devices?.filters(routeFilters) ?? [])];
+    this.replyPolicy = new ReplyTopicPolicy(this.filters, spaces, options.replyPatterns);
   }
 
   get inflightCount(): number {
@@ -80,6 +100,14 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
       keepalive: 30,
     };
     if (!options.url) throw new Error('MQTT_URL is unset and no embedded broker was started');
+    if (this.devices) {
+      const p = this.devices.prefix;
+      this.logger.warn(
+        `DEVICE_TOPIC_PREFIX=${p}: a request on ${p}/<username>/<route> is served as <username>, ` +
+          `without credentials. This is safe only if the broker lets each client publish under ` +
+          `${p}/<its own username>/ alone (docs/security.md#devices).`,
+      );
+    }
     const client = mqtt.connect(options.url, clientOptions);
     this.client = client;
     let started = false;
@@ -133,9 +161,16 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
     let request: GatewayRequest | undefined;
     this.inflight++;
     try {
+      // Under the device namespace the broker vouches for the caller: see DeviceNamespace.
+      const device = this.devices?.parse(topic);
+      if (device && 'invalid' in device) {
+        return this.drop(requestId, topic, device.invalid, 'invalid_device');
+      }
       let delivery: Delivery = { kind: 'none' };
       if (props.responseTopic !== undefined) {
-        const verdict = this.replyPolicy.check(props.responseTopic);
+        const verdict = device
+          ? this.devices!.checkReply(device, props.responseTopic)
+          : this.replyPolicy.check(props.responseTopic);
         if (verdict.unsafe) return this.drop(requestId, topic, verdict.unsafe);
         const { correlationData } = props;
         delivery = { kind: 'mqtt5', topic: props.responseTopic, correlationData, ...verdict };
@@ -149,15 +184,25 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
           );
         }
         let body = parseBody(payload);
-        const nest = delivery.kind === 'none' ? asNestPacket(body, topic) : undefined;
+        if (delivery.kind === 'none' && device) {
+          // A device without responseTopic (MQTT 3.1.1) sends {id, data}; the reply goes to
+          // its own reply space.
+          const envelope = readDeviceEnvelope(body);
+          if (envelope.id !== undefined) {
+            delivery = { kind: 'enveloped', topic: device.replyTopic, id: envelope.id };
+          }
+          if (envelope.error) throw envelope.error;
+          body = envelope.data;
+        }
+        const nest = delivery.kind === 'none' && !device ? asNestPacket(body, topic) : undefined;
         if (nest) {
           // The NestJS ClientMqtt form answers on <topic>/reply, under the same policy.
           const verdict = this.replyPolicy.checkNestReply(topic);
           if (verdict.unsafe) return this.drop(requestId, topic, verdict.unsafe);
-          delivery = { kind: 'nest', topic: `${topic}/reply`, id: nest.id, ...verdict };
+          delivery = { kind: 'enveloped', topic: `${topic}/reply`, id: nest.id, ...verdict };
           body = (nest as NestPacket).data;
         }
-        const match = this.matcher.match(topic);
+        const match = this.matcher.match(device ? device.routeTopic : topic);
         if (!match) throw new GatewayError('NOT_FOUND', 'no route for this topic');
         const headers = readHeaders(props.userProperties);
         // Requests that still arrive while draining were routed to us: serve them too.
@@ -173,6 +218,7 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
           receivedAt,
         );
         if (delivery.kind !== 'none') request.replyOwner = delivery.owner;
+        request.device = device?.device;
         reply = (await this.pipeline.run(request, requireObject(body))) as Reply;
       } catch (error) {
         // A caller who aimed the reply at another's space gets nothing, and neither do they.
@@ -203,10 +249,16 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
   }
 
   /** A request that is neither executed nor answered: counted and logged with why. */
-  private drop(requestId: string, topic: string, why: string): void {
-    this.observer.dropped('unsafe_response_topic', topic, why);
+  private drop(
+    requestId: string,
+    topic: string,
+    why: string,
+    reason: 'unsafe_response_topic' | 'invalid_device' = 'unsafe_response_topic',
+  ): void {
+    this.observer.dropped(reason, topic, why);
+    const what = reason === 'invalid_device' ? 'its device level' : 'its reply topic';
     this.logger.warn(
-      forRequest(requestId, `dropped request on ${topic}: its reply topic is unsafe (${why})`),
+      forRequest(requestId, `dropped request on ${topic}: ${what} is unsafe (${why})`),
     );
   }
 
@@ -222,7 +274,7 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
   ): Promise<boolean> {
     if (delivery.kind === 'none' || !this.client) return false;
     const encode = (r: Reply) =>
-      delivery.kind === 'nest'
+      delivery.kind === 'enveloped'
         ? JSON.stringify({ id: delivery.id, response: r, isDisposed: true })
         : JSON.stringify(r);
     let payload = encode(reply);
@@ -238,7 +290,7 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
         ),
       );
     }
-    if (delivery.kind === 'nest') {
+    if (delivery.kind === 'enveloped') {
       await this.client.publishAsync(delivery.topic, payload, { qos });
       return true;
     }
@@ -260,8 +312,11 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
   private async subscribeAll(): Promise<void> {
     const client = this.client!;
     const topics = this.subscriptionTopics();
+    const { routes } = this.matcher;
+    // Route filters first, then the same routes under the device namespace.
+    const qos = (i: number) => routes[i % routes.length].qos;
     const grants = await client.subscribeAsync(
-      Object.fromEntries(topics.map((t, i) => [t, { qos: this.matcher.routes[i].qos }])),
+      Object.fromEntries(topics.map((t, i) => [t, { qos: qos(i) }])),
     );
     const refused = grants.filter((g) => g.qos === 128);
     if (refused.length > 0) {

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { custom, int, maybe, str, url, type EnvOf } from '@mqgw/config';
+import { isDevicePrefix } from './device-namespace';
 import { isReplyPattern } from './reply-topic.policy';
 
 /** The MQTT side: the broker, the session, and the bounds on what a request may be. */
@@ -38,6 +39,11 @@ export const transportEnv = {
     doc: 'larger replies become an error reply; also caps what is stored',
   }),
   SHUTDOWN_GRACE_MS: int({ default: 10_000, min: 0 }),
+  DEVICE_TOPIC_PREFIX: maybe(
+    custom('one plain topic level, e.g. things', (raw) => (isDevicePrefix(raw) ? raw : undefined), {
+      doc: 'serve every route under <prefix>/<broker username>/ too, as that username: only on a broker that enforces the namespace',
+    }),
+  ),
 };
 
 export interface TransportConfig {
@@ -57,6 +63,8 @@ export interface TransportConfig {
   replyPatterns: readonly string[];
   maxReplyBytes: number;
   shutdownGraceMs: number;
+  /** `DEVICE_TOPIC_PREFIX`: the device namespace, where the broker vouches for the caller. */
+  devicePrefix?: string;
 }
 
 export const TRANSPORT_CONFIG = Symbol('TRANSPORT_CONFIG');
@@ -79,6 +87,7 @@ export function readTransportConfig(
     replyPatterns: env.REPLY_TOPIC_PATTERN,
     maxReplyBytes: env.MAX_REPLY_BYTES,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    devicePrefix: env.DEVICE_TOPIC_PREFIX,
   };
 }
 

@@ -179,6 +179,8 @@ export class UpstreamService {
     if (req.principal.userId) headers[UPSTREAM_HEADER.userId] = req.principal.userId;
     if (req.principal.scopes.length > 0)
       headers[UPSTREAM_HEADER.userScopes] = req.principal.scopes.join(' ');
+    const method = AUTH_METHOD[req.principal.kind];
+    if (method) headers[UPSTREAM_HEADER.authMethod] = method;
     // The service dedups too, so a retry that reaches it after a gateway died mid-call
     // (before the gateway could record the reply) does not run twice. Only where the key is
     // honoured: a read has nothing to dedup.
@@ -191,6 +193,13 @@ export class UpstreamService {
     return headers;
   }
 }
+
+const AUTH_METHOD: Record<GatewayRequest['principal']['kind'], string | undefined> = {
+  user: 'jwt',
+  'api-key': 'api-key',
+  device: 'broker',
+  anonymous: undefined,
+};
 
 /** The caller's `idempotency-key`, on routes whose pipeline honours it. */
 function keyOf(req: GatewayRequest): string | undefined {

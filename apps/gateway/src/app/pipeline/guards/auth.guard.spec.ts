@@ -1,4 +1,4 @@
-import { ApiKeyStore, JwtVerifier } from '@mqgw/auth';
+import { ApiKeyStore, DeviceStore, JwtVerifier } from '@mqgw/auth';
 import { mintDevToken } from '@mqgw/auth/testing';
 import { InMemoryKvStore, type KvStore } from '@mqgw/store';
 import { InMemorySlidingWindowLimiter } from '@mqgw/rate-limit';
@@ -22,7 +22,13 @@ describe('AuthGuard', () => {
       new InMemorySlidingWindowLimiter(),
       pipelineConfig({ AUTH_FAILURE_LIMIT: String(limit) }),
     );
-  const guard = new AuthGuard(jwt, new ApiKeyStore(kv, { cacheTtlSeconds: 0 }), budget());
+  const devices = new DeviceStore(kv, { cacheTtlSeconds: 0 });
+  const guard = new AuthGuard(
+    jwt,
+    new ApiKeyStore(kv, { cacheTtlSeconds: 0 }),
+    budget(),
+    devices,
+  );
   const bearer = async (sub: string, scopes: string[] = [], expiresInSeconds = 60) =>
     `Bearer ${await mintDevToken({ secret: SECRET, sub, scopes, expiresInSeconds })}`;
   const run = (topic: string, headers: Record<string, string>) => {
@@ -71,7 +77,7 @@ describe('AuthGuard', () => {
 
   it('answers SERVICE_UNAVAILABLE when the key store cannot answer', async () => {
     const down = { hashGetAll: () => Promise.reject(new Error('down')) } as unknown as KvStore;
-    const blind = new AuthGuard(jwt, new ApiKeyStore(down), budget());
+    const blind = new AuthGuard(jwt, new ApiKeyStore(down), budget(), devices);
     const req = requestFor('t/write', { 'x-api-key': 'mqgw_000000000000_' + 'a'.repeat(43) });
     await expect(blind.canActivate(contextFor(req))).rejects.toMatchObject({
       code: 'SERVICE_UNAVAILABLE',
@@ -85,6 +91,38 @@ describe('AuthGuard', () => {
       await expect(run('t/write', { authorization: token })).rejects.toMatchObject({
         code: 'BAD_REQUEST',
         reason: 'invalid_request',
+      });
+    }
+  });
+
+  it('makes the device the principal of a device request, with its stored scopes', async () => {
+    await devices.set('sensor-7', ['admin']);
+    const req = requestFor('t/admin', {});
+    req.device = 'sensor-7';
+    expect(await guard.canActivate(contextFor(req))).toBe(true);
+    expect(req.principal).toEqual({
+      id: 'device:sensor-7',
+      kind: 'device',
+      userId: 'sensor-7',
+      scopes: ['admin'],
+    });
+    const unscoped = requestFor('t/admin', {});
+    unscoped.device = 'sensor-8';
+    await expect(guard.canActivate(contextFor(unscoped))).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
+  });
+
+  it('refuses credentials on a device request instead of choosing an identity', async () => {
+    const credentials: Record<string, string>[] = [
+      { authorization: await bearer('ada') },
+      { 'x-api-key': 'mqgw_000000000000_' + 'a'.repeat(43) },
+    ];
+    for (const headers of credentials) {
+      const req = requestFor('t/write', headers);
+      req.device = 'sensor-7';
+      await expect(guard.canActivate(contextFor(req))).rejects.toMatchObject({
+        code: 'BAD_REQUEST',
       });
     }
   });
@@ -123,6 +161,7 @@ describe('AuthGuard', () => {
       jwt,
       new ApiKeyStore(counting, { negativeTtlSeconds: 0, mayLookUp: () => spent.open }),
       spent,
+      devices,
     );
     const attempt = (i: number) => {
       const req = requestFor('t/write', {

@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ApiKeyStore, JwtVerifier, isAuthError, type Identity } from '@mqgw/auth';
+import { ApiKeyStore, DeviceStore, JwtVerifier, isAuthError, type Identity } from '@mqgw/auth';
 import { GatewayError, REQUEST_HEADER, isGatewayError } from '@mqgw/contracts';
 import { forRequest } from '@mqgw/logging';
-import type { GatewayRequest } from '../../request/gateway-request';
+import type { GatewayRequest, Principal } from '../../request/gateway-request';
 import { PipelineGuard } from '../pipeline-step';
 import { AuthFailureBudget } from './auth-failure.budget';
 
@@ -15,7 +15,8 @@ const SENDABLE = /^[\x21-\x7e]{1,256}$/;
  * identity becomes the request's principal; nothing the client sends can set it
  * otherwise. Then the route's scopes are checked. Routes that allow anonymous callers (the
  * `gateway/*` group) take a request without credentials as anonymous, and verify any that
- * come. Failures spend the deployment's `AuthFailureBudget`.
+ * come. Failures spend the deployment's `AuthFailureBudget`. A request under the device
+ * namespace is its device's: the broker authenticated it, and it carries no credentials.
  */
 @Injectable()
 export class AuthGuard extends PipelineGuard {
@@ -26,11 +27,16 @@ export class AuthGuard extends PipelineGuard {
     private readonly jwt: JwtVerifier,
     private readonly apiKeys: ApiKeyStore,
     private readonly failures: AuthFailureBudget,
+    private readonly devices: DeviceStore,
   ) {
     super();
   }
 
   protected async check(req: GatewayRequest): Promise<boolean> {
+    if (req.device !== undefined) {
+      req.principal = toPrincipal(await this.identifyDevice(req, req.device));
+      return this.authorize(req);
+    }
     const anonymous =
       req.route.allowAnonymous &&
       req.headers[REQUEST_HEADER.authorization] === undefined &&
@@ -53,17 +59,46 @@ export class AuthGuard extends PipelineGuard {
         { reason: 'invalid_request' },
       );
     }
-    req.principal = {
-      id: identity.principalId,
-      kind: identity.kind,
-      userId: identity.userId,
-      scopes: identity.scopes,
-    };
-    const missing = req.route.scopes.filter((scope) => !identity.scopes.includes(scope));
+    req.principal = toPrincipal(identity);
+    return this.authorize(req);
+  }
+
+  /** The route's scopes, all of them. */
+  private authorize(req: GatewayRequest): boolean {
+    const { scopes } = req.principal;
+    const missing = req.route.scopes.filter((scope) => !scopes.includes(scope));
     if (missing.length > 0) {
       throw new GatewayError('FORBIDDEN', `missing required scope: ${missing.join(', ')}`);
     }
     return true;
+  }
+
+  /**
+   * A device's identity: its name from the topic, which the broker enforces, and its scopes
+   * from the device store. Credentials on a device request would make two identities: the
+   * request is refused rather than either being picked.
+   */
+  private async identifyDevice(req: GatewayRequest, device: string): Promise<Identity> {
+    if (
+      req.headers[REQUEST_HEADER.authorization] !== undefined ||
+      req.headers[REQUEST_HEADER.apiKey] !== undefined
+    ) {
+      throw new GatewayError(
+        'BAD_REQUEST',
+        'a device request carries no credentials: the broker identified the device',
+        { reason: 'invalid_request' },
+      );
+    }
+    try {
+      return await this.devices.identify(device);
+    } catch (error) {
+      if (isAuthError(error) && error.reason === 'unavailable') {
+        throw new GatewayError('SERVICE_UNAVAILABLE', 'authentication is temporarily unavailable', {
+          retryAfter: 5,
+        });
+      }
+      throw error;
+    }
   }
 
   private async authenticate(req: GatewayRequest): Promise<Identity> {
@@ -108,4 +143,13 @@ export class AuthGuard extends PipelineGuard {
     }
     return new GatewayError('UNAUTHORIZED', message);
   }
+}
+
+function toPrincipal(identity: Identity): Principal {
+  return {
+    id: identity.principalId,
+    kind: identity.kind,
+    userId: identity.userId,
+    scopes: identity.scopes,
+  };
 }
