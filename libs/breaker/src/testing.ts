@@ -1,1 +1,4 @@
-export { describeCircuitBreakerContract } from './lib/circuit-breaker.contract';
+export {
+  CONTRACT_BREAKER_OPTIONS,
+  describeCircuitBreakerContract,
+} from './lib/circuit-breaker.contract';

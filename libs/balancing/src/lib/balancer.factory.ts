@@ -18,7 +18,7 @@ export function createBalancer(name: BalancerName): LoadBalancer {
 
 /** One strategy per service, with a default for the rest. */
 export class PerServiceBalancer implements LoadBalancer {
-  private readonly byService = new Map<string, LoadBalancer>();
+  private byService = new Map<string, { name: BalancerName; balancer: LoadBalancer }>();
   private readonly fallback: LoadBalancer;
 
   constructor(
@@ -26,8 +26,20 @@ export class PerServiceBalancer implements LoadBalancer {
     overrides: Readonly<Record<string, BalancerName>> = {},
   ) {
     this.fallback = createBalancer(defaultStrategy);
-    for (const [service, name] of Object.entries(overrides))
-      this.byService.set(service, createBalancer(name));
+    this.setOverrides(overrides);
+  }
+
+  /** Replaces the per-service strategies; a service whose strategy stays keeps its state. */
+  setOverrides(overrides: Readonly<Record<string, BalancerName>>): void {
+    const next = new Map<string, { name: BalancerName; balancer: LoadBalancer }>();
+    for (const [service, name] of Object.entries(overrides)) {
+      const current = this.byService.get(service);
+      next.set(
+        service,
+        current?.name === name ? current : { name, balancer: createBalancer(name) },
+      );
+    }
+    this.byService = next;
   }
 
   pick<T extends Balanceable>(service: string, instances: readonly T[]): T | undefined {
@@ -37,10 +49,10 @@ export class PerServiceBalancer implements LoadBalancer {
   /** Tracking is per instance id, which is unique across services. */
   track(instanceId: string, delta: 1 | -1): void {
     this.fallback.track?.(instanceId, delta);
-    for (const balancer of this.byService.values()) balancer.track?.(instanceId, delta);
+    for (const { balancer } of this.byService.values()) balancer.track?.(instanceId, delta);
   }
 
   private for(service: string): LoadBalancer {
-    return this.byService.get(service) ?? this.fallback;
+    return this.byService.get(service)?.balancer ?? this.fallback;
   }
 }

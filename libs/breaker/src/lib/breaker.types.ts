@@ -7,6 +7,23 @@ export interface BreakerOptions {
   recoveryMs: number;
   /** Requests allowed through at once while half-open. */
   halfOpenProbes: number;
+  /** Settings of one service that differ from these (read on every decision). */
+  settingsFor?: (service: string) => Partial<BreakerSettings> | undefined;
+}
+
+export type BreakerSettings = Pick<
+  BreakerOptions,
+  'failureThreshold' | 'recoveryMs' | 'halfOpenProbes'
+>;
+
+/** The settings that apply to `service`. */
+export function settingsOf(options: BreakerOptions, service: string): BreakerSettings {
+  const own = options.settingsFor?.(service);
+  return {
+    failureThreshold: own?.failureThreshold ?? options.failureThreshold,
+    recoveryMs: own?.recoveryMs ?? options.recoveryMs,
+    halfOpenProbes: own?.halfOpenProbes ?? options.halfOpenProbes,
+  };
 }
 
 export type Permit = { allowed: true; probe: boolean } | { allowed: false; retryAfterMs: number };

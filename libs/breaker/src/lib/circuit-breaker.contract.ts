@@ -1,9 +1,17 @@
-import type { CircuitBreaker, Permit, Transition } from './breaker.types';
+import type { BreakerOptions, CircuitBreaker, Permit, Transition } from './breaker.types';
+
+/** The options the contract expects a breaker to be built with. */
+export const CONTRACT_BREAKER_OPTIONS: BreakerOptions = {
+  failureThreshold: 3,
+  recoveryMs: 200,
+  halfOpenProbes: 1,
+  settingsFor: (service) => (service === 'strict' ? { failureThreshold: 1 } : undefined),
+};
 
 const closed: Permit = { allowed: true, probe: false };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** What every CircuitBreaker does; run with failureThreshold 3, recovery 200 ms, 1 probe. */
+/** What every CircuitBreaker does, built with `CONTRACT_BREAKER_OPTIONS`. */
 export function describeCircuitBreakerContract(
   name: string,
   setup: () => Promise<{
@@ -30,6 +38,13 @@ export function describeCircuitBreakerContract(
       expect((await ctx.breaker.snapshot('s')).state).toBe('open');
       const permit = await ctx.breaker.acquire('s');
       expect(permit.allowed).toBe(false);
+    });
+
+    it("applies a service's own settings to it alone", async () => {
+      await ctx.breaker.record('strict', false, closed);
+      expect((await ctx.breaker.snapshot('strict')).state).toBe('open');
+      await ctx.breaker.record('s', false, closed);
+      expect((await ctx.breaker.snapshot('s')).state).toBe('closed');
     });
 
     it('lets one probe through after recovery; success closes, failure reopens', async () => {

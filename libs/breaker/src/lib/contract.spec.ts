@@ -1,10 +1,13 @@
 import { openTestRedis } from '@mqgw/testing';
-import { describeCircuitBreakerContract } from './circuit-breaker.contract';
+import {
+  CONTRACT_BREAKER_OPTIONS,
+  describeCircuitBreakerContract,
+} from './circuit-breaker.contract';
 import { InMemoryCircuitBreaker } from './in-memory-circuit.breaker';
 import { RedisCircuitBreaker } from './redis-circuit.breaker';
 import type { Transition } from './breaker.types';
 
-const options = { failureThreshold: 3, recoveryMs: 200, halfOpenProbes: 1 };
+const options = CONTRACT_BREAKER_OPTIONS;
 
 describeCircuitBreakerContract('RedisCircuitBreaker', async () => {
   const t = await openTestRedis('breaker-contract');

@@ -1,9 +1,10 @@
-import type {
-  BreakerOptions,
-  BreakerSnapshot,
-  CircuitBreaker,
-  Permit,
-  Transition,
+import {
+  settingsOf,
+  type BreakerOptions,
+  type BreakerSnapshot,
+  type CircuitBreaker,
+  type Permit,
+  type Transition,
 } from './breaker.types';
 
 interface State extends BreakerSnapshot {
@@ -27,15 +28,16 @@ export class InMemoryCircuitBreaker implements CircuitBreaker {
   async acquire(service: string): Promise<Permit> {
     const s = this.state(service);
     const now = this.now();
+    const o = settingsOf(this.options, service);
     if (s.state === 'closed') return { allowed: true, probe: false };
     if (s.state === 'open') {
-      if (now - s.openedAt < this.options.recoveryMs)
-        return { allowed: false, retryAfterMs: s.openedAt + this.options.recoveryMs - now };
+      if (now - s.openedAt < o.recoveryMs)
+        return { allowed: false, retryAfterMs: s.openedAt + o.recoveryMs - now };
       this.move(service, s, 'half_open');
       s.probes = 1;
       return { allowed: true, probe: true };
     }
-    if (s.probes < this.options.halfOpenProbes) {
+    if (s.probes < o.halfOpenProbes) {
       s.probes++;
       return { allowed: true, probe: true };
     }
@@ -61,7 +63,7 @@ export class InMemoryCircuitBreaker implements CircuitBreaker {
     }
     if (s.state === 'open') return;
     s.failures++;
-    if (s.failures >= this.options.failureThreshold) {
+    if (s.failures >= settingsOf(this.options, service).failureThreshold) {
       this.move(service, s, 'open');
       Object.assign(s, { openedAt: this.now(), failures: 0, probes: 0 });
     }

@@ -1,11 +1,12 @@
 import type { RedisClient } from '@mqgw/store';
-import type {
-  BreakerOptions,
-  BreakerSnapshot,
-  BreakerState,
-  CircuitBreaker,
-  Permit,
-  Transition,
+import {
+  settingsOf,
+  type BreakerOptions,
+  type BreakerSnapshot,
+  type BreakerState,
+  type CircuitBreaker,
+  type Permit,
+  type Transition,
 } from './breaker.types';
 
 /*
@@ -178,16 +179,17 @@ export class RedisCircuitBreaker implements CircuitBreaker {
   async acquire(service: string): Promise<Permit> {
     const cached = this.cache.get(service);
     const now = this.now();
+    const settings = settingsOf(this.options, service);
     if (cached && cached.until > now) {
       if (cached.snapshot.state === 'closed') return { allowed: true, probe: false };
-      const reopenAt = cached.snapshot.openedAt + this.options.recoveryMs;
+      const reopenAt = cached.snapshot.openedAt + settings.recoveryMs;
       if (cached.snapshot.state === 'open' && reopenAt > now)
         return { allowed: false, retryAfterMs: reopenAt - now };
     }
     const [allowed, probe, retryAfterMs, state, transitioned] = await this.redis.breakerAcquire(
       this.key(service),
-      this.options.recoveryMs,
-      this.options.halfOpenProbes,
+      settings.recoveryMs,
+      settings.halfOpenProbes,
     );
     if (state === 'closed') this.remember(service, { state, failures: 0, openedAt: 0 });
     if (transitioned) await this.announce({ service, from: 'open', to: 'half_open' });
@@ -212,7 +214,7 @@ export class RedisCircuitBreaker implements CircuitBreaker {
       this.key(service),
       success ? '1' : '0',
       probe ? '1' : '0',
-      this.options.failureThreshold,
+      settingsOf(this.options, service).failureThreshold,
     );
     this.remember(service, { state, failures, openedAt });
     if (state !== from) await this.announce({ service, from, to: state });

@@ -14,7 +14,10 @@ export class InMemoryServiceRegistry implements ServiceRegistry {
     const bucket = this.bucket(instance.service);
     this.prune(instance.service);
     const isNew = !bucket.has(instance.instanceId);
-    bucket.set(instance.instanceId, { instance, expiresAt: this.now() + ttlSeconds * 1000 });
+    bucket.set(instance.instanceId, {
+      instance: { ...instance, lastHeartbeatAt: this.now() },
+      expiresAt: this.now() + ttlSeconds * 1000,
+    });
     if (isNew) this.emit(instance.service);
   }
 

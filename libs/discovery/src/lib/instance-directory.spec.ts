@@ -36,6 +36,25 @@ describe('InstanceDirectory', () => {
     await directory.stop();
   });
 
+  it('takes new services and static instances on reconfigure, keeping what the registry says', async () => {
+    const registry = new InMemoryServiceRegistry();
+    const directory = new InstanceDirectory(registry, {
+      refreshMs: 60_000,
+      staticInstances: parseStaticServices('a=http://127.0.0.1:9001'),
+    });
+    await registry.register(inst('a', 'live', 'http://127.0.0.1:9009'), 15);
+    await directory.start();
+    directory.reconfigure(['b'], parseStaticServices('a=http://127.0.0.1:9002')!);
+    expect(directory.instances('a').map((i) => i.url)).toEqual([
+      'http://127.0.0.1:9009',
+      'http://127.0.0.1:9002',
+    ]);
+    expect(directory.summaries(['b'])).toEqual([
+      { name: 'b', total_instances: 0, healthy_instances: 0, status: 'unhealthy' },
+    ]);
+    await directory.stop();
+  });
+
   it('leaves an ejected instance out until the ejection ends, unless none would be left', () => {
     let now = 0;
     const directory = new InstanceDirectory(new InMemoryServiceRegistry(), {

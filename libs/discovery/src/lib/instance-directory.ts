@@ -21,7 +21,10 @@ export interface InstanceDirectoryOptions {
  */
 export class InstanceDirectory {
   private readonly byService = new Map<string, ServiceInstance[]>();
+  /** What the registry last said, per service, before static instances are added. */
+  private readonly live = new Map<string, ServiceInstance[]>();
   private readonly names = new Set<string>();
+  private staticInstances: readonly ServiceInstance[];
   private readonly ejected = new Map<string, number>();
   private timer?: NodeJS.Timeout;
   private unsubscribe?: () => Promise<void>;
@@ -30,9 +33,21 @@ export class InstanceDirectory {
     private readonly registry: ServiceRegistry,
     private readonly options: InstanceDirectoryOptions,
   ) {
-    for (const name of options.services ?? []) this.names.add(name);
-    for (const instance of options.staticInstances ?? []) this.names.add(instance.service);
-    for (const name of this.names) this.byService.set(name, this.withStatic(name, []));
+    this.staticInstances = options.staticInstances ?? [];
+    this.reconfigure(options.services ?? [], this.staticInstances);
+  }
+
+  /**
+   * Tracks more services and replaces the static instances (the route table changed).
+   * Services tracked before stay tracked: the registry may still list them.
+   */
+  reconfigure(services: readonly string[], staticInstances: readonly ServiceInstance[]): void {
+    this.staticInstances = staticInstances;
+    for (const name of services) this.names.add(name);
+    for (const instance of staticInstances) this.names.add(instance.service);
+    for (const name of this.names) {
+      this.byService.set(name, this.withStatic(name, this.live.get(name) ?? []));
+    }
   }
 
   async start(): Promise<void> {
@@ -99,6 +114,17 @@ export class InstanceDirectory {
     if (ms > 0) this.ejected.set(instanceId, (this.options.now ?? Date.now)() + ms);
   }
 
+  /** Until when this process keeps an instance out of routing (epoch ms), if it does. */
+  ejectedUntil(instanceId: string): number | undefined {
+    const until = this.ejected.get(instanceId);
+    return until !== undefined && until > (this.options.now ?? Date.now)() ? until : undefined;
+  }
+
+  /** Whether the active health checks consider an instance healthy (true without checks). */
+  isHealthy(instance: ServiceInstance): boolean {
+    return this.options.health?.isHealthy(instance.healthUrl) ?? true;
+  }
+
   /** Every live instance, healthy or not. */
   allInstances(service: string): readonly ServiceInstance[] {
     return this.byService.get(service) ?? [];
@@ -108,8 +134,9 @@ export class InstanceDirectory {
     return [...this.names].sort();
   }
 
-  summaries(): ServiceSummary[] {
-    return this.serviceNames().map((name) => {
+  /** Instance counts of `names` (default: every service known). */
+  summaries(names: readonly string[] = this.serviceNames()): ServiceSummary[] {
+    return names.map((name) => {
       const healthy = this.instances(name).length;
       return {
         name,
@@ -127,11 +154,12 @@ export class InstanceDirectory {
 
   private async refreshService(service: string): Promise<void> {
     const live = await this.registry.listInstances(service);
+    this.live.set(service, live);
     this.byService.set(service, this.withStatic(service, live));
   }
 
   private withStatic(service: string, live: ServiceInstance[]): ServiceInstance[] {
-    const fixed = (this.options.staticInstances ?? []).filter((i) => i.service === service);
+    const fixed = this.staticInstances.filter((i) => i.service === service);
     const seen = new Set(live.map((i) => i.url));
     return [...live, ...fixed.filter((i) => !seen.has(i.url))];
   }
@@ -162,14 +190,12 @@ export function parseStaticServices(value: string): ServiceInstance[] | undefine
     } catch {
       return undefined;
     }
-    out.push({
-      service,
-      instanceId: `static-${index}`,
-      url,
-      healthUrl: `${url}/health`,
-      metadata: {},
-      registeredAt: 0,
-    });
+    out.push(staticInstance(service, url, `static-${index}`));
   }
   return out;
+}
+
+/** An instance from configuration rather than the registry; `url` without a trailing /. */
+export function staticInstance(service: string, url: string, instanceId: string): ServiceInstance {
+  return { service, instanceId, url, healthUrl: `${url}/health`, metadata: {}, registeredAt: 0 };
 }

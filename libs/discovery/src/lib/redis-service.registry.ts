@@ -74,7 +74,7 @@ export class RedisServiceRegistry implements ServiceRegistry {
       this.key(registryKeys.instances(name)),
       this.key(registryKeys.data(name)),
       instance.instanceId,
-      JSON.stringify(instance),
+      JSON.stringify({ ...instance, lastHeartbeatAt: Date.now() }),
       Math.round(ttlSeconds * 1000),
     );
     await this.redis.sadd(this.key(registryKeys.all), name);

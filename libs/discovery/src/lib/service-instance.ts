@@ -14,6 +14,8 @@ export interface ServiceInstance {
   healthUrl: string;
   metadata: InstanceMetadata;
   registeredAt: number;
+  /** When the instance last registered (its heartbeat), epoch ms; set by the registry. */
+  lastHeartbeatAt?: number;
 }
 
 export interface ServiceSummary {

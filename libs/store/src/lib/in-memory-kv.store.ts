@@ -72,6 +72,11 @@ export class InMemoryKvStore implements KvStore {
     hash.set(field, String(Number(hash.get(field) ?? 0) + delta));
   }
 
+  async expire(key: string, ttlMs: number): Promise<void> {
+    const entry = this.read(key) === undefined ? undefined : this.data.get(key);
+    if (entry) entry.expiresAt = this.now() + ttlMs;
+  }
+
   async setAdd(key: string, members: readonly string[]): Promise<void> {
     const set = this.collection(key, () => new Set<string>());
     for (const member of members) set.add(member);

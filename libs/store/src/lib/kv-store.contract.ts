@@ -86,6 +86,14 @@ export function describeKvStoreContract(
       expect(await store.hashGetAll(k('missing'))).toEqual({});
     });
 
+    it('expires a hash when told to', async () => {
+      await store.hashIncrement(k('h'), 'n', 2);
+      await store.expire(k('h'), 100);
+      expect(await store.hashGetAll(k('h'))).toEqual({ n: '2' });
+      await sleep(150);
+      expect(await store.hashGetAll(k('h'))).toEqual({});
+    });
+
     it('keeps sets and capped lists, newest first', async () => {
       await store.setAdd(k('s'), ['b', 'a', 'b']);
       expect((await store.setMembers(k('s'))).sort()).toEqual(['a', 'b']);

@@ -31,6 +31,8 @@ export interface KvStore {
   hashGetAll(key: string): Promise<Record<string, string>>;
   /** Atomic. */
   hashIncrement(key: string, field: string, delta: number): Promise<void>;
+  /** Makes an existing key expire after `ttlMs`. */
+  expire(key: string, ttlMs: number): Promise<void>;
   setAdd(key: string, members: readonly string[]): Promise<void>;
   setMembers(key: string): Promise<string[]>;
   setRemove(key: string, members: readonly string[]): Promise<void>;

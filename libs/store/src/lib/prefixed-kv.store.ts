@@ -35,6 +35,7 @@ export class PrefixedKvStore implements KvStore {
   setAdd = (key: string, members: readonly string[]) =>
     this.inner.setAdd(this.prefix + key, members);
   setMembers = (key: string) => this.inner.setMembers(this.prefix + key);
+  expire = (key: string, ttlMs: number) => this.inner.expire(this.prefix + key, ttlMs);
   setRemove = (key: string, members: readonly string[]) =>
     this.inner.setRemove(this.prefix + key, members);
   listPushCapped = (key: string, values: readonly string[], cap: number) =>

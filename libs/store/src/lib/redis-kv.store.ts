@@ -94,6 +94,10 @@ export class RedisKvStore implements KvStore {
     await this.redis.hincrby(key, field, delta);
   }
 
+  async expire(key: string, ttlMs: number): Promise<void> {
+    await this.redis.pexpire(key, ttlMs);
+  }
+
   async setAdd(key: string, members: readonly string[]): Promise<void> {
     if (members.length > 0) await this.redis.sadd(key, ...members);
   }

@@ -1,4 +1,5 @@
 import { topicMatchesFilter } from '@mqgw/contracts';
+import { compileBodyRewrite, rewriteParams } from './body-rewrite';
 import {
   MIDDLEWARE,
   SAFE_METHODS,
@@ -19,7 +20,12 @@ const PROXY_ONLY: ReadonlySet<MiddlewareName> = new Set([
 ]);
 
 export class RouteTableError extends Error {
-  constructor(template: string, problem: string) {
+  constructor(
+    readonly template: string,
+    readonly problem: string,
+    /** Index of the offending definition in the table. */
+    readonly index?: number,
+  ) {
     super(`route ${template}: ${problem}`);
     this.name = 'RouteTableError';
   }
@@ -27,21 +33,57 @@ export class RouteTableError extends Error {
 
 /** Validates the table and compiles each route; any mistake stops the gateway at boot. */
 export function compileRoutes(definitions: readonly RouteDefinition[]): CompiledRoute[] {
-  const routes = definitions.map(compileRoute);
-  const seen = new Map<string, string>();
-  for (const route of routes) {
-    const clash = seen.get(route.filter);
-    if (clash) throw new RouteTableError(route.template, `has the same topic filter as ${clash}`);
-    seen.set(route.filter, route.template);
+  const routes = definitions.map((def, index) => {
+    try {
+      return compileRoute(def);
+    } catch (error) {
+      if (error instanceof RouteTableError && error.index === undefined) {
+        throw new RouteTableError(error.template, error.problem, index);
+      }
+      throw error;
+    }
+  });
+  for (let i = 0; i < routes.length; i++) {
+    for (let j = 0; j < i; j++) {
+      const example = overlap(routes[j], routes[i]);
+      if (example === undefined) continue;
+      const problem =
+        routes[j].filter === routes[i].filter
+          ? `has the same topic filter as ${routes[j].template}`
+          : `overlaps ${routes[j].template}: both match ${example}`;
+      throw new RouteTableError(routes[i].template, problem, i);
+    }
   }
   // A Nest-style reply goes to `<topic>/reply`; it must never arrive back as a request.
   for (const route of routes) {
     const sample = route.levels.map((l) => ('literal' in l ? l.literal : 'x')).join('/');
     const loop = routes.find((r) => topicMatchesFilter(r.filter, `${sample}/reply`));
-    if (loop)
-      throw new RouteTableError(route.template, `its /reply topic matches ${loop.template}`);
+    if (loop) {
+      throw new RouteTableError(
+        route.template,
+        `its /reply topic matches ${loop.template}`,
+        routes.indexOf(route),
+      );
+    }
   }
   return routes;
+}
+
+/** A topic both routes match, or undefined when none exists. */
+function overlap(a: CompiledRoute, b: CompiledRoute): string | undefined {
+  if (a.levels.length !== b.levels.length) return undefined;
+  const sample: string[] = [];
+  for (let i = 0; i < a.levels.length; i++) {
+    const x = a.levels[i];
+    const y = b.levels[i];
+    if ('literal' in x && 'literal' in y) {
+      if (x.literal !== y.literal) return undefined;
+      sample.push(x.literal);
+    } else {
+      sample.push('literal' in x ? x.literal : 'literal' in y ? y.literal : 'x');
+    }
+  }
+  return sample.join('/');
 }
 
 function compileRoute(def: RouteDefinition): CompiledRoute {
@@ -49,6 +91,9 @@ function compileRoute(def: RouteDefinition): CompiledRoute {
   const fail = (problem: string): never => {
     throw new RouteTableError(template, problem);
   };
+  if (/[#+$]/.test(template) || template.startsWith('/') || template.endsWith('/')) {
+    fail('a topic may not contain #, + or $, nor start or end with /');
+  }
   const levels: RouteLevel[] = template.split('/').map((level) => {
     const param = PARAM.exec(level);
     if (param) return { param: param[1] };
@@ -82,6 +127,19 @@ function compileRoute(def: RouteDefinition): CompiledRoute {
     fail(`a ${def.handler} route has no upstream`);
   }
   if (def.timeoutMs !== undefined && !(def.timeoutMs > 0)) fail('timeoutMs must be positive');
+  if (def.retries !== undefined && def.retries !== 0 && def.retries !== 1) {
+    fail('retries must be 0 or 1');
+  }
+  if (def.cacheTtlSeconds !== undefined && !(def.cacheTtlSeconds >= 0)) {
+    fail('cacheTtlSeconds must be 0 or more');
+  }
+  if (def.body) {
+    if (def.handler !== 'proxy') fail(`a ${def.handler} route has no body to rewrite`);
+    for (const name of rewriteParams(def.body))
+      if (!params.includes(name)) fail(`body.set uses unknown {${name}}`);
+  }
+  if (def.fallbackService && def.handler !== 'proxy')
+    fail(`a ${def.handler} route has no fallback`);
   if (
     def.rateLimit &&
     !(
@@ -108,17 +166,47 @@ function compileRoute(def: RouteDefinition): CompiledRoute {
     timeoutMs: def.timeoutMs,
     scopes: def.scopes ?? [],
     rateLimit: def.rateLimit,
-    transformBody: def.transformBody,
+    retries: def.retries ?? 1,
+    cacheTtlSeconds: def.cacheTtlSeconds,
+    fallbackService:
+      def.handler === 'proxy' ? (def.fallbackService ?? `${def.service}-fallback`) : undefined,
+    transformBody: def.body ? compileBodyRewrite(def.body) : undefined,
+    body: def.body,
   };
 }
 
-/** A readable table for the startup log. */
-export function formatRouteTable(routes: readonly CompiledRoute[]): string {
+/** A route as data: what `GET /routes` answers and the tables print. */
+export interface RouteRow {
+  topic: string;
+  qos: number;
+  handler: string;
+  service: string | null;
+  method: string | null;
+  path: string | null;
+  middleware: string[];
+  scopes: string[];
+}
+
+export function routeRows(routes: readonly CompiledRoute[]): RouteRow[] {
+  return routes.map((r) => ({
+    topic: r.template,
+    qos: r.qos,
+    handler: r.handler,
+    service: r.service ?? null,
+    method: r.service ? r.method : null,
+    path: r.upstreamPath ?? null,
+    middleware: [...r.middleware],
+    scopes: [...r.scopes],
+  }));
+}
+
+/** A readable table of routes, for the startup log and the CLI. */
+export function formatRouteRows(routes: readonly RouteRow[]): string {
   const rows = routes.map((r) => [
-    r.template,
+    r.topic,
     String(r.qos),
-    r.service ? `${r.service} ${r.method} ${r.upstreamPath}` : `(${r.handler})`,
-    [...r.middleware].join(','),
+    r.service ? `${r.service} ${r.method} ${r.path}` : `(${r.handler})`,
+    r.middleware.join(','),
     r.scopes.join(',') || '-',
   ]);
   const header = ['topic', 'qos', 'upstream', 'middleware', 'scopes'];
@@ -129,4 +217,9 @@ export function formatRouteTable(routes: readonly CompiledRoute[]): string {
       .join('  ')
       .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** A readable table for the startup log. */
+export function formatRouteTable(routes: readonly CompiledRoute[]): string {
+  return formatRouteRows(routeRows(routes));
 }

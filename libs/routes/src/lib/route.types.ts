@@ -30,6 +30,35 @@ export type BodyTransform = (
   params: Record<string, string>,
 ) => Record<string, unknown>;
 
+/**
+ * A declarative body rewrite, applied in this order: `rename` (a field moves to a new name
+ * unless that name is already set), `remove`, then `set` (a string value may name path
+ * parameters, `"{action}"`).
+ */
+export interface BodyRewrite {
+  rename?: Readonly<Record<string, string>>;
+  remove?: readonly string[];
+  set?: Readonly<Record<string, unknown>>;
+}
+
+export const BALANCER_STRATEGIES = ['round-robin', 'least-outstanding', 'weighted'] as const;
+export type BalancerStrategy = (typeof BALANCER_STRATEGIES)[number];
+
+/** A service the table names, and how to reach and guard it. */
+export interface ServiceSettings {
+  name: string;
+  /** Static instances (base URLs); none means the Redis registry alone. */
+  instances: readonly string[];
+  /** Overrides BALANCER_STRATEGY for this service. */
+  balancer?: BalancerStrategy;
+  /** Overrides the BREAKER_* settings for this service. */
+  breaker?: {
+    failureThreshold?: number;
+    recoverySeconds?: number;
+    halfOpenProbes?: number;
+  };
+}
+
 export interface RouteGroup {
   /** Topic prefix, e.g. `api/v1`. */
   prefix: string;
@@ -60,7 +89,13 @@ export interface RouteDefinition {
   scopes?: readonly string[];
   /** Overrides the group's limit with a bucket of this route's own. */
   rateLimit?: RouteRateLimit;
-  transformBody?: BodyTransform;
+  /** Retries of a failed call on another instance, as `classifyFailure` allows: 0 or 1. */
+  retries?: 0 | 1;
+  /** Overrides FALLBACK_CACHE_TTL_SECONDS for this read; 0 turns its stale cache off. */
+  cacheTtlSeconds?: number;
+  /** The service the `fallback` step tries; default `<service>-fallback`. */
+  fallbackService?: string;
+  body?: BodyRewrite;
 }
 
 export interface RouteRateLimit {
@@ -87,7 +122,12 @@ export interface CompiledRoute {
   timeoutMs?: number;
   scopes: readonly string[];
   rateLimit?: RouteRateLimit;
+  retries: 0 | 1;
+  cacheTtlSeconds?: number;
+  fallbackService?: string;
+  /** The declarative rewrite, compiled; absent when there is none. */
   transformBody?: BodyTransform;
+  body?: BodyRewrite;
 }
 
 export type RouteLevel = { literal: string } | { param: string };

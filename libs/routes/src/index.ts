@@ -1,0 +1,6 @@
+export * from './lib/route.types';
+export * from './lib/route-compiler';
+export * from './lib/route-matcher';
+export * from './lib/body-rewrite';
+export * from './lib/routes-file.schema';
+export * from './lib/routes-file';

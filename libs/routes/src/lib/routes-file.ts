@@ -1,0 +1,228 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { LineCounter, isMap, isNode, isPair, isScalar, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { RouteTableError, compileRoutes } from './route-compiler';
+import type { CompiledRoute, RouteDefinition, RouteGroup, ServiceSettings } from './route.types';
+import { routesFileSchema, type RoutesFile } from './routes-file.schema';
+
+/** A loaded, validated and compiled routes file. */
+export interface RouteTable {
+  routes: readonly CompiledRoute[];
+  /** Every service the file declares, by name. */
+  services: ReadonlyMap<string, ServiceSettings>;
+  /** Where the table came from. */
+  source: string;
+  /** The first 12 hex digits of the file's SHA-256: which version is active. */
+  digest: string;
+}
+
+/**
+ * A routes file that cannot be used, as one line naming the file, the line and the field:
+ * `routes.yaml:14 groups[0].routes[2].method: expected one of GET, …, got "FETCH"`.
+ */
+export class RoutesFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number | undefined,
+    readonly field: string,
+    readonly problem: string,
+  ) {
+    super(`${file}${line ? `:${line}` : ''}${field ? ` ${field}` : ''}: ${problem}`);
+    this.name = 'RoutesFileError';
+  }
+}
+
+type Path = readonly (string | number)[];
+
+/** Reads and compiles a routes file; throws `RoutesFileError`. */
+export function loadRoutesFile(path: string): RouteTable {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new RoutesFileError(
+      basename(path),
+      undefined,
+      '',
+      `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
+  }
+  return parseRoutesFile(text, path);
+}
+
+/** Parses YAML or JSON text of a routes file named `path`; throws `RoutesFileError`. */
+export function parseRoutesFile(text: string, path: string): RouteTable {
+  const file = basename(path);
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const lineOf = (offset: number | undefined) =>
+    offset === undefined ? undefined : lines.linePos(offset).line;
+  if (doc.errors.length > 0) {
+    const first = doc.errors[0];
+    throw new RoutesFileError(file, lineOf(first.pos[0]), '', first.message.split('\n')[0]);
+  }
+  const at = (where: Path, problem: string): RoutesFileError =>
+    new RoutesFileError(file, lineOf(offsetOf(doc, where)), fieldName(where), problem);
+
+  const parsed = routesFileSchema.safeParse(doc.toJS() ?? {}, { reportInput: true });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = [...issue.path] as (string | number)[];
+    if (issue.code === 'unrecognized_keys') where.push(issue.keys[0]);
+    throw at(where, describeIssue(issue));
+  }
+  const spec = parsed.data;
+  const services = new Map<string, ServiceSettings>();
+  for (const [name, settings] of Object.entries(spec.services ?? {})) {
+    services.set(name, {
+      name,
+      instances: (settings?.instances ?? []).map((url) => url.replace(/\/+$/, '')),
+      balancer: settings?.balancer,
+      breaker: settings?.breaker,
+    });
+  }
+
+  const definitions: RouteDefinition[] = [];
+  const origins: Path[] = [];
+  spec.groups.forEach((g, gi) => {
+    const group: RouteGroup = {
+      prefix: g.prefix,
+      middleware: g.middleware,
+      allowAnonymous: g.allowAnonymous,
+    };
+    g.routes.forEach((r, ri) => {
+      const here: Path = ['groups', gi, 'routes', ri];
+      const handler = r.handler ?? 'proxy';
+      for (const [field, name] of [
+        ['service', r.service],
+        ['fallback', r.fallback],
+      ] as const) {
+        if (name !== undefined && !services.has(name)) {
+          throw at([...here, field], `unknown service "${name}": declare it under services`);
+        }
+      }
+      definitions.push({
+        group,
+        topic: r.topic,
+        qos: r.qos,
+        handler,
+        middleware: r.middleware,
+        service: r.service,
+        method: r.method,
+        upstreamPath: r.path,
+        scopes: r.scopes ?? g.scopes,
+        timeoutMs: r.timeoutMs ?? g.timeoutMs,
+        retries: r.retries ?? g.retries,
+        cacheTtlSeconds: r.cacheTtlSeconds ?? g.cacheTtlSeconds,
+        rateLimit: r.rateLimit ?? g.rateLimit,
+        fallbackService: r.fallback,
+        body: r.body,
+      });
+      origins.push(here);
+    });
+  });
+
+  let routes: CompiledRoute[];
+  try {
+    routes = compileRoutes(definitions);
+  } catch (error) {
+    if (!(error instanceof RouteTableError)) throw error;
+    const where = error.index === undefined ? [] : origins[error.index];
+    throw at(where, `${error.template}: ${error.problem}`);
+  }
+  return {
+    routes,
+    services,
+    source: path,
+    digest: createHash('sha256').update(text).digest('hex').slice(0, 12),
+  };
+}
+
+/**
+ * The routes file shipped with the gateway, `config/routes.yaml`: looked up from the
+ * code's own directory upwards, so it is found from the sources, the build and the image.
+ */
+export function defaultRoutesFile(from: string = __dirname): string {
+  let dir = from;
+  for (let i = 0; i < 10; i++) {
+    const candidate = join(dir, 'config', 'routes.yaml');
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  throw new RoutesFileError('config/routes.yaml', undefined, '', 'not found: set ROUTES_FILE');
+}
+
+/** `groups[0].routes[2].method` */
+function fieldName(path: Path): string {
+  return path.reduce<string>(
+    (out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${part}` : part),
+    '',
+  );
+}
+
+/** Where in the text a path points: the deepest node that exists (a key for a bad key). */
+function offsetOf(doc: Document, path: Path): number | undefined {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const parentPath = path.slice(0, depth);
+    const node = parentPath.length === 0 ? doc.contents : doc.getIn(parentPath, true);
+    if (!isNode(node)) continue;
+    // A key that should not be there: point at the key itself.
+    if (depth < path.length && isMap(node)) {
+      const key = path[depth];
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key);
+      if (pair && isNode(pair.key)) return pair.key.range?.[0];
+    }
+    return node.range?.[0];
+  }
+  return undefined;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const input = (issue as { input?: unknown }).input;
+  const got = input === undefined ? '' : `, got ${JSON.stringify(input)}`;
+  switch (issue.code) {
+    case 'invalid_value':
+      return `expected one of ${issue.values.map(String).join(', ')}${got}`;
+    case 'invalid_type':
+      return input === undefined ? 'is required' : `expected ${issue.expected}${got}`;
+    case 'unrecognized_keys':
+      return `unknown field "${issue.keys[0]}"`;
+    case 'invalid_union':
+      return input === undefined ? 'is required' : `${unionExpectation(issue)}${got}`;
+    default:
+      return `${issue.message}${got}`;
+  }
+}
+
+/** What a union of literals (qos, retries) accepts. */
+function unionExpectation(issue: z.core.$ZodIssueInvalidUnion): string {
+  const values = issue.errors.flatMap((branch) =>
+    branch.flatMap((i) => (i.code === 'invalid_value' ? i.values.map(String) : [])),
+  );
+  return values.length > 0 ? `expected one of ${values.join(', ')}` : issue.message;
+}
+
+export type { RoutesFile };
+
+/** A table from definitions in code (tests, tools): every service they name, undeclared. */
+export function routeTableOf(definitions: readonly RouteDefinition[], source = 'code'): RouteTable {
+  const routes = compileRoutes(definitions);
+  const names = new Set(routes.flatMap((r) => (r.service ? [r.service] : [])));
+  return {
+    routes,
+    services: new Map([...names].map((name) => [name, { name, instances: [] }])),
+    source,
+    digest: source,
+  };
+}
+
+/** The services a table names: those it declares and those its routes call. */
+export function servicesOf(table: RouteTable): string[] {
+  const names = new Set(table.services.keys());
+  for (const route of table.routes) if (route.service) names.add(route.service);
+  return [...names];
+}
