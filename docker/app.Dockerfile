@@ -18,6 +18,8 @@ COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY docker/launch.cjs ./launch.cjs
+# The default route table; mount another file here, or set ROUTES_FILE.
+COPY config/routes.yaml config/routes.schema.json ./config/
 # Mount points of the deployment's volumes, owned by `node` so that a new volume is too.
 RUN mkdir -p /var/lib/mqgw/state /var/lib/mqgw/secrets \
     /var/lib/mqgw/out/gateway /var/lib/mqgw/out/cli /var/lib/mqgw/out/broker /var/lib/mqgw/out/redis \

@@ -6,8 +6,8 @@ import { PinoNestLogger, createLogger } from '@mqgw/logging';
 import { AppModule } from './app/app.module';
 import { EmbeddedBroker, EmbeddedBrokerError } from './app/embedded/embedded-broker';
 import { gatewayEnvSchema, readGatewayConfig, type GatewayConfig } from './app/gateway.config';
-import { formatRouteTable } from './app/routing/route-compiler';
-import { RouteMatcher } from './app/routing/route-matcher';
+import { RoutesFileError, formatRouteTable, loadRoutesFile, type RouteTable } from '@mqgw/routes';
+import { ActiveRoutes } from './app/routing/active-routes';
 import { MqttRequestServer } from './app/transport/mqtt-request.server';
 import { asWorker, isPrimaryOfWorkers, runPrimary, workerIndex } from './workers';
 
@@ -20,9 +20,10 @@ async function bootstrap(): Promise<void> {
   }
   const index = workerIndex();
   const config = index === undefined ? read : asWorker(read, index);
+  const routes = loadRoutesOrExit(config.routing.file);
   const embeddedBroker = await startEmbeddedBrokerIfNeeded(config);
   const logger = new PinoNestLogger(createLogger('gateway', config.logLevel));
-  const app = await NestFactory.create(AppModule.forRoot(config), { logger });
+  const app = await NestFactory.create(AppModule.forRoot(config, routes), { logger });
   const log = new Logger('Gateway');
   if (embeddedBroker || !config.state.redis) {
     const parts = [
@@ -40,7 +41,12 @@ async function bootstrap(): Promise<void> {
         'Mint a token with "npm run cli -- token --sub <id>". Never run like this in production.',
     );
   }
-  log.log(`routes:\n${formatRouteTable(app.get(RouteMatcher).routes)}`);
+  log.log(`routes ${routes.digest} from ${routes.source}:\n${formatRouteTable(routes.routes)}`);
+  // SIGHUP loads the routes file again; a bad file keeps the current table.
+  const active = app.get(ActiveRoutes);
+  process.on('SIGHUP', () => {
+    active.reload().catch((error: Error) => log.error(`routes reload failed: ${error.message}`));
+  });
   app.connectMicroservice({ strategy: app.get(MqttRequestServer) });
   await app.init(); // state and discovery first, so no request finds them unready
   await app.startAllMicroservices();
@@ -50,6 +56,17 @@ async function bootstrap(): Promise<void> {
   log.log(
     `ready: MQTT ${config.transport.url} as ${config.transport.clientId}, HTTP http://${httpHost}:${httpPort}`,
   );
+}
+
+/** The routes file, or one line naming the file, line and field, and exit 78. */
+function loadRoutesOrExit(file: string): RouteTable {
+  try {
+    return loadRoutesFile(file);
+  } catch (error) {
+    if (!(error instanceof RoutesFileError)) throw error;
+    process.stderr.write(`routes error: ${error.message}\n`);
+    process.exit(78);
+  }
 }
 
 /** Starts the embedded broker when MQTT_URL is unset; a failure is one line and exit 78. */

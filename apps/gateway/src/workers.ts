@@ -51,6 +51,11 @@ export function runPrimary(workers: number, log: (line: string) => void): void {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // Each worker reloads the routes file itself.
+  process.on('SIGHUP', () => {
+    log('SIGHUP: reloading routes in every worker');
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGHUP');
+  });
 }
 
 export const isPrimaryOfWorkers = (workers: number) => workers > 1 && cluster.isPrimary;

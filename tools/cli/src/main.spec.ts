@@ -118,6 +118,29 @@ describe('cli', () => {
     expect(wrong.err.join('\n')).toContain('expected jwt, gateway, redis; got admin');
   });
 
+  it('checks a routes file, and names the file, line and field of a mistake', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-routes-'));
+    const good = join(dir, 'routes.yaml');
+    writeFileSync(
+      good,
+      'services:\n  inventory-service:\ngroups:\n  - prefix: api/v1\n    middleware: [auth]\n    routes:\n      - { topic: inventory/list, qos: 1, service: inventory-service, method: GET, path: /items }\n',
+    );
+    const ok = io({});
+    expect(await run(['routes', 'check', good], ok.io)).toBe(0);
+    expect(ok.out.join('\n')).toContain('api/v1/inventory/list  1    inventory-service GET /items');
+    expect(ok.err[0]).toMatch(/routes\.yaml: 1 routes, 1 services, ok/);
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, readFileSync(good, 'utf8').replace('GET', 'FETCH'));
+    const refused = io({});
+    expect(await run(['routes', 'check', bad], refused.io)).toBe(1);
+    expect(refused.err).toEqual([
+      'routes error: bad.yaml:7 groups[0].routes[0].method: expected one of GET, POST, PUT, PATCH, DELETE, got "FETCH"',
+    ]);
+    const listed = io({});
+    expect(await run(['routes', 'list', '--file', good], listed.io)).toBe(0);
+    expect(listed.out.join('\n')).toContain('inventory-service GET /items');
+  });
+
   it('reads the first line of standard input', async () => {
     const stream = new PassThrough();
     const line = readStdinLine(stream);

@@ -3,6 +3,13 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { mintDevToken, readDevSecret } from '@mqgw/auth';
 import { ConfigError } from '@mqgw/config';
 import {
+  RoutesFileError,
+  formatRouteRows,
+  formatRouteTable,
+  loadRoutesFile,
+  type RouteRow,
+} from '@mqgw/routes';
+import {
   DEFAULT_BROKER_POLICY,
   ROTATABLE,
   addClient,
@@ -57,6 +64,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
     if (error instanceof UsageError || error instanceof ConfigError) {
       io.err(`error: ${error.message}`);
       return 2;
+    }
+    if (error instanceof RoutesFileError) {
+      io.err(`routes error: ${error.message}`);
+      return 1;
     }
     io.err(`error: ${(error as Error).message}`);
     return 1;
@@ -188,6 +199,36 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
         }
         io.err(`revoked ${id}`);
       });
+    });
+
+  const routes = program.command('routes').description('the route table (ROUTES_FILE)');
+  routes
+    .command('check <file>')
+    .description('validate a routes file without starting anything')
+    .action((file: string) => {
+      const table = loadRoutesFile(file);
+      io.out(formatRouteTable(table.routes));
+      io.err(
+        `${file}: ${table.routes.length} routes, ${table.services.size} services, ok (${table.digest})`,
+      );
+    });
+  routes
+    .command('list')
+    .description('print the table a running gateway uses (GATEWAY_URL), or a file’s')
+    .option('--file <file>', 'read a routes file instead of asking a gateway')
+    .action(async (options: { file?: string }) => {
+      if (options.file) {
+        io.out(formatRouteTable(loadRoutesFile(options.file).routes));
+        return;
+      }
+      const url = `${env().GATEWAY_URL.replace(/\/+$/, '')}/routes`;
+      const response = await fetch(url).catch((error: Error) => {
+        throw new UsageError(`${url}: ${error.message}`);
+      });
+      if (!response.ok) throw new UsageError(`${url}: HTTP ${response.status}`);
+      const active = (await response.json()) as { digest: string; routes: RouteRow[] };
+      io.out(formatRouteRows(active.routes));
+      io.err(`${active.routes.length} routes, table ${active.digest}`);
     });
 
   const devices = program

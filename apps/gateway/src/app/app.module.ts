@@ -5,8 +5,7 @@ import type { GatewayConfig } from './gateway.config';
 import { ObservabilityModule } from './observability/observability.module';
 import { OperationsModule } from './operations/operations.module';
 import { PipelineModule } from './pipeline/pipeline.module';
-import { ROUTES } from './routing/route-table';
-import type { RouteDefinition } from './routing/route.types';
+import type { RouteTable } from '@mqgw/routes';
 import { RoutingModule } from './routing/routing.module';
 import { StateModule } from './state/state.module';
 import { TransportModule } from './transport/transport.module';
@@ -18,11 +17,8 @@ import { UpstreamModule } from './upstream/upstream.module';
  */
 @Module({})
 export class AppModule {
-  /** `routes` defaults to the product's table; tests may pass their own. */
-  static forRoot(
-    config: GatewayConfig,
-    routes: readonly RouteDefinition[] = ROUTES,
-  ): DynamicModule {
+  /** `routes` is the table to boot with: the routes file's, or a test's own. */
+  static forRoot(config: GatewayConfig, routes: RouteTable): DynamicModule {
     return {
       module: AppModule,
       imports: [

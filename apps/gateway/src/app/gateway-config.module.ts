@@ -4,8 +4,9 @@ import type { GatewayConfig } from './gateway.config';
 import { OBSERVABILITY_CONFIG } from './observability/observability.config';
 import { OPERATIONS_CONFIG } from './operations/operations.config';
 import { PIPELINE_CONFIG } from './pipeline/pipeline.config';
-import { ROUTE_DEFINITIONS } from './routing/routing.module';
-import type { RouteDefinition } from './routing/route.types';
+import type { RouteTable } from '@mqgw/routes';
+import { INITIAL_ROUTE_TABLE } from './routing/active-routes';
+import { ROUTING_CONFIG } from './routing/routing.config';
 import { STATE_CONFIG } from './state/state.config';
 import { TRANSPORT_CONFIG } from './transport/transport.config';
 import { UPSTREAM_CONFIG } from './upstream/upstream.config';
@@ -17,7 +18,7 @@ import { UPSTREAM_CONFIG } from './upstream/upstream.config';
 @Global()
 @Module({})
 export class GatewayConfigModule {
-  static forRoot(config: GatewayConfig, routes: readonly RouteDefinition[]): DynamicModule {
+  static forRoot(config: GatewayConfig, routes: RouteTable): DynamicModule {
     const providers = [
       { provide: OPERATIONS_CONFIG, useValue: config.operations },
       { provide: TRANSPORT_CONFIG, useValue: config.transport },
@@ -26,7 +27,8 @@ export class GatewayConfigModule {
       { provide: UPSTREAM_CONFIG, useValue: config.upstream },
       { provide: PIPELINE_CONFIG, useValue: config.pipeline },
       { provide: OBSERVABILITY_CONFIG, useValue: config.observability },
-      { provide: ROUTE_DEFINITIONS, useValue: routes },
+      { provide: ROUTING_CONFIG, useValue: config.routing },
+      { provide: INITIAL_ROUTE_TABLE, useValue: routes },
     ];
     return {
       module: GatewayConfigModule,

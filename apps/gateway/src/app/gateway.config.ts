@@ -16,6 +16,7 @@ import {
   type OperationsConfig,
 } from './operations/operations.config';
 import { pipelineEnv, readPipelineConfig, type PipelineConfig } from './pipeline/pipeline.config';
+import { readRoutingConfig, routingEnv, type RoutingConfig } from './routing/routing.config';
 import { readStateConfig, stateEnv, type StateConfig } from './state/state.config';
 import {
   readTransportConfig,
@@ -44,6 +45,7 @@ export const gatewayEnvSchema = {
   ...processEnv,
   ...operationsEnv,
   ...transportEnv,
+  ...routingEnv,
   ...stateEnv,
   ...discoveryEnv,
   ...upstreamEnv,
@@ -56,6 +58,7 @@ export interface GatewayConfig {
   logLevel: LogLevelName;
   workers: number;
   operations: OperationsConfig;
+  routing: RoutingConfig;
   transport: TransportConfig;
   state: StateConfig;
   discovery: DiscoveryConfig;
@@ -98,6 +101,7 @@ export function readGatewayConfig(
     logLevel: parsed.LOG_LEVEL,
     workers,
     operations,
+    routing: readRoutingConfig(parsed),
     transport,
     state,
     discovery: readDiscoveryConfig(parsed, state.redis !== undefined),

@@ -1,5 +1,5 @@
 import { ERROR_STATUS } from '@mqgw/contracts';
-import type { CompiledRoute } from '../routing/route.types';
+import type { CompiledRoute } from '@mqgw/routes';
 
 type Json = Record<string, unknown>;
 

@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Parser } from '@asyncapi/parser';
 import { parse } from 'yaml';
-import { compileRoutes } from '../routing/route-compiler';
-import { ROUTES } from '../routing/route-table';
+import { defaultRoutesFile, loadRoutesFile } from '@mqgw/routes';
 import { channelId } from './asyncapi.document';
 import { asyncApiYaml } from './write-asyncapi';
 
@@ -19,7 +18,7 @@ describe('docs/asyncapi.yaml', () => {
 
   it('covers every route, with its parameters, QoS, reply and security', async () => {
     const { document } = await new Parser().parse(committed);
-    const routes = compileRoutes(ROUTES);
+    const routes = loadRoutesFile(defaultRoutesFile()).routes;
     const addresses = document!
       .channels()
       .all()

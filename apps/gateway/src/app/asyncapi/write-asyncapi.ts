@@ -1,18 +1,20 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { compileRoutes } from '../routing/route-compiler';
-import { ROUTES } from '../routing/route-table';
+import { defaultRoutesFile, loadRoutesFile } from '@mqgw/routes';
 import { GATEWAY_VERSION } from '../version';
 import { buildAsyncApi } from './asyncapi.document';
 
-/** `npx nx run gateway:asyncapi` writes docs/asyncapi.yaml from the route table. */
+/**
+ * `npx nx run gateway:asyncapi` writes docs/asyncapi.yaml from the default routes file; a
+ * running gateway serves the document of its active table on `GET /asyncapi.yaml`.
+ */
 export function asyncApiYaml(): string {
   const header =
-    '# Generated from apps/gateway/src/app/routes/route-table.ts by `npx nx run gateway:asyncapi`.\n';
+    '# Generated from config/routes.yaml by `npx nx run gateway:asyncapi`; a running gateway serves its own on GET /asyncapi.yaml.\n';
   return (
     header +
-    stringify(buildAsyncApi(compileRoutes(ROUTES), GATEWAY_VERSION), {
+    stringify(buildAsyncApi(loadRoutesFile(defaultRoutesFile()).routes, GATEWAY_VERSION), {
       aliasDuplicateObjects: false,
     })
   );

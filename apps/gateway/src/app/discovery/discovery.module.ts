@@ -1,6 +1,13 @@
 import { Logger, Module } from '@nestjs/common';
-import { HealthMonitor, InstanceDirectory, type ServiceRegistry } from '@mqgw/discovery';
-import { RouteMatcher } from '../routing/route-matcher';
+import {
+  HealthMonitor,
+  InstanceDirectory,
+  staticInstance,
+  type ServiceInstance,
+  type ServiceRegistry,
+} from '@mqgw/discovery';
+import { servicesOf, type RouteTable } from '@mqgw/routes';
+import { ActiveRoutes } from '../routing/active-routes';
 import { RoutingModule } from '../routing/routing.module';
 import { SERVICE_REGISTRY } from '../state/state.tokens';
 import { StateModule } from '../state/state.module';
@@ -12,13 +19,17 @@ import { DISCOVERY_CONFIG, type DiscoveryConfig } from './discovery.config';
   providers: [
     {
       provide: InstanceDirectory,
-      inject: [SERVICE_REGISTRY, RouteMatcher, DISCOVERY_CONFIG],
-      useFactory: (registry: ServiceRegistry, routes: RouteMatcher, config: DiscoveryConfig) => {
+      inject: [SERVICE_REGISTRY, ActiveRoutes, DISCOVERY_CONFIG],
+      useFactory: (registry: ServiceRegistry, routes: ActiveRoutes, config: DiscoveryConfig) => {
         const logger = new Logger('Discovery');
-        return new InstanceDirectory(registry, {
+        const staticOf = (table: RouteTable) => [
+          ...config.staticInstances,
+          ...fileInstances(table),
+        ];
+        const directory = new InstanceDirectory(registry, {
           refreshMs: config.refreshMs,
-          staticInstances: config.staticInstances,
-          services: routes.routes.flatMap((r) => (r.service ? [r.service] : [])),
+          staticInstances: staticOf(routes.table),
+          services: servicesOf(routes.table),
           onError: (error) => logger.warn(`discovery refresh failed: ${(error as Error).message}`),
           health:
             config.healthCheckIntervalMs > 0
@@ -32,9 +43,22 @@ import { DISCOVERY_CONFIG, type DiscoveryConfig } from './discovery.config';
                 })
               : undefined,
         });
+        routes.subscribe({
+          routesChanged: (next) => directory.reconfigure(servicesOf(next), staticOf(next)),
+        });
+        return directory;
       },
     },
   ],
   exports: [InstanceDirectory],
 })
 export class DiscoveryModule {}
+
+/** The static instances a routes file declares. */
+function fileInstances(table: RouteTable): ServiceInstance[] {
+  return [...table.services.values()].flatMap((service) =>
+    service.instances.map((url, i) =>
+      staticInstance(service.name, url, `file-${service.name}-${i}`),
+    ),
+  );
+}

@@ -1,5 +1,7 @@
 import { Logger, Module, type OnModuleInit } from '@nestjs/common';
 import { RequestObserver } from '../request/request-observer';
+import { ActiveRoutes } from '../routing/active-routes';
+import { RoutingModule } from '../routing/routing.module';
 import { StateModule } from '../state/state.module';
 import { StateEvents } from '../state/state.events';
 import { MetricsReader } from './metrics.reader';
@@ -10,8 +12,11 @@ import { RequestRecorder } from './request-recorder';
  * Counting and logging: the request recorder (the transport's `RequestObserver`), this
  * instance's Prometheus metrics, and the reader of the counters all instances share.
  */
+/** `mqgw_breaker_state`: 0 closed, 1 half-open, 2 open. */
+const BREAKER_STATE_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
+
 @Module({
-  imports: [StateModule],
+  imports: [StateModule, RoutingModule],
   providers: [
     PrometheusMetrics,
     RequestRecorder,
@@ -28,10 +33,14 @@ export class ObservabilityModule implements OnModuleInit {
     private readonly events: StateEvents,
     private readonly recorder: RequestRecorder,
     private readonly prometheus: PrometheusMetrics,
+    private readonly routes: ActiveRoutes,
   ) {}
 
   /** Counts and logs what happens in the shared state. */
   onModuleInit(): void {
+    this.routes.onReload((status) =>
+      this.prometheus.routeReloads.inc({ outcome: status.ok ? 'applied' : 'rejected' }),
+    );
     this.events.on('limiterFallback', (error) => {
       this.recorder.count('rate_limit_fallbacks');
       this.prometheus.rateLimitFallbacks.inc();
@@ -43,6 +52,7 @@ export class ObservabilityModule implements OnModuleInit {
     this.events.on('breakerTransition', ({ service, from, to }) => {
       this.recorder.count('breaker_transitions');
       this.prometheus.breakerTransitions.inc({ service, to });
+      this.prometheus.breakerState.set({ service }, BREAKER_STATE_VALUE[to]);
       this.logger.warn(`circuit for ${service}: ${from} -> ${to}`);
     });
   }

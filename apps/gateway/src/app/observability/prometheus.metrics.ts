@@ -43,9 +43,23 @@ export class PrometheusMetrics {
     registers: [this.registry],
   });
 
+  readonly breakerState = new Gauge({
+    name: 'mqgw_breaker_state',
+    help: 'The last breaker state this instance saw per service: 0 closed, 1 half-open, 2 open.',
+    labelNames: ['service'] as const,
+    registers: [this.registry],
+  });
+
   readonly rateLimitFallbacks = new Counter({
     name: 'mqgw_rate_limit_fallbacks_total',
     help: 'Rate-limit checks answered locally because Redis was unavailable.',
+    registers: [this.registry],
+  });
+
+  readonly routeReloads = new Counter({
+    name: 'mqgw_route_reloads_total',
+    help: 'Reloads of the routes file, by outcome: applied, or rejected (the old table stays).',
+    labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
 
@@ -57,6 +71,8 @@ export class PrometheusMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'mqgw_' });
+    // Both outcomes exist from the start, so a dashboard can tell 0 from no data.
+    for (const outcome of ['applied', 'rejected']) this.routeReloads.labels({ outcome }).inc(0);
   }
 
   /** Labelled children, kept: prom-client hashes the label set on every unlabelled call. */

@@ -4,7 +4,7 @@ import { isErrorReply, type Reply } from '@mqgw/contracts';
 import type { GatewayRequest } from '../request/gateway-request';
 import { RequestObserver, type DropReason } from '../request/request-observer';
 import { KV_STORE } from '../state/state.tokens';
-import { LOG_CAP, metricsKeys } from './metrics.keys';
+import { LOG_CAP, TRAFFIC_KEEP_MS, metricsKeys, trafficWindow } from './metrics.keys';
 import { OBSERVABILITY_CONFIG, type ObservabilityConfig } from './observability.config';
 import { LATENCY_BUCKETS, PrometheusMetrics } from './prometheus.metrics';
 
@@ -30,6 +30,8 @@ export class RequestRecorder extends RequestObserver {
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
   private lastWarning = 0;
+  /** Traffic windows this instance has already given an expiry. */
+  private readonly expiring = new Set<string>();
 
   constructor(
     @Inject(KV_STORE) private readonly kv: KvStore,
@@ -62,6 +64,16 @@ export class RequestRecorder extends RequestObserver {
     this.add(metricsKeys.gateway, 'total_requests');
     this.add(metricsKeys.gateway, error ? 'failed_requests' : 'successful_requests');
     if (error?.error.code === 'RATE_LIMITED') this.add(metricsKeys.gateway, 'rate_limit_hits');
+    // For the dashboard: per route, per error code, and per time window.
+    this.add(metricsKeys.routes, `${route}|requests`);
+    const window = metricsKeys.traffic(trafficWindow(Date.now()));
+    this.add(window, 'requests');
+    this.add(window, bucketField(elapsedMs / 1000));
+    if (error) {
+      this.add(metricsKeys.routes, `${route}|errors`);
+      this.add(metricsKeys.errors, error.error.code);
+      this.add(window, 'errors');
+    }
     const requestId = request?.requestId ?? error?.request_id ?? '';
     if (service && request?.upstreamAttempted) {
       const key = metricsKeys.service(service);
@@ -87,6 +99,7 @@ export class RequestRecorder extends RequestObserver {
       this.log('error', {
         request_id: requestId,
         service: service ?? null,
+        topic: request?.route.template ?? clip(topic),
         code: error.error.code,
         error: error.error.message,
         timestamp: now,
@@ -138,7 +151,16 @@ export class RequestRecorder extends RequestObserver {
         );
       }
     }
-    const services = [...counters.keys()].filter((k) => k !== metricsKeys.gateway).map(serviceOf);
+    // Traffic windows expire; each instance sets that once per window.
+    for (const key of counters.keys()) {
+      if (!key.startsWith('metrics:traffic:') || this.expiring.has(key)) continue;
+      if (this.expiring.size > 1000) this.expiring.clear();
+      this.expiring.add(key);
+      writes.push(this.kv.expire(key, TRAFFIC_KEEP_MS).catch(() => this.expiring.delete(key)));
+    }
+    const services = [...counters.keys()]
+      .filter((k) => k.startsWith('metrics:service:'))
+      .map(serviceOf);
     if (services.length > 0)
       writes.push(this.kv.setAdd(metricsKeys.services, services).catch(() => undefined));
     const lists: [string, Record<string, unknown>[]][] = [

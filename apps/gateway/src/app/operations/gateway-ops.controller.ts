@@ -22,7 +22,7 @@ export class GatewayOpsController {
 
   @MessagePattern('services')
   services() {
-    const services = this.directory.summaries();
+    const services = this.directory.summaries(this.health.serviceNames());
     return { status: 'success', services, count: services.length, timestamp: Date.now() / 1000 };
   }
 

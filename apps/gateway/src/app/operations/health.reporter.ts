@@ -1,6 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { KvStore } from '@mqgw/store';
 import { InstanceDirectory } from '@mqgw/discovery';
+import { basename } from 'node:path';
+import { servicesOf } from '@mqgw/routes';
+import { ActiveRoutes } from '../routing/active-routes';
 import { KV_STORE } from '../state/state.tokens';
 import { GATEWAY_VERSION } from '../version';
 
@@ -12,20 +15,39 @@ export interface GatewayHealth {
   version: string;
   services: Record<string, Status>;
   redis: 'healthy' | 'unhealthy';
+  /** The active route table, and how its last reload went. */
+  routes: {
+    file: string;
+    digest: string;
+    count: number;
+    last_reload?: { ok: boolean; at: number; error?: string };
+  };
 }
 
 const REDIS_PING_TIMEOUT_MS = 500;
 
 /**
- * `gateway/health`: healthy when the store (Redis) answers and every known service has an instance;
- * degraded when Redis is down or some service has none; unhealthy when no service has any.
+ * `gateway/health`: healthy when the store (Redis) answers and every service of the route
+ * table has an instance; degraded when Redis is down, some service has none, or the last
+ * reload of the routes file failed; unhealthy when no service has any.
  */
 @Injectable()
 export class HealthReporter {
   constructor(
     @Inject(KV_STORE) private readonly kv: KvStore,
     private readonly directory: InstanceDirectory,
+    private readonly routes: ActiveRoutes,
   ) {}
+
+  /** The services the active table names, and fallback services that are up. */
+  serviceNames(): string[] {
+    const names = new Set(servicesOf(this.routes.table));
+    for (const route of this.routes.routes) {
+      const spare = route.fallbackService;
+      if (spare && this.directory.allInstances(spare).length > 0) names.add(spare);
+    }
+    return [...names].sort();
+  }
 
   async redisHealthy(): Promise<boolean> {
     try {
@@ -43,7 +65,7 @@ export class HealthReporter {
   async report(): Promise<GatewayHealth> {
     const redisUp = await this.redisHealthy();
     const services: Record<string, Status> = {};
-    for (const summary of this.directory.summaries()) {
+    for (const summary of this.directory.summaries(this.serviceNames())) {
       services[summary.name] =
         summary.healthy_instances === 0
           ? 'unhealthy'
@@ -54,14 +76,35 @@ export class HealthReporter {
     const states = Object.values(services);
     const anyUp = states.some((s) => s !== 'unhealthy');
     const allUp = states.every((s) => s === 'healthy');
+    const reload = this.routes.lastReload;
+    const routesOk = reload === undefined || reload.ok;
     const status: Status =
-      states.length > 0 && !anyUp ? 'unhealthy' : redisUp && allUp ? 'healthy' : 'degraded';
+      states.length > 0 && !anyUp
+        ? 'unhealthy'
+        : redisUp && allUp && routesOk
+          ? 'healthy'
+          : 'degraded';
+    const { table } = this.routes;
     return {
       status,
       timestamp: Date.now() / 1000,
       version: GATEWAY_VERSION,
       services,
       redis: redisUp ? 'healthy' : 'unhealthy',
+      routes: {
+        file: basename(table.source),
+        digest: table.digest,
+        count: table.routes.length,
+        ...(reload
+          ? {
+              last_reload: {
+                ok: reload.ok,
+                at: reload.at / 1000,
+                ...(reload.error ? { error: reload.error } : {}),
+              },
+            }
+          : {}),
+      },
     };
   }
 }

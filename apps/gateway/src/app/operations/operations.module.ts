@@ -6,15 +6,21 @@ import { PipelineModule } from '../pipeline/pipeline.module';
 import { StateModule } from '../state/state.module';
 import { TransportModule } from '../transport/transport.module';
 import { UpstreamModule } from '../upstream/upstream.module';
+import { DashboardController } from './dashboard.controller';
+import { DashboardData } from './dashboard.data';
+import { DashboardGuard } from './dashboard.guard';
 import { GatewayOpsController } from './gateway-ops.controller';
 import { GatewayLifecycle } from './gateway.lifecycle';
 import { HealthController } from './health.controller';
 import { HealthReporter } from './health.reporter';
 import { MetricsController } from './metrics.controller';
+import { RoutesController } from './routes.controller';
+import { RoutingModule } from '../routing/routing.module';
 
 /**
- * Running the gateway: the `gateway/*` handlers over MQTT, health and Prometheus metrics
- * over HTTP, and the order in which everything starts and stops.
+ * Running the gateway: the `gateway/*` handlers over MQTT, health, Prometheus metrics, the
+ * route table and the dashboard over HTTP, and the order in which everything starts and
+ * stops.
  */
 @Module({
   imports: [
@@ -25,8 +31,15 @@ import { MetricsController } from './metrics.controller';
     PipelineModule,
     TransportModule,
     UpstreamModule,
+    RoutingModule,
   ],
-  controllers: [GatewayOpsController, HealthController, MetricsController],
-  providers: [HealthReporter, GatewayLifecycle],
+  controllers: [
+    GatewayOpsController,
+    HealthController,
+    MetricsController,
+    RoutesController,
+    DashboardController,
+  ],
+  providers: [HealthReporter, GatewayLifecycle, DashboardData, DashboardGuard],
 })
 export class OperationsModule {}

@@ -1,7 +1,7 @@
 import type { CallHandler, CanActivate, ExecutionContext, NestInterceptor } from '@nestjs/common';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import type { GatewayRequest } from '../request/gateway-request';
-import type { MiddlewareName } from '../routing/route.types';
+import type { MiddlewareName } from '@mqgw/routes';
 
 /** What runs below an interceptor: the remaining interceptors, then the handler. */
 export type Next = () => Promise<unknown>;

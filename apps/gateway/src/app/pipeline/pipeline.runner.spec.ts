@@ -9,7 +9,8 @@ import { toErrorReply } from '@mqgw/contracts';
 import { AppModule } from '../app.module';
 import { readGatewayConfig } from '../gateway.config';
 import { GatewayRequest } from '../request/gateway-request';
-import { RouteMatcher } from '../routing/route-matcher';
+import { routeTableOf, type RouteMatcher } from '@mqgw/routes';
+import { ActiveRoutes } from '../routing/active-routes';
 import { MqttRequestServer } from '../transport/mqtt-request.server';
 import { PipelineRunner } from './pipeline.runner';
 import { TEST_ROUTES } from './testing/pipeline.fixtures';
@@ -98,12 +99,14 @@ describe('PipelineRunner and Nest dispatch', () => {
       HEALTH_CHECK_INTERVAL_SECONDS: '0',
       LOG_LEVEL: 'silent',
     });
-    app = await NestFactory.create(AppModule.forRoot(config, TEST_ROUTES), { logger: false });
+    app = await NestFactory.create(AppModule.forRoot(config, routeTableOf(TEST_ROUTES)), {
+      logger: false,
+    });
     microservice = app.connectMicroservice({ strategy: app.get(MqttRequestServer) });
     await app.init();
     await microservice.init(); // registers Nest's handlers; nothing connects
     runner = app.get(PipelineRunner);
-    matcher = app.get(RouteMatcher);
+    matcher = app.get(ActiveRoutes).matcher;
     nestProxy = app.get(MqttRequestServer).getHandlerByPattern('proxy')!;
   });
 

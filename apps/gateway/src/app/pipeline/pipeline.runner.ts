@@ -3,7 +3,7 @@ import { Injectable, type OnModuleInit, type Type } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { PATTERN_METADATA } from '@nestjs/microservices/constants';
 import type { GatewayRequest } from '../request/gateway-request';
-import type { CompiledRoute } from '../routing/route.types';
+import type { CompiledRoute } from '@mqgw/routes';
 import { PipelineContext } from './pipeline-context';
 import type { PipelineGuard, PipelineInterceptor } from './pipeline-step';
 import { PIPELINE_GUARDS, PIPELINE_INTERCEPTORS } from './use-pipeline.decorator';

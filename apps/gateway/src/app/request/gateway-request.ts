@@ -1,4 +1,4 @@
-import type { CompiledRoute } from '../routing/route.types';
+import type { CompiledRoute } from '@mqgw/routes';
 
 /** Who made a request, as established by the auth guard. */
 export interface Principal {

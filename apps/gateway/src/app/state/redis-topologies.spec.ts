@@ -1,5 +1,5 @@
 import { RedisCircuitBreaker, type Transition } from '@mqgw/breaker';
-import { describeCircuitBreakerContract } from '@mqgw/breaker/testing';
+import { CONTRACT_BREAKER_OPTIONS, describeCircuitBreakerContract } from '@mqgw/breaker/testing';
 import { RedisServiceRegistry } from '@mqgw/discovery';
 import { describeServiceRegistryContract } from '@mqgw/discovery/testing';
 import { RedisSlidingWindowLimiter } from '@mqgw/rate-limit';
@@ -56,9 +56,7 @@ describeCircuitBreakerContract('RedisCircuitBreaker on Redis Cluster', async () 
   const { redis, prefix, teardown } = open();
   const transitions: Transition[] = [];
   const breaker = new RedisCircuitBreaker(redis, {
-    failureThreshold: 3,
-    recoveryMs: 200,
-    halfOpenProbes: 1,
+    ...CONTRACT_BREAKER_OPTIONS,
     keyPrefix: prefix,
     onTransition: (x) => transitions.push(x),
   });

@@ -2,6 +2,7 @@ import type { Logger } from '@nestjs/common';
 import {
   InMemoryCircuitBreaker,
   RedisCircuitBreaker,
+  type BreakerOptions,
   type CircuitBreaker,
   type Transition,
 } from '@mqgw/breaker';
@@ -51,8 +52,14 @@ export function createSharedState(
   config: StateConfig,
   events: SharedStateEvents,
   logger: Logger,
+  /** One service's breaker settings where they differ (the routes file's `breaker`). */
+  breakerSettingsFor?: BreakerOptions['settingsFor'],
 ): SharedState {
-  const breakerOptions = { ...config.breaker, onTransition: events.breakerTransition };
+  const breakerOptions = {
+    ...config.breaker,
+    settingsFor: breakerSettingsFor,
+    onTransition: events.breakerTransition,
+  };
   const settings = config.redis;
   if (!settings) {
     return {

@@ -1,4 +1,6 @@
 import { Logger, Module } from '@nestjs/common';
+import { ActiveRoutes } from '../routing/active-routes';
+import { RoutingModule } from '../routing/routing.module';
 import { createSharedState, type SharedState } from './shared-state';
 import { STATE_CONFIG, type StateConfig } from './state.config';
 import { StateEvents } from './state.events';
@@ -16,12 +18,13 @@ import {
  * is reported through `StateEvents`.
  */
 @Module({
+  imports: [RoutingModule],
   providers: [
     StateEvents,
     {
       provide: SHARED_STATE,
-      inject: [STATE_CONFIG, StateEvents],
-      useFactory: (config: StateConfig, events: StateEvents): SharedState =>
+      inject: [STATE_CONFIG, StateEvents, ActiveRoutes],
+      useFactory: (config: StateConfig, events: StateEvents, routes: ActiveRoutes): SharedState =>
         createSharedState(
           config,
           {
@@ -29,6 +32,17 @@ import {
             breakerTransition: (transition) => events.emit('breakerTransition', transition),
           },
           new Logger('State'),
+          // Each service's own breaker settings, from whichever route table is active.
+          (service) => {
+            const own = routes.table.services.get(service)?.breaker;
+            return (
+              own && {
+                failureThreshold: own.failureThreshold,
+                recoveryMs: own.recoverySeconds && own.recoverySeconds * 1000,
+                halfOpenProbes: own.halfOpenProbes,
+              }
+            );
+          },
         ),
     },
     { provide: KV_STORE, inject: [SHARED_STATE], useFactory: (s: SharedState) => s.kv },

@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { isGatewayError } from '@mqgw/contracts';
-import { compileRoutes } from '../routing/route-compiler';
-import { RouteMatcher, upstreamPath } from '../routing/route-matcher';
-import { ROUTES } from '../routing/route-table';
+import { RouteMatcher, upstreamPath } from '@mqgw/routes';
+import { defaultRoutesFile, loadRoutesFile } from '@mqgw/routes';
 import { parseBody, readHeaders, requireObject } from './inbound';
 import { ReplyTopicPolicy } from './reply-topic.policy';
 
@@ -17,7 +16,7 @@ function typedOrNothing(fn: () => unknown): boolean {
 }
 
 const runs = { numRuns: 500, seed: 20261126 };
-const matcher = new RouteMatcher(compileRoutes(ROUTES));
+const matcher = new RouteMatcher(loadRoutesFile(defaultRoutesFile()).routes);
 const levels = fc.oneof(
   fc.string(),
   fc.constantFrom(

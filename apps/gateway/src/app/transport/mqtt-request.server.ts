@@ -14,7 +14,8 @@ import { forRequest } from '@mqgw/logging';
 import { PipelineRunner } from '../pipeline/pipeline.runner';
 import { GatewayRequest } from '../request/gateway-request';
 import { RequestObserver } from '../request/request-observer';
-import { RouteMatcher } from '../routing/route-matcher';
+import type { QoS, RouteTable } from '@mqgw/routes';
+import { ActiveRoutes, type RoutesListener } from '../routing/active-routes';
 import { DeviceNamespace } from './device-namespace';
 import {
   asNestPacket,
@@ -44,34 +45,84 @@ type Delivery =
  * becomes the error envelope here.
  */
 @Injectable()
-export class MqttRequestServer extends Server implements CustomTransportStrategy {
+export class MqttRequestServer extends Server implements CustomTransportStrategy, RoutesListener {
   private client?: MqttClient;
   private inflight = 0;
   private draining = false;
   private readonly idleWaiters = new Set<() => void>();
-  private readonly replyPolicy: ReplyTopicPolicy;
+  private replyPolicy: ReplyTopicPolicy;
   private readonly devices?: DeviceNamespace;
-  private readonly filters: string[];
+  /** What is subscribed (or will be on connect): topic filter → QoS. */
+  private subscribed: Map<string, QoS>;
   protected override readonly logger = new Logger('MqttTransport');
 
   constructor(
     @Inject(TRANSPORT_CONFIG) private readonly options: TransportConfig,
-    private readonly matcher: RouteMatcher,
+    private readonly routes: ActiveRoutes,
     private readonly observer: RequestObserver,
     private readonly pipeline: PipelineRunner,
   ) {
     super();
-    const routeFilters = matcher.routes.map((r) => r.filter);
-    const spaces = [...new Set(matcher.routes.map((r) => `${r.template.split('/')[0]}/#`))];
     if (options.devicePrefix) {
       this.devices = new DeviceNamespace(options.devicePrefix, options.username);
-      // A device's replies go to <prefix>/<device>/replies/…: no route may start there.
-      const clash = matcher.routes.find((r) => r.template.split('/')[0] === 'replies');
-      if (clash) throw new Error(`route ${clash.template} would receive devices' replies`);
-      spaces.push(this.devices.space);
     }
-    this.filters = [...routeFilters, ...(this.devices?.filters(routeFilters) ?? [])];
-    this.replyPolicy = new ReplyTopicPolicy(this.filters, spaces, options.replyPatterns);
+    this.subscribed = this.subscriptionsFor(routes.table);
+    this.replyPolicy = this.policyFor([routes.table]);
+    routes.subscribe(this);
+  }
+
+  /**
+   * Follows a new route table: subscribes to what it adds before unsubscribing from what
+   * it removes, so a kept route never goes unsubscribed (the route table matches both
+   * meanwhile).
+   */
+  async routesChanged(next: RouteTable, previous: RouteTable): Promise<void> {
+    const wanted = this.subscriptionsFor(next);
+    const added = [...wanted].filter(([topic, qos]) => this.subscribed.get(topic) !== qos);
+    const removed = [...this.subscribed.keys()].filter((topic) => !wanted.has(topic));
+    this.replyPolicy = this.policyFor([next, previous]);
+    const client = this.client;
+    if (client?.connected && added.length > 0) {
+      await this.subscribe(client, new Map(added));
+    }
+    if (client?.connected && removed.length > 0) {
+      await client.unsubscribeAsync(removed);
+    }
+    this.subscribed = wanted;
+    this.replyPolicy = this.policyFor([next]);
+    this.logger.log(
+      `routes ${next.digest}: subscribed to ${added.length} filters, unsubscribed from ${removed.length}`,
+    );
+  }
+
+  /** The filters to subscribe to, with their QoS: each route's, and under the device namespace. */
+  private subscriptionsFor(table: RouteTable): Map<string, QoS> {
+    const group = this.options.sharedGroup;
+    const topics = new Map<string, QoS>();
+    for (const route of table.routes) {
+      const filters = [route.filter, ...(this.devices?.filters([route.filter]) ?? [])];
+      for (const filter of filters)
+        topics.set(group ? `$share/${group}/${filter}` : filter, route.qos);
+    }
+    return topics;
+  }
+
+  /** Where replies may not go: any route of these tables, their namespaces, the devices'. */
+  private policyFor(tables: readonly RouteTable[]): ReplyTopicPolicy {
+    const routes = tables.flatMap((t) => t.routes);
+    if (this.devices) {
+      // A device's replies go to <prefix>/<device>/replies/…: no route may start there.
+      const clash = routes.find((r) => r.template.split('/')[0] === 'replies');
+      if (clash) throw new Error(`route ${clash.template} would receive devices' replies`);
+    }
+    const filters = routes.map((r) => r.filter);
+    const spaces = [...new Set(routes.map((r) => `${r.template.split('/')[0]}/#`))];
+    if (this.devices) spaces.push(this.devices.space);
+    return new ReplyTopicPolicy(
+      [...filters, ...(this.devices?.filters(filters) ?? [])],
+      spaces,
+      this.options.replyPatterns,
+    );
   }
 
   get inflightCount(): number {
@@ -116,7 +167,7 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
       this.subscribeAll()
         .then(() => {
           this.logger.log(
-            `subscribed to ${this.filters.length} routes on ${redactUrlCredentials(options.url!)}`,
+            `subscribed to ${this.routes.routes.length} routes on ${redactUrlCredentials(options.url!)}`,
           );
           if (!started) {
             started = true;
@@ -202,7 +253,7 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
           delivery = { kind: 'enveloped', topic: `${topic}/reply`, id: nest.id, ...verdict };
           body = (nest as NestPacket).data;
         }
-        const match = this.matcher.match(device ? device.routeTopic : topic);
+        const match = this.routes.matcher.match(device ? device.routeTopic : topic);
         if (!match) throw new GatewayError('NOT_FOUND', 'no route for this topic');
         const headers = readHeaders(props.userProperties);
         // Requests that still arrive while draining were routed to us: serve them too.
@@ -305,20 +356,18 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
   }
 
   private subscriptionTopics(): string[] {
-    const group = this.options.sharedGroup;
-    return this.filters.map((filter) => (group ? `$share/${group}/${filter}` : filter));
+    return [...this.subscribed.keys()];
   }
 
-  private async subscribeAll(): Promise<void> {
-    const client = this.client!;
-    const topics = this.subscriptionTopics();
-    const { routes } = this.matcher;
-    // Route filters first, then the same routes under the device namespace.
-    const qos = (i: number) => routes[i % routes.length].qos;
+  private subscribeAll(): Promise<void> {
+    return this.subscribe(this.client!, this.subscribed);
+  }
+
+  private async subscribe(client: MqttClient, topics: ReadonlyMap<string, QoS>): Promise<void> {
     const grants = await client.subscribeAsync(
-      Object.fromEntries(topics.map((t, i) => [t, { qos: qos(i) }])),
+      Object.fromEntries([...topics].map(([topic, qos]) => [topic, { qos }])),
     );
-    const refused = grants.filter((g) => g.qos === 128);
+    const refused = grants.filter((g) => g.qos >= 128);
     if (refused.length > 0) {
       throw new Error(`broker refused ${refused.map((g) => g.topic).join(', ')}`);
     }

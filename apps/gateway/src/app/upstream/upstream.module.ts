@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
 import { PerServiceBalancer } from '@mqgw/balancing';
+import type { RouteTable } from '@mqgw/routes';
+import { ActiveRoutes } from '../routing/active-routes';
+import { RoutingModule } from '../routing/routing.module';
 import { DiscoveryModule } from '../discovery/discovery.module';
 import { PipelineModule } from '../pipeline/pipeline.module';
 import { ProxyController } from './proxy.controller';
@@ -10,14 +13,24 @@ import { LOAD_BALANCER } from './upstream.tokens';
 
 /** The upstream step: balancing, the HTTP client, retries, and the `proxy` handler. */
 @Module({
-  imports: [DiscoveryModule, PipelineModule],
+  imports: [DiscoveryModule, PipelineModule, RoutingModule],
   controllers: [ProxyController],
   providers: [
     {
       provide: LOAD_BALANCER,
-      inject: [UPSTREAM_CONFIG],
-      useFactory: (config: UpstreamConfig) =>
-        new PerServiceBalancer(config.balancer, config.balancerOverrides),
+      inject: [UPSTREAM_CONFIG, ActiveRoutes],
+      useFactory: (config: UpstreamConfig, routes: ActiveRoutes) => {
+        // BALANCER_OVERRIDES, then each service's `balancer` in the routes file.
+        const overrides = (table: RouteTable) => ({
+          ...config.balancerOverrides,
+          ...Object.fromEntries(
+            [...table.services.values()].flatMap((s) => (s.balancer ? [[s.name, s.balancer]] : [])),
+          ),
+        });
+        const balancer = new PerServiceBalancer(config.balancer, overrides(routes.table));
+        routes.subscribe({ routesChanged: (next) => balancer.setOverrides(overrides(next)) });
+        return balancer;
+      },
     },
     {
       provide: UpstreamHttpClient,
@@ -26,6 +39,6 @@ import { LOAD_BALANCER } from './upstream.tokens';
     },
     UpstreamService,
   ],
-  exports: [UpstreamHttpClient],
+  exports: [UpstreamHttpClient, UpstreamService],
 })
 export class UpstreamModule {}

@@ -4,9 +4,8 @@ import { RoundRobinBalancer } from '@mqgw/balancing';
 import { InstanceDirectory, parseStaticServices } from '@mqgw/discovery';
 import { InMemoryServiceRegistry } from '@mqgw/discovery/testing';
 import { readGatewayConfig } from '../gateway.config';
-import { compileRoutes } from '../routing/route-compiler';
-import { RouteMatcher } from '../routing/route-matcher';
-import { ROUTES } from '../routing/route-table';
+import { RouteMatcher } from '@mqgw/routes';
+import { defaultRoutesFile, loadRoutesFile } from '@mqgw/routes';
 import { GatewayRequest } from '../request/gateway-request';
 import { UpstreamHttpClient } from './upstream-http.client';
 import { UpstreamService } from './upstream.service';
@@ -42,7 +41,7 @@ describe('UpstreamService on a pooled connection the service has closed', () => 
   let service: Awaited<ReturnType<typeof closingService>>;
   let http: UpstreamHttpClient;
   let upstream: UpstreamService;
-  const matcher = new RouteMatcher(compileRoutes(ROUTES));
+  const matcher = new RouteMatcher(loadRoutesFile(defaultRoutesFile()).routes);
   const request = (topic: string) => {
     const match = matcher.match(topic)!;
     return new GatewayRequest('r', topic, match.route, match.params, {}, performance.now());

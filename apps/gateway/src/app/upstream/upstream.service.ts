@@ -11,7 +11,7 @@ import {
 import type { LoadBalancer } from '@mqgw/balancing';
 import { InstanceDirectory, type ServiceInstance } from '@mqgw/discovery';
 import type { GatewayRequest } from '../request/gateway-request';
-import { upstreamPath } from '../routing/route-matcher';
+import { upstreamPath } from '@mqgw/routes';
 import { RetryBudget } from './retry-budget';
 import { LOAD_BALANCER } from './upstream.tokens';
 import { UPSTREAM_CONFIG, type UpstreamConfig } from './upstream.config';
@@ -28,6 +28,8 @@ const TRACEPARENT = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
 @Injectable()
 export class UpstreamService {
   private readonly budget: RetryBudget;
+  /** Calls in flight per instance id, from this process. */
+  private readonly outstanding = new Map<string, number>();
 
   constructor(
     private readonly directory: InstanceDirectory,
@@ -84,6 +86,11 @@ export class UpstreamService {
     return this.toReply(req, service, response);
   }
 
+  /** Calls this process has in flight to an instance. */
+  outstandingTo(instanceId: string): number {
+    return this.outstanding.get(instanceId) ?? 0;
+  }
+
   private toReply(req: GatewayRequest, service: string, response: UpstreamResponse): SuccessReply {
     const { status } = response;
     if (status >= 200 && status < 300) {
@@ -122,7 +129,7 @@ export class UpstreamService {
     error: unknown,
   ): ServiceInstance | undefined {
     const failure = classifyFailure(error);
-    if (failure.retry === 'never') return undefined;
+    if (failure.retry === 'never' || req.route.retries === 0) return undefined;
     if (failure.retry === 'if-idempotent' && !isIdempotent(req)) return undefined;
     const reason = (error as GatewayError).reason;
     const others = candidates.filter((i) => i.instanceId !== first.instanceId);
@@ -150,6 +157,7 @@ export class UpstreamService {
     request: UpstreamRequest,
   ): Promise<UpstreamResponse> {
     this.balancer.track?.(instance.instanceId, 1);
+    this.outstanding.set(instance.instanceId, (this.outstanding.get(instance.instanceId) ?? 0) + 1);
     try {
       return await this.http.request(request);
     } catch (error) {
@@ -160,6 +168,9 @@ export class UpstreamService {
       throw error;
     } finally {
       this.balancer.track?.(instance.instanceId, -1);
+      const left = (this.outstanding.get(instance.instanceId) ?? 1) - 1;
+      if (left > 0) this.outstanding.set(instance.instanceId, left);
+      else this.outstanding.delete(instance.instanceId);
     }
   }
 

@@ -23,12 +23,7 @@ describe('AuthGuard', () => {
       pipelineConfig({ AUTH_FAILURE_LIMIT: String(limit) }),
     );
   const devices = new DeviceStore(kv, { cacheTtlSeconds: 0 });
-  const guard = new AuthGuard(
-    jwt,
-    new ApiKeyStore(kv, { cacheTtlSeconds: 0 }),
-    budget(),
-    devices,
-  );
+  const guard = new AuthGuard(jwt, new ApiKeyStore(kv, { cacheTtlSeconds: 0 }), budget(), devices);
   const bearer = async (sub: string, scopes: string[] = [], expiresInSeconds = 60) =>
     `Bearer ${await mintDevToken({ secret: SECRET, sub, scopes, expiresInSeconds })}`;
   const run = (topic: string, headers: Record<string, string>) => {

@@ -11,7 +11,9 @@ import { FallbackCache } from './fallback-cache';
  * `fallback`, outside the breaker so that an open circuit falls back too. A read (GET)
  * remembers its last success per principal; when the service is unavailable (see
  * `classifyFailure`) the reply comes from that stale copy (`"source":"cache"`), else from
- * `<service>-fallback` if one is registered (`"status":"fallback"`), else the error stands.
+ * the route's fallback service (default `<service>-fallback`) if it has an instance
+ * (`"status":"fallback"`), else the error stands. A route's `cacheTtlSeconds` overrides
+ * FALLBACK_CACHE_TTL_SECONDS.
  * Cache writes never delay a reply.
  */
 @Injectable()
@@ -28,7 +30,7 @@ export class FallbackInterceptor extends PipelineInterceptor {
   }
 
   async around(req: GatewayRequest, _body: unknown, next: Next): Promise<unknown> {
-    const ttl = this.config.fallbackCacheTtlSeconds;
+    const ttl = req.route.cacheTtlSeconds ?? this.config.fallbackCacheTtlSeconds;
     const read = req.route.method === 'GET' && ttl > 0 ? this.cache.readOf(req) : undefined;
     try {
       const reply = (await next()) as SuccessReply;
@@ -54,8 +56,8 @@ export class FallbackInterceptor extends PipelineInterceptor {
           source: 'cache',
         };
       }
-      const fallbackService = `${req.route.service}-fallback`;
-      if (this.directory.instances(fallbackService).length === 0) throw error;
+      const fallbackService = req.route.fallbackService;
+      if (!fallbackService || this.directory.instances(fallbackService).length === 0) throw error;
       // The rest of the pipeline once more, aimed at the fallback service (with its own
       // circuit).
       req.service = fallbackService;

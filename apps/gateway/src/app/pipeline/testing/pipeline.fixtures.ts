@@ -1,8 +1,8 @@
 import { readGatewayConfig } from '../../gateway.config';
 import { GatewayRequest } from '../../request/gateway-request';
-import { compileRoutes } from '../../routing/route-compiler';
-import { RouteMatcher } from '../../routing/route-matcher';
-import type { RouteDefinition, RouteGroup } from '../../routing/route.types';
+import { compileRoutes } from '@mqgw/routes';
+import { RouteMatcher } from '@mqgw/routes';
+import type { RouteDefinition, RouteGroup } from '@mqgw/routes';
 import { PipelineContext } from '../pipeline-context';
 import type { PipelineConfig } from '../pipeline.config';
 
