@@ -120,6 +120,9 @@ try {
     HTTP_PORT: String(httpPort),
     ...jwtEnv(secret),
     RATE_LIMIT_MAX: '1000000000',
+    // The whole mix runs as one principal: lift the per-principal bound on idempotency
+    // records (10,000 by default), which a real user never reaches at this rate.
+    IDEMPOTENCY_MAX_KEYS: '1000000000',
     LOG_LEVEL: 'warn',
   });
   processes.push(gateway);

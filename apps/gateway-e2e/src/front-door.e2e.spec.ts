@@ -307,6 +307,29 @@ describe('abuse has a bounded cost', () => {
     }
   });
 
+  it('never runs a retained request again when a gateway subscribes', async () => {
+    const headers = { authorization: await stack.bearer('replayer') };
+    const calls = () => upstream.requests.filter((r) => r.url === '/users/retained-1').length;
+    // Live, the request runs once (subscribers get it with the retain flag cleared).
+    await client.client.publishAsync('api/v1/users/get/retained-1', '{}', {
+      qos: 1,
+      retain: true,
+      properties: { userProperties: headers },
+    });
+    await waitFor('the live request', async () => calls() === 1);
+    try {
+      // A gateway that subscribes later, or again, is not handed the stored copy to run.
+      const { MQTT_CLIENT_ID: _id, HTTP_PORT: _port, ...env } = stack.gateways[0].env;
+      const late = await stack.startGateway(env);
+      const mine = await client.request<Data>('api/v1/users/get/barrier', {}, { headers });
+      expect(mine.body['status']).toBe('success');
+      await late.process.stop();
+      expect(calls()).toBe(1);
+    } finally {
+      await client.client.publishAsync('api/v1/users/get/retained-1', '', { qos: 1, retain: true });
+    }
+  });
+
   it('ignores an idempotency-key on a read: each GET reaches the service', async () => {
     const headers = { authorization: await stack.bearer('frank'), 'idempotency-key': 'k-1' };
     const before = upstream.requests.length;

@@ -8,6 +8,7 @@ import { EmbeddedBroker, EmbeddedBrokerError } from './app/embedded/embedded-bro
 import { gatewayEnvSchema, readGatewayConfig, type GatewayConfig } from './app/gateway.config';
 import { RoutesFileError, formatRouteTable, loadRoutesFile, type RouteTable } from '@mqgw/routes';
 import { ActiveRoutes } from './app/routing/active-routes';
+import { namespaceConflict } from './app/transport/device-namespace';
 import { MqttRequestServer } from './app/transport/mqtt-request.server';
 import { asWorker, isPrimaryOfWorkers, runPrimary, workerIndex } from './workers';
 
@@ -20,7 +21,7 @@ async function bootstrap(): Promise<void> {
   }
   const index = workerIndex();
   const config = index === undefined ? read : asWorker(read, index);
-  const routes = loadRoutesOrExit(config.routing.file);
+  const routes = loadRoutesOrExit(config.routing.file, config.transport.devicePrefix);
   const embeddedBroker = await startEmbeddedBrokerIfNeeded(config);
   const logger = new PinoNestLogger(createLogger('gateway', config.logLevel));
   const app = await NestFactory.create(AppModule.forRoot(config, routes), { logger });
@@ -59,14 +60,24 @@ async function bootstrap(): Promise<void> {
 }
 
 /** The routes file, or one line naming the file, line and field, and exit 78. */
-function loadRoutesOrExit(file: string): RouteTable {
+function loadRoutesOrExit(file: string, devicePrefix: string | undefined): RouteTable {
+  let table: RouteTable;
   try {
-    return loadRoutesFile(file);
+    table = loadRoutesFile(file);
   } catch (error) {
     if (!(error instanceof RoutesFileError)) throw error;
     process.stderr.write(`routes error: ${error.message}\n`);
     process.exit(78);
   }
+  const conflict = namespaceConflict(
+    table.routes.map((r) => r.template.split('/')[0]),
+    devicePrefix,
+  );
+  if (conflict) {
+    process.stderr.write(`routes error: ${file}: ${conflict}\n`);
+    process.exit(78);
+  }
+  return table;
 }
 
 /** Starts the embedded broker when MQTT_URL is unset; a failure is one line and exit 78. */

@@ -16,6 +16,9 @@ export const cliEnvSchema = {
   MQTT_ADMIN_PASSWORD: maybe(str({ secret: true })),
   MQTT_GATEWAY_PASSWORD: maybe(str({ secret: true, doc: 'set by `broker provision`' })),
   SHARED_SUBSCRIPTION_GROUP: str({ default: 'gateway', pattern: /^[\w-]{1,64}$/ }),
+  DASHBOARD_TOKEN: maybe(
+    str({ secret: true, doc: 'the gateway’s DASHBOARD_TOKEN, for `routes list`' }),
+  ),
   GATEWAY_URL: str({
     default: 'http://127.0.0.1:3000',
     doc: 'a gateway’s HTTP side, for `routes list`',

@@ -41,7 +41,8 @@ export interface Io {
 }
 
 const EPILOG = `
-Environment: MQTT_URL, MQTT_USERNAME, MQTT_PASSWORD, MQTT_CA_FILE, DEVICE_TOPIC_PREFIX, REDIS_URL (or
+Environment: MQTT_URL, MQTT_USERNAME, MQTT_PASSWORD, MQTT_CA_FILE, DEVICE_TOPIC_PREFIX,
+GATEWAY_URL, DASHBOARD_TOKEN, REDIS_URL (or
 REDIS_CLUSTER_NODES, REDIS_SENTINELS), REDIS_USERNAME, REDIS_PASSWORD, REDIS_KEY_PREFIX,
 JWT_SECRET, JWT_ISSUER, JWT_AUDIENCE, MQGW_TOKEN, MQGW_API_KEY. Every secret may be read
 from <NAME>_FILE instead; tokens and keys are never taken as arguments.
@@ -221,8 +222,12 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
         io.out(formatRouteTable(loadRoutesFile(options.file).routes));
         return;
       }
-      const url = `${env().GATEWAY_URL.replace(/\/+$/, '')}/routes`;
-      const response = await fetch(url).catch((error: Error) => {
+      const config = env();
+      const url = `${config.GATEWAY_URL.replace(/\/+$/, '')}/routes`;
+      const headers = config.DASHBOARD_TOKEN
+        ? { authorization: `Bearer ${config.DASHBOARD_TOKEN}` }
+        : undefined;
+      const response = await fetch(url, { headers }).catch((error: Error) => {
         throw new UsageError(`${url}: ${error.message}`);
       });
       if (!response.ok) throw new UsageError(`${url}: HTTP ${response.status}`);
@@ -296,15 +301,23 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
     });
   clients
     .command('remove <name>')
-    .description('remove a client; it cannot log in again')
+    .description('remove a client; it cannot log in again, and its device scopes go too')
     .action(async (name: string) => {
-      const removed = await withAdmin(env(), (admin) => removeClient(admin, name));
+      const config = env();
+      const removed = await withAdmin(config, (admin) => removeClient(admin, name));
       if (!removed) {
         io.err(`error: no client ${name}`);
         exit(1);
         return;
       }
-      io.err(`removed ${name}`);
+      // A later client of the same name must not inherit its scopes.
+      const scopes = await withRedis(config, (redis) =>
+        deviceStore(config, redis).remove(name),
+      ).catch((error: Error) => {
+        io.err(`warning: ${name}'s device scopes were not removed (${error.message})`);
+        return false;
+      });
+      io.err(`removed ${name}${scopes ? ' and its device scopes' : ''}`);
     });
 
   program

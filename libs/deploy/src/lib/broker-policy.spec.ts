@@ -8,6 +8,7 @@ import {
   BROKER_USERS,
   DEFAULT_BROKER_POLICY,
   addClient,
+  gatewayRole,
   brokerBootstrap,
   listClients,
   provisionBroker,
@@ -216,5 +217,11 @@ describe('broker policy on a real Mosquitto', () => {
     expect(await grant(health, '$SYS/broker/uptime')).toBeLessThan(128);
     expect(await grant(health, 'replies/alice/#')).toBe(135);
     expect(await grant(health, '$CONTROL/dynamic-security/#')).toBe(135);
+  });
+
+  it('refuses a device namespace that is a request namespace or the reply space', () => {
+    for (const devicePrefix of ['api', 'gateway', 'replies']) {
+      expect(() => gatewayRole({ ...DEFAULT_BROKER_POLICY, devicePrefix })).toThrow('must differ');
+    }
   });
 });

@@ -54,7 +54,18 @@ export const BROKER_USERS = { admin: 'admin', gateway: 'gateway', health: 'healt
 /** Usernames the deployment uses itself; a client may not take one of them. */
 const RESERVED = new Set<string>(Object.values(BROKER_USERS));
 
+/** The device namespace may be neither a request namespace nor the reply space. */
+function assertPolicy(options: BrokerPolicyOptions): void {
+  const { devicePrefix, requestPrefixes, replyPrefix } = options;
+  if (devicePrefix && (requestPrefixes.includes(devicePrefix) || devicePrefix === replyPrefix)) {
+    throw new Error(
+      `DEVICE_TOPIC_PREFIX ${devicePrefix} must differ from ${[...requestPrefixes, replyPrefix].join(', ')}`,
+    );
+  }
+}
+
 export function gatewayRole(options: BrokerPolicyOptions): DynsecRole {
+  assertPolicy(options);
   const { sharedGroup, requestPrefixes, replyPrefix, devicePrefix } = options;
   const consumed = devicePrefix ? [...requestPrefixes, devicePrefix] : requestPrefixes;
   return {
@@ -98,6 +109,7 @@ export function clientRole(options: BrokerPolicyOptions): DynsecRole {
 
 /** One client's own role: its reply space, by username. */
 export function clientOwnRole(username: string, options: BrokerPolicyOptions): DynsecRole {
+  assertPolicy(options);
   const space = `${options.replyPrefix}/${username}/#`;
   const device = options.devicePrefix && `${options.devicePrefix}/${username}`;
   return {

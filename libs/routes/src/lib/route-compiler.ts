@@ -100,6 +100,7 @@ function compileRoute(def: RouteDefinition): CompiledRoute {
     if (!LITERAL.test(level)) fail(`level "${level}" is neither a literal nor a {param}`);
     return { literal: level };
   });
+  if ('param' in levels[0]) fail('the first level (the group prefix) must be a literal');
   const params = levels.flatMap((l) => ('param' in l ? [l.param] : []));
   if (new Set(params).size !== params.length) fail('repeats a parameter name');
   if (![0, 1, 2].includes(def.qos)) fail(`qos ${def.qos} is not 0, 1 or 2`);

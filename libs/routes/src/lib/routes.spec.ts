@@ -83,6 +83,11 @@ describe('compileRoutes validation', () => {
   };
   it.each<[string, Partial<RouteDefinition>, string]>([
     ['wildcard level', { topic: 'a/+' }, 'may not contain #, + or $'],
+    [
+      'a parameter as group prefix',
+      { group: { prefix: '{tenant}', middleware: [] } },
+      'the first level (the group prefix) must be a literal',
+    ],
     ['unknown upstream param', { upstreamPath: '/a/{nope}' }, 'unknown {nope}'],
     ['missing service', { service: undefined }, 'needs a service'],
     ['bad qos', { qos: 3 as never }, 'qos 3'],

@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Sse, UseGuards, type MessageEvent } from '@nestjs/common';
-import { Observable, from, interval, startWith, switchMap, map } from 'rxjs';
+import { Observable, from, interval, map, shareReplay, startWith, switchMap } from 'rxjs';
 import { DashboardData, type DashboardSnapshot } from './dashboard.data';
 import { DashboardGuard } from './dashboard.guard';
 import { DASHBOARD_HTML } from './dashboard.page';
@@ -12,7 +12,17 @@ import { DASHBOARD_HTML } from './dashboard.page';
 @Controller('dashboard')
 @UseGuards(DashboardGuard)
 export class DashboardController {
-  constructor(private readonly data: DashboardData) {}
+  /** One snapshot a second for every open page together, not one per page. */
+  private readonly stream: Observable<MessageEvent>;
+
+  constructor(private readonly data: DashboardData) {
+    this.stream = interval(1000).pipe(
+      startWith(0),
+      switchMap(() => from(this.data.snapshot())),
+      map((snapshot) => ({ data: snapshot })),
+      shareReplay({ bufferSize: 1, refCount: true }),
+    );
+  }
 
   @Get()
   @Header('content-type', 'text/html; charset=utf-8')
@@ -33,10 +43,6 @@ export class DashboardController {
 
   @Sse('events')
   events(): Observable<MessageEvent> {
-    return interval(1000).pipe(
-      startWith(0),
-      switchMap(() => from(this.data.snapshot())),
-      map((snapshot) => ({ data: snapshot })),
-    );
+    return this.stream;
   }
 }

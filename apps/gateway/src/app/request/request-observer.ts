@@ -2,7 +2,12 @@ import type { Reply } from '@mqgw/contracts';
 import type { GatewayRequest } from './gateway-request';
 
 export type DropReason =
-  'unsafe_response_topic' | 'invalid_device' | 'no_route' | 'unreplyable' | 'publish_failed';
+  | 'unsafe_response_topic'
+  | 'invalid_device'
+  | 'retained'
+  | 'no_route'
+  | 'unreplyable'
+  | 'publish_failed';
 
 /**
  * What the transport reports about each request; metrics and logs subscribe here, so the

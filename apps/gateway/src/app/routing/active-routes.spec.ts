@@ -66,6 +66,24 @@ describe('ActiveRoutes', () => {
     expect(heard).toEqual([false]);
   });
 
+  it('changes nothing when a listener refuses the new table', async () => {
+    const routes = start();
+    const before = routes.table;
+    let followed = false;
+    routes.subscribe({
+      validate: (next) => {
+        if (next.routes.some((r) => r.template === 'api/v1/new')) throw new Error('clash');
+      },
+      routesChanged: () => {
+        followed = true;
+      },
+    });
+    writeFileSync(path, file(['kept', 'new']));
+    expect(await routes.reload()).toMatchObject({ ok: false, error: 'clash' });
+    expect([routes.table, followed]).toEqual([before, false]);
+    expect(routes.matcher.match('api/v1/new')).toBeUndefined();
+  });
+
   it('runs one reload at a time', async () => {
     const routes = start();
     writeFileSync(path, file(['a']));

@@ -14,6 +14,8 @@ export const INITIAL_ROUTE_TABLE = Symbol('INITIAL_ROUTE_TABLE');
 
 /** Something that follows the route table: subscriptions, discovery, balancing. */
 export interface RoutesListener {
+  /** Throws when the listener cannot follow `next`; called before anything changes. */
+  validate?(next: RouteTable): void;
   /**
    * Called while both tables are matchable: the removed routes still match until every
    * listener is done, and the added ones already do.
@@ -87,8 +89,9 @@ export class ActiveRoutes {
     return this.reloading;
   }
 
-  /** Makes `next` the active table (a reload, or a test). */
+  /** Makes `next` the active table (a reload, or a test); `validate` first, so a refusal changes nothing. */
   async apply(next: RouteTable): Promise<void> {
+    for (const listener of this.listeners) listener.validate?.(next);
     const previous = this.active;
     const kept = new Set(next.routes.map((r) => r.filter));
     const removed = previous.routes.filter((r) => !kept.has(r.filter));
@@ -110,6 +113,14 @@ export class ActiveRoutes {
       if (!(error instanceof RoutesFileError)) throw error;
       this.logger.error(`routes error: ${error.message}; keeping table ${this.active.digest}`);
       return { at, ok: false, error: error.message };
+    }
+    try {
+      for (const listener of this.listeners) listener.validate?.(next);
+    } catch (error) {
+      this.logger.error(
+        `routes error: ${(error as Error).message}; keeping table ${this.active.digest}`,
+      );
+      return { at, ok: false, error: (error as Error).message };
     }
     try {
       await this.apply(next);

@@ -1,4 +1,4 @@
-import { DeviceNamespace, isDevicePrefix } from './device-namespace';
+import { DeviceNamespace, isDevicePrefix, namespaceConflict } from './device-namespace';
 import { readDeviceEnvelope } from './inbound';
 
 describe('DeviceNamespace', () => {
@@ -40,6 +40,13 @@ describe('DeviceNamespace', () => {
     expect(devices.checkReply(device, 'things/d2/replies/x')).toEqual({ unsafe: 'not_allowed' });
     expect(devices.checkReply(device, 'replies/d1/x')).toEqual({ unsafe: 'not_allowed' });
     expect(devices.checkReply(device, 'things/d1/replies/#')).toEqual({ unsafe: 'invalid' });
+  });
+
+  it('refuses a route table whose first levels clash with the namespace', () => {
+    expect(namespaceConflict(['api', 'gateway'], 'things')).toBeUndefined();
+    expect(namespaceConflict(['api', 'things'], 'things')).toMatch(/also the first level/);
+    expect(namespaceConflict(['replies'], 'things')).toMatch(/devices' replies/);
+    expect(namespaceConflict(['replies'], undefined)).toBeUndefined();
   });
 
   it.each([

@@ -70,3 +70,21 @@ export class DeviceNamespace {
 export function isDevicePrefix(prefix: string): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(prefix);
 }
+
+/**
+ * Why a route table cannot be served next to the device namespace, or undefined: a route
+ * whose first level is the prefix would be read as a device, and one under `replies/`
+ * would receive devices' replies.
+ */
+export function namespaceConflict(
+  firstLevels: readonly string[],
+  devicePrefix: string | undefined,
+): string | undefined {
+  if (!devicePrefix) return undefined;
+  if (firstLevels.includes(devicePrefix)) {
+    return `DEVICE_TOPIC_PREFIX ${devicePrefix} is also the first level of routes`;
+  }
+  if (firstLevels.includes('replies'))
+    return "a route under replies/ would receive devices' replies";
+  return undefined;
+}

@@ -16,7 +16,7 @@ import { GatewayRequest } from '../request/gateway-request';
 import { RequestObserver } from '../request/request-observer';
 import type { QoS, RouteTable } from '@mqgw/routes';
 import { ActiveRoutes, type RoutesListener } from '../routing/active-routes';
-import { DeviceNamespace } from './device-namespace';
+import { DeviceNamespace, namespaceConflict } from './device-namespace';
 import {
   asNestPacket,
   parseBody,
@@ -66,6 +66,7 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
     if (options.devicePrefix) {
       this.devices = new DeviceNamespace(options.devicePrefix, options.username);
     }
+    this.validate(routes.table);
     this.subscribed = this.subscriptionsFor(routes.table);
     this.replyPolicy = this.policyFor([routes.table]);
     routes.subscribe(this);
@@ -107,14 +108,18 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
     return topics;
   }
 
+  /** Refuses a table that cannot be served next to the device namespace (before it is applied). */
+  validate(next: RouteTable): void {
+    const conflict = namespaceConflict(
+      next.routes.map((r) => r.template.split('/')[0]),
+      this.devices?.prefix,
+    );
+    if (conflict) throw new Error(conflict);
+  }
+
   /** Where replies may not go: any route of these tables, their namespaces, the devices'. */
   private policyFor(tables: readonly RouteTable[]): ReplyTopicPolicy {
     const routes = tables.flatMap((t) => t.routes);
-    if (this.devices) {
-      // A device's replies go to <prefix>/<device>/replies/…: no route may start there.
-      const clash = routes.find((r) => r.template.split('/')[0] === 'replies');
-      if (clash) throw new Error(`route ${clash.template} would receive devices' replies`);
-    }
     const filters = routes.map((r) => r.filter);
     const spaces = [...new Set(routes.map((r) => `${r.template.split('/')[0]}/#`))];
     if (this.devices) spaces.push(this.devices.space);
@@ -212,6 +217,9 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
     let request: GatewayRequest | undefined;
     this.inflight++;
     try {
+      // A retained request would run again on every subscribe, by whoever published it,
+      // long after: never run one (the subscriptions also ask the broker not to send them).
+      if (packet.retain) return this.drop(requestId, topic, 'retained', 'retained');
       // Under the device namespace the broker vouches for the caller: see DeviceNamespace.
       const device = this.devices?.parse(topic);
       if (device && 'invalid' in device) {
@@ -304,13 +312,14 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
     requestId: string,
     topic: string,
     why: string,
-    reason: 'unsafe_response_topic' | 'invalid_device' = 'unsafe_response_topic',
+    reason: 'unsafe_response_topic' | 'invalid_device' | 'retained' = 'unsafe_response_topic',
   ): void {
     this.observer.dropped(reason, topic, why);
-    const what = reason === 'invalid_device' ? 'its device level' : 'its reply topic';
-    this.logger.warn(
-      forRequest(requestId, `dropped request on ${topic}: ${what} is unsafe (${why})`),
-    );
+    const what =
+      reason === 'retained'
+        ? 'it is a retained message'
+        : `${reason === 'invalid_device' ? 'its device level' : 'its reply topic'} is unsafe (${why})`;
+    this.logger.warn(forRequest(requestId, `dropped request on ${topic}: ${what}`));
   }
 
   /**

@@ -33,16 +33,16 @@ export class AuthGuard extends PipelineGuard {
   }
 
   protected async check(req: GatewayRequest): Promise<boolean> {
-    if (req.device !== undefined) {
-      req.principal = toPrincipal(await this.identifyDevice(req, req.device));
-      return this.authorize(req);
-    }
     const anonymous =
+      req.device === undefined &&
       req.route.allowAnonymous &&
       req.headers[REQUEST_HEADER.authorization] === undefined &&
       req.headers[REQUEST_HEADER.apiKey] === undefined;
     if (anonymous) return true;
-    const identity = await this.authenticate(req);
+    const identity =
+      req.device !== undefined
+        ? await this.identifyDevice(req, req.device)
+        : await this.authenticate(req);
     // A reply topic bound to a user (`replies/{user}/#`) must be the caller's own; checked
     // first, so that not even an error reply of this caller's lands in another's space.
     if (req.replyOwner !== undefined && req.replyOwner !== identity.userId) {
