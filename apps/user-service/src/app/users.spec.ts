@@ -170,6 +170,9 @@ describe('user-service HTTP API', () => {
       await ann().put('/users/ann', { email: 'bob@x.io' }).expect(409);
       const unchanged = await ann().put('/users/ann', { name: null, email: null }).expect(200);
       expect(unchanged.body).toMatchObject({ name: 'Annie', email: 'annie@x.io' });
+      // The old address is free again, the new one is taken.
+      await root().post('/users', { name: 'R', email: 'annie@x.io' }).expect(409);
+      await root().post('/users', { name: 'R', email: 'ann@x.io' }).expect(201);
     });
 
     it("answers 404 to a user updating another user's profile, and changes nothing", async () => {
@@ -200,6 +203,8 @@ describe('user-service HTTP API', () => {
       await root().delete('/users/ann').expect(204, '');
       await ann().get('/users/ann').expect(404);
       await root().delete('/users/ann').expect(404);
+      // A deleted profile's address may be registered again.
+      await bob().post('/users', { name: 'B', email: 'ann@x.io' }).expect(201);
     });
   });
 

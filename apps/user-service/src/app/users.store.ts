@@ -19,6 +19,8 @@ export type UserChanges = Partial<Pick<User, 'name' | 'email'>>;
 @Injectable()
 export class UsersStore {
   private readonly users = new Map<string, User>();
+  /** Lower-cased email → user id: uniqueness is one lookup, however many users there are. */
+  private readonly emails = new Map<string, string>();
 
   create(input: NewUser): User {
     if (this.users.has(input.user_id)) {
@@ -33,6 +35,7 @@ export class UsersStore {
       updated_at: now,
     };
     this.users.set(user.user_id, user);
+    this.emails.set(user.email, user.user_id);
     return user;
   }
 
@@ -56,16 +59,22 @@ export class UsersStore {
       updated_at: new Date().toISOString(),
     };
     this.users.set(user.user_id, updated);
+    if (updated.email !== user.email) {
+      this.emails.delete(user.email);
+      this.emails.set(updated.email, updated.user_id);
+    }
     return updated;
   }
 
   delete(id: string): boolean {
+    const user = this.users.get(id);
+    if (user) this.emails.delete(user.email);
     return this.users.delete(id);
   }
 
   private assertEmailFree(email: string): void {
     const lower = email.toLowerCase();
-    if ([...this.users.values()].some((u) => u.email === lower)) {
+    if (this.emails.has(lower)) {
       throw new ConflictException(`email ${lower} is already registered`);
     }
   }
