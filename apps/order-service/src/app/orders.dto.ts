@@ -1,4 +1,4 @@
-import { IsUserId, V2RequestDto } from '@mqgw/service-kit';
+import { IsCurrencyCode, IsUserId, V2RequestDto } from '@mqgw/service-kit';
 import { applyDecorators } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import {
@@ -10,7 +10,6 @@ import {
   IsObject,
   IsOptional,
   IsString,
-  Matches,
   Max,
   MaxLength,
   Min,
@@ -43,12 +42,7 @@ const Items = () =>
     Type(() => OrderItemDto),
   );
 
-const Currency = () =>
-  applyDecorators(
-    IsOptional(),
-    IsString(),
-    Matches(/^[A-Z]{3}$/, { message: '$property must be a three-letter code such as USD' }),
-  );
+const Currency = () => applyDecorators(IsOptional(), IsCurrencyCode('USD'));
 
 const OwnerId = () => applyDecorators(IsOptional(), IsUserId());
 

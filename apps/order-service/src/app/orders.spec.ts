@@ -1,10 +1,8 @@
-import { startTestApp } from '@mqgw/service-kit/testing';
+import { asCaller, startTestApp } from '@mqgw/service-kit/testing';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { AppModule } from './app.module';
 import { CATALOGUE } from './catalogue';
-
-type Method = 'get' | 'post' | 'put';
 
 describe('order-service HTTP API', () => {
   let app: INestApplication;
@@ -14,18 +12,7 @@ describe('order-service HTTP API', () => {
   });
   afterEach(() => app.close());
 
-  /** A request as the gateway sends it for `userId`, holding `scopes`. */
-  const as = (userId: string, scopes = '') => {
-    const call = (method: Method, path: string) => {
-      const req = request(app.getHttpServer())[method](path).set('x-user-id', userId);
-      return scopes ? req.set('x-user-scopes', scopes) : req;
-    };
-    return {
-      get: (path: string) => call('get', path),
-      post: (path: string, body: object = {}) => call('post', path).send(body),
-      put: (path: string, body: object) => call('put', path).send(body),
-    };
-  };
+  const as = (userId: string, scopes = '') => asCaller(app, userId, scopes);
   const ann = () => as('ann', 'orders:write');
   const bob = () => as('bob');
   const root = () => as('root', 'admin');

@@ -1,10 +1,10 @@
+import { IsCurrencyCode } from '@mqgw/service-kit';
 import {
   IsIn,
   IsNotEmpty,
   IsNumber,
   IsOptional,
   IsString,
-  Matches,
   Max,
   MaxLength,
   Min,
@@ -29,8 +29,7 @@ export class CreatePaymentDto {
   @Max(MAX_AMOUNT)
   amount!: number;
 
-  @IsString()
-  @Matches(/^[A-Z]{3}$/, { message: '$property must be a three-letter code such as EUR' })
+  @IsCurrencyCode()
   currency!: string;
 
   @IsOptional()

@@ -1,4 +1,4 @@
-import { startTestApp } from '@mqgw/service-kit/testing';
+import { asCaller, startTestApp } from '@mqgw/service-kit/testing';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { AppModule } from './app.module';
@@ -11,18 +11,7 @@ describe('payment-service HTTP API', () => {
   });
   afterEach(() => app.close());
 
-  /** A request as the gateway sends it for `userId`, holding `scopes`. */
-  const as = (userId: string, scopes = '') => {
-    const http = request(app.getHttpServer());
-    const sign = (req: request.Test): request.Test => {
-      req.set('x-user-id', userId);
-      return scopes ? req.set('x-user-scopes', scopes) : req;
-    };
-    return {
-      get: (path: string) => sign(http.get(path)),
-      post: (path: string, body: object = {}) => sign(http.post(path)).send(body),
-    };
-  };
+  const as = (userId: string, scopes = '') => asCaller(app, userId, scopes);
   const ann = () => as('ann', 'payments:refund');
   const bob = () => as('bob', 'payments:refund');
   const root = () => as('root', 'admin');

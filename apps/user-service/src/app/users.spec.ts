@@ -1,9 +1,7 @@
-import { startTestApp } from '@mqgw/service-kit/testing';
+import { asCaller, startTestApp } from '@mqgw/service-kit/testing';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { AppModule } from './app.module';
-
-type Method = 'get' | 'post' | 'put' | 'delete';
 
 describe('user-service HTTP API', () => {
   let app: INestApplication;
@@ -13,19 +11,7 @@ describe('user-service HTTP API', () => {
   });
   afterEach(() => app.close());
 
-  /** A request as the gateway sends it for `userId`, holding `scopes`. */
-  const as = (userId: string, scopes = '') => {
-    const call = (method: Method, path: string) => {
-      const req = request(app.getHttpServer())[method](path).set('x-user-id', userId);
-      return scopes ? req.set('x-user-scopes', scopes) : req;
-    };
-    return {
-      get: (path: string) => call('get', path),
-      post: (path: string, body: object = {}) => call('post', path).send(body),
-      put: (path: string, body: object) => call('put', path).send(body),
-      delete: (path: string) => call('delete', path),
-    };
-  };
+  const as = (userId: string, scopes = '') => asCaller(app, userId, scopes);
   const ann = () => as('ann', 'read write');
   const bob = () => as('bob');
   const root = () => as('root', 'read admin');

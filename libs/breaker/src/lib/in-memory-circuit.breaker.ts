@@ -27,9 +27,9 @@ export class InMemoryCircuitBreaker implements CircuitBreaker {
 
   async acquire(service: string): Promise<Permit> {
     const s = this.state(service);
+    if (s.state === 'closed') return { allowed: true, probe: false };
     const now = this.now();
     const o = settingsOf(this.options, service);
-    if (s.state === 'closed') return { allowed: true, probe: false };
     if (s.state === 'open') {
       if (now - s.openedAt < o.recoveryMs)
         return { allowed: false, retryAfterMs: s.openedAt + o.recoveryMs - now };

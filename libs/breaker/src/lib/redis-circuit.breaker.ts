@@ -179,9 +179,12 @@ export class RedisCircuitBreaker implements CircuitBreaker {
   async acquire(service: string): Promise<Permit> {
     const cached = this.cache.get(service);
     const now = this.now();
+    // A healthy circuit, the common case, needs neither Redis nor the service's settings.
+    if (cached && cached.until > now && cached.snapshot.state === 'closed') {
+      return { allowed: true, probe: false };
+    }
     const settings = settingsOf(this.options, service);
     if (cached && cached.until > now) {
-      if (cached.snapshot.state === 'closed') return { allowed: true, probe: false };
       const reopenAt = cached.snapshot.openedAt + settings.recoveryMs;
       if (cached.snapshot.state === 'open' && reopenAt > now)
         return { allowed: false, retryAfterMs: reopenAt - now };

@@ -26,3 +26,11 @@ export function IsUserId(): PropertyDecorator {
     }),
   );
 }
+
+/** An ISO 4217-style currency code: three capital letters (`example` is for the message). */
+export function IsCurrencyCode(example = 'EUR'): PropertyDecorator {
+  return applyDecorators(
+    IsString(),
+    Matches(/^[A-Z]{3}$/, { message: `$property must be a three-letter code such as ${example}` }),
+  );
+}

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   RouteMatcher,
-  RoutesFileError,
   formatRouteTable,
   loadRoutesFile,
   type CompiledRoute,
@@ -89,9 +88,18 @@ export class ActiveRoutes {
     return this.reloading;
   }
 
-  /** Makes `next` the active table (a reload, or a test); `validate` first, so a refusal changes nothing. */
+  /** Makes `next` the active table (a reload, or a test); a refusal changes nothing. */
   async apply(next: RouteTable): Promise<void> {
+    this.validate(next);
+    await this.switchTo(next);
+  }
+
+  /** Throws when a listener cannot follow `next`. */
+  private validate(next: RouteTable): void {
     for (const listener of this.listeners) listener.validate?.(next);
+  }
+
+  private async switchTo(next: RouteTable): Promise<void> {
     const previous = this.active;
     const kept = new Set(next.routes.map((r) => r.filter));
     const removed = previous.routes.filter((r) => !kept.has(r.filter));
@@ -109,21 +117,15 @@ export class ActiveRoutes {
     let next: RouteTable;
     try {
       next = loadRoutesFile(this.config.file);
+      this.validate(next);
     } catch (error) {
-      if (!(error instanceof RoutesFileError)) throw error;
-      this.logger.error(`routes error: ${error.message}; keeping table ${this.active.digest}`);
-      return { at, ok: false, error: error.message };
+      // A file that cannot be used, or a table a listener refuses: nothing changes.
+      const message = (error as Error).message;
+      this.logger.error(`routes error: ${message}; keeping table ${this.active.digest}`);
+      return { at, ok: false, error: message };
     }
     try {
-      for (const listener of this.listeners) listener.validate?.(next);
-    } catch (error) {
-      this.logger.error(
-        `routes error: ${(error as Error).message}; keeping table ${this.active.digest}`,
-      );
-      return { at, ok: false, error: (error as Error).message };
-    }
-    try {
-      await this.apply(next);
+      await this.switchTo(next);
     } catch (error) {
       // The table is active, but a listener could not follow it (a refused subscription).
       this.logger.error(`routes ${next.digest} applied with errors: ${(error as Error).message}`);

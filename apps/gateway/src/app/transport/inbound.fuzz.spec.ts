@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { isGatewayError } from '@mqgw/contracts';
-import { RouteMatcher, upstreamPath } from '@mqgw/routes';
-import { defaultRoutesFile, loadRoutesFile } from '@mqgw/routes';
+import { RouteMatcher, defaultRoutesFile, loadRoutesFile, upstreamPath } from '@mqgw/routes';
 import { parseBody, readHeaders, requireObject } from './inbound';
 import { ReplyTopicPolicy } from './reply-topic.policy';
 

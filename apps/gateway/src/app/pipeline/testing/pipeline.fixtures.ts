@@ -1,23 +1,19 @@
 import { readGatewayConfig } from '../../gateway.config';
 import { GatewayRequest } from '../../request/gateway-request';
-import { compileRoutes } from '@mqgw/routes';
-import { RouteMatcher } from '@mqgw/routes';
-import type { RouteDefinition, RouteGroup } from '@mqgw/routes';
+import {
+  MIDDLEWARE,
+  RouteMatcher,
+  compileRoutes,
+  type RouteDefinition,
+  type RouteGroup,
+} from '@mqgw/routes';
 import { PipelineContext } from '../pipeline-context';
 import type { PipelineConfig } from '../pipeline.config';
 
 /** Every step on, as `api/v1` has it. */
 export const ALL_STEPS: RouteGroup = {
   prefix: 't',
-  middleware: [
-    'origin',
-    'auth',
-    'rateLimit',
-    'forwardHeaders',
-    'idempotency',
-    'fallback',
-    'breaker',
-  ],
+  middleware: [...MIDDLEWARE],
 };
 
 /** A small table for step tests: a read, a write, a scoped route, and one with no steps. */
