@@ -58,13 +58,18 @@ export class DynsecAdmin {
     url: string,
     options: IClientOptions & { username: string; password: string },
   ): Promise<DynsecAdmin> {
-    const client = await mqtt.connectAsync(url, {
-      protocolVersion: 5,
-      clientId: `dynsec-admin-${randomUUID().slice(0, 8)}`,
-      reconnectPeriod: 0,
-      connectTimeout: 10_000,
-      ...options,
-    });
+    const client = await mqtt.connectAsync(
+      url,
+      {
+        protocolVersion: 5,
+        clientId: `dynsec-admin-${randomUUID().slice(0, 8)}`,
+        reconnectPeriod: 0,
+        connectTimeout: 10_000,
+        ...options,
+      },
+      // Reject when the connection closes before CONNACK, which is not always an error.
+      false,
+    );
     const grants = await client.subscribeAsync(RESPONSE_TOPIC, { qos: 1 });
     if (grants.some((g) => g.qos === 128)) {
       await client.endAsync(true);

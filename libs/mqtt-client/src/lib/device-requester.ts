@@ -56,13 +56,18 @@ export class DeviceRequester {
 
   static async connect(url: string, options: DeviceRequesterOptions): Promise<DeviceRequester> {
     const { prefix, ...mqttOptions } = options;
-    const client = await mqtt.connectAsync(url, {
-      protocolVersion: 4,
-      reconnectPeriod: 0,
-      connectTimeout: 5000,
-      clientId: `${options.username}-${randomUUID().slice(0, 8)}`,
-      ...mqttOptions,
-    });
+    const client = await mqtt.connectAsync(
+      url,
+      {
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+        connectTimeout: 5000,
+        clientId: `${options.username}-${randomUUID().slice(0, 8)}`,
+        ...mqttOptions,
+      },
+      // Reject when the connection closes before CONNACK, which is not always an error.
+      false,
+    );
     setNoDelay(client);
     const requester = new DeviceRequester(client, `${prefix}/${options.username}`);
     try {

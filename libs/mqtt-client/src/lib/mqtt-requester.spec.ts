@@ -1,4 +1,6 @@
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import mqtt from 'mqtt';
+import { DeviceRequester } from './device-requester';
 import { MqttRequester } from './mqtt-requester';
 const MQTT_URL = process.env['TEST_MQTT_URL'] ?? 'mqtt://127.0.0.1:1883';
 const uniqueTestId = (label: string) =>
@@ -38,5 +40,23 @@ describe('MqttRequester (real Mosquitto)', () => {
       await requester.close();
       await responder.endAsync();
     }
+  });
+
+  describe('against a port that accepts and closes (a proxy before its broker is up)', () => {
+    let server: Server;
+    let url: string;
+    beforeAll(async () => {
+      server = createServer((socket) => socket.destroy());
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+    it('fails to connect instead of waiting forever', async () => {
+      await expect(MqttRequester.connect(url)).rejects.toThrow("Couldn't connect");
+      await expect(
+        DeviceRequester.connect(url, { prefix: 'things', username: 'sensor-1' }),
+      ).rejects.toThrow("Couldn't connect");
+    });
   });
 });

@@ -69,13 +69,18 @@ export class MqttRequester {
   static async connect(url: string, options: RequesterOptions = {}): Promise<MqttRequester> {
     const clientId = options.clientId ?? `mqgw-${randomUUID().slice(0, 12)}`;
     const { replyPrefix: _r, keepReplies: _k, ...mqttOptions } = options;
-    const client = await mqtt.connectAsync(url, {
-      protocolVersion: 5,
-      reconnectPeriod: 0,
-      connectTimeout: 5000,
-      ...mqttOptions,
-      clientId,
-    });
+    const client = await mqtt.connectAsync(
+      url,
+      {
+        protocolVersion: 5,
+        reconnectPeriod: 0,
+        connectTimeout: 5000,
+        ...mqttOptions,
+        clientId,
+      },
+      // Reject when the connection closes before CONNACK, which is not always an error.
+      false,
+    );
     setNoDelay(client);
     const requester = new MqttRequester(client, clientId, options);
     try {
