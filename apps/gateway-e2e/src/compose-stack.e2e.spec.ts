@@ -370,7 +370,7 @@ describe('docker compose stack on a real engine', () => {
     expect(replies.map((r) => r.body['status'])).toEqual(Array(30).fill('success'));
     // Bring it back for the next test.
     expect((await runCommand('docker', ['start', first])).code).toBe(0);
-  });
+  }, 120_000);
 
   it('answers again after the broker container restarts', async () => {
     const restart = await project.compose(['restart', 'mosquitto'], 120_000);
@@ -405,7 +405,7 @@ describe('docker compose stack on a real engine', () => {
         password: 'wrong',
       }),
     ).rejects.toThrow(/Not authorized|Bad User Name/);
-  });
+  }, 180_000);
   it('rotates the internal passwords as docs/security.md says, and keeps serving', async () => {
     const redisPassword = async () => {
       const [userService] = await project.containers('user-service');
