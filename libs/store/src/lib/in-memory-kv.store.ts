@@ -1,4 +1,4 @@
-import type { BoundedPut, KvStore } from './kv-store';
+import type { BoundedPut, KvStore, PutBound } from './kv-store';
 
 type Value = string | Map<string, string> | Set<string> | string[] | Map<string, number>;
 
@@ -31,7 +31,7 @@ export class InMemoryKvStore implements KvStore {
     key: string,
     value: string,
     ttlMs: number,
-    bound: { indexKey: string; max: number; onlyIfAbsent?: boolean },
+    bound: PutBound,
   ): Promise<BoundedPut> {
     if (bound.onlyIfAbsent) {
       const existing = this.read(key);

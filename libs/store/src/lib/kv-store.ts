@@ -1,12 +1,19 @@
+/** What `putBounded` counts a key against: the owner's index of live keys and its size. */
+export interface PutBound {
+  indexKey: string;
+  max: number;
+  onlyIfAbsent?: boolean;
+}
+
+export type BoundedPut =
+  { outcome: 'stored' } | { outcome: 'exists'; existing: string } | { outcome: 'full' };
+
 /**
  * The small key-value surface the gateway keeps its shared state in (idempotency records,
  * API keys, stale replies, counters and logs). Redis is the production implementation;
  * the in-memory one serves the embedded mode (one process, nothing shared). Every method
  * touches one key, so the Redis implementation runs unchanged on Redis Cluster.
  */
-export type BoundedPut =
-  { outcome: 'stored' } | { outcome: 'exists'; existing: string } | { outcome: 'full' };
-
 export interface KvStore {
   get(key: string): Promise<string | null>;
   /** Stores `value`, expiring after `ttlMs` (0 = never). */
@@ -19,12 +26,7 @@ export interface KvStore {
    * keys. With `onlyIfAbsent`, an existing value is returned instead (`exists`). Atomic;
    * `key` and `indexKey` share a hash tag on Redis Cluster.
    */
-  putBounded(
-    key: string,
-    value: string,
-    ttlMs: number,
-    bound: { indexKey: string; max: number; onlyIfAbsent?: boolean },
-  ): Promise<BoundedPut>;
+  putBounded(key: string, value: string, ttlMs: number, bound: PutBound): Promise<BoundedPut>;
   delete(key: string): Promise<void>;
   exists(key: string): Promise<boolean>;
   hashSet(key: string, fields: Record<string, string>): Promise<void>;

@@ -1,4 +1,4 @@
-import type { KvStore } from './kv-store';
+import type { KvStore, PutBound } from './kv-store';
 
 /**
  * A view of a store in which every key is under `prefix`: the gateway's stores name their
@@ -15,12 +15,7 @@ export class PrefixedKvStore implements KvStore {
     this.inner.put(this.prefix + key, value, ttlMs);
   putIfAbsent = (key: string, value: string, ttlMs: number) =>
     this.inner.putIfAbsent(this.prefix + key, value, ttlMs);
-  putBounded = (
-    key: string,
-    value: string,
-    ttlMs: number,
-    bound: { indexKey: string; max: number; onlyIfAbsent?: boolean },
-  ) =>
+  putBounded = (key: string, value: string, ttlMs: number, bound: PutBound) =>
     this.inner.putBounded(this.prefix + key, value, ttlMs, {
       ...bound,
       indexKey: this.prefix + bound.indexKey,

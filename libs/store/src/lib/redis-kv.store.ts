@@ -1,5 +1,5 @@
 import type { RedisClient } from './redis-client';
-import type { BoundedPut, KvStore } from './kv-store';
+import type { BoundedPut, KvStore, PutBound } from './kv-store';
 
 // KEYS: key, index. ARGV: value, ttlMs, max, onlyIfAbsent. The index is a sorted set of
 // keys scored by expiry (Redis clock, ms); expired ones are pruned before counting.
@@ -60,7 +60,7 @@ export class RedisKvStore implements KvStore {
     key: string,
     value: string,
     ttlMs: number,
-    bound: { indexKey: string; max: number; onlyIfAbsent?: boolean },
+    bound: PutBound,
   ): Promise<BoundedPut> {
     const [outcome, existing] = await this.commands.kvPutBounded(
       key,

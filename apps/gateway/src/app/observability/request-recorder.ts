@@ -60,13 +60,14 @@ export class RequestRecorder extends RequestObserver {
     const outcome = error ? error.error.code : outcomeOf(reply);
     const service = request?.service;
     this.prometheus.recordRequest(route, service ?? 'gateway', outcome, elapsedMs / 1000);
-    const now = Date.now() / 1000;
+    const nowMs = Date.now();
+    const now = nowMs / 1000;
     this.add(metricsKeys.gateway, 'total_requests');
     this.add(metricsKeys.gateway, error ? 'failed_requests' : 'successful_requests');
     if (error?.error.code === 'RATE_LIMITED') this.add(metricsKeys.gateway, 'rate_limit_hits');
     // For the dashboard: per route, per error code, and per time window.
     this.add(metricsKeys.routes, `${route}|requests`);
-    const window = metricsKeys.traffic(trafficWindow(Date.now()));
+    const window = metricsKeys.traffic(trafficWindow(nowMs));
     this.add(window, 'requests');
     this.add(window, bucketField(elapsedMs / 1000));
     if (error) {
