@@ -1,2 +1,3 @@
 export * from './lib/for-request';
 export * from './lib/logger';
+export * from './lib/sampled-log';

@@ -1,0 +1,6 @@
+module.exports = {
+  displayName: 'admission',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+  coverageDirectory: '../../coverage/libs/admission',
+};

@@ -1,0 +1,76 @@
+import { Bulkhead } from './bulkhead';
+import { FixedLimit } from './concurrency-limit';
+import { FairShareGate } from './fair-share.gate';
+
+describe('FairShareGate', () => {
+  it('admits anyone below the limit', () => {
+    const gate = new FairShareGate(new FixedLimit(4), 100);
+    for (let i = 0; i < 4; i++) expect(gate.tryAdmit('flood')).toBe(true);
+    expect(gate.inFlight).toBe(4);
+  });
+
+  it('once at the limit, refuses the caller holding more than its share and admits the others', () => {
+    const gate = new FairShareGate(new FixedLimit(10), 100);
+    for (let i = 0; i < 10; i++) expect(gate.tryAdmit('flood')).toBe(true);
+    expect(gate.tryAdmit('flood')).toBe(false);
+    // Two callers share 10: the newcomer may hold up to 5 even though the gate is full.
+    for (let i = 0; i < 5; i++) expect(gate.tryAdmit('alice')).toBe(true);
+    expect(gate.tryAdmit('alice')).toBe(false);
+    // A third caller: shares of 10 / 3.
+    for (let i = 0; i < 3; i++) expect(gate.tryAdmit('bob')).toBe(true);
+    expect(gate.tryAdmit('bob')).toBe(false);
+    expect(gate.tryAdmit('flood')).toBe(false);
+  });
+
+  it('never admits beyond the hard maximum', () => {
+    const gate = new FairShareGate(new FixedLimit(2), 3);
+    expect(gate.tryAdmit('a')).toBe(true);
+    expect(gate.tryAdmit('b')).toBe(true);
+    expect(gate.tryAdmit('c')).toBe(true);
+    expect(gate.tryAdmit('d')).toBe(false);
+  });
+
+  it('forgets a caller once it holds nothing, and ignores a leave it never admitted', () => {
+    const gate = new FairShareGate(new FixedLimit(2), 10);
+    gate.tryAdmit('a');
+    gate.tryAdmit('a');
+    gate.leave('a', 1, 0);
+    gate.leave('a', 1, 0);
+    gate.leave('a', 1, 0);
+    gate.leave('nobody', 1, 0);
+    expect(gate.inFlight).toBe(0);
+    expect(gate.callers).toBe(0);
+  });
+});
+
+describe('Bulkhead', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('lets a call wait, in order, for a slot, and refuses it past its wait or with the queue full', async () => {
+    const bulkhead = new Bulkhead(new FixedLimit(1));
+    expect(bulkhead.tryAcquire()).toBe(true);
+    const first = bulkhead.acquire(100);
+    const second = bulkhead.acquire(1000);
+    // A full queue (twice the limit) refuses at once.
+    await expect(bulkhead.acquire(1000)).resolves.toBe(false);
+    // Nobody jumps the queue.
+    expect(bulkhead.tryAcquire()).toBe(false);
+    jest.advanceTimersByTime(101);
+    await expect(first).resolves.toBe(false);
+    bulkhead.release(5, 0);
+    await expect(second).resolves.toBe(true);
+    expect(bulkhead.inFlight).toBe(1);
+    expect(bulkhead.queued).toBe(0);
+  });
+
+  it('takes slots up to its limit and gives them back', () => {
+    const bulkhead = new Bulkhead(new FixedLimit(2));
+    expect(bulkhead.tryAcquire()).toBe(true);
+    expect(bulkhead.tryAcquire()).toBe(true);
+    expect(bulkhead.tryAcquire()).toBe(false);
+    bulkhead.release(5, 0);
+    expect(bulkhead.tryAcquire()).toBe(true);
+    expect(bulkhead.inFlight).toBe(2);
+  });
+});
