@@ -101,7 +101,7 @@ describe('metrics and logs after a known sequence of requests', () => {
       (l) => l['context'] === 'Auth' && l['request_id'] === reply.body.request_id,
     );
     expect(refusal).toMatchObject({
-      level: 'debug',
+      level: 'info',
       app: 'gateway',
       msg: expect.stringContaining('refused'),
     });

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { STEP_NAMES } from '@mqgw/routes';
 import type { MqttRequester } from '@mqgw/testing';
 import { runCli } from './support/cli';
 import { LOG_DIR, waitFor } from './support/processes';
@@ -17,7 +18,7 @@ function routesFile(instance: string, topics: string[]): string {
     instances: [${instance}]
 groups:
   - prefix: api/v1
-    middleware: [auth, rateLimit]
+    steps: [auth, rateLimit]
     routes:
 ${topics
   .map(
@@ -29,7 +30,7 @@ ${topics
 `,
   )
   .join('')}  - prefix: gateway
-    middleware: [auth, rateLimit]
+    steps: [auth, rateLimit]
     allowAnonymous: true
     routes:
       - { topic: health, qos: 0, handler: health }
@@ -183,7 +184,7 @@ describe('a routes file of your own, reloaded without a restart', () => {
     const broken = join(LOG_DIR, 'routes-broken.yaml');
     writeFileSync(
       broken,
-      'groups:\n  - prefix: api/v1\n    middleware: [auth, cache]\n    routes: []\n',
+      'groups:\n  - prefix: api/v1\n    steps: [auth, cache]\n    routes: []\n',
     );
     const run = spawnSync(process.execPath, [mainOf('gateway')], {
       env: { PATH: process.env['PATH'] ?? '', ROUTES_FILE: broken, JWT_SECRET: TEST_JWT_SECRET },
@@ -192,7 +193,7 @@ describe('a routes file of your own, reloaded without a restart', () => {
     });
     expect(run.status).toBe(78);
     expect(run.stderr).toBe(
-      'routes error: routes-broken.yaml:3 groups[0].middleware[1]: expected one of origin, auth, rateLimit, forwardHeaders, idempotency, fallback, breaker, got "cache"\n',
+      `routes error: routes-broken.yaml:3 groups[0].steps[1]: expected one of ${STEP_NAMES.join(', ')}, got "cache"\n`,
     );
   });
 });

@@ -46,7 +46,7 @@ describe('API keys through the CLI', () => {
       {},
       { headers: { 'x-api-key': key } },
     );
-    expect(refused.body.error).toEqual({ code: 'UNAUTHORIZED', message: 'invalid API key' });
+    expect(refused.body.error).toEqual({ code: 'UNAUTHORIZED', message: 'API key revoked' });
     expect((await runCli(['keys', 'list'], env)).stdout).toContain(`${id}  reporting  revoked`);
     expect((await runCli(['keys', 'revoke', 'ffffffffffff'], env)).code).toBe(1);
   });

@@ -8,8 +8,11 @@ import { EmbeddedBroker, EmbeddedBrokerError } from './app/embedded/embedded-bro
 import { gatewayEnvSchema, readGatewayConfig, type GatewayConfig } from './app/gateway.config';
 import { RoutesFileError, formatRouteTable, loadRoutesFile, type RouteTable } from '@mqgw/routes';
 import { ActiveRoutes } from './app/routing/active-routes';
-import { namespaceConflict } from './app/transport/device-namespace';
+import { NamespaceConflictError } from './app/transport/device-namespace';
 import { MqttRequestServer } from './app/transport/mqtt-request.server';
+
+/** What a stop may take beyond SHUTDOWN_GRACE_MS: flushing counters, closing connections. */
+const SHUTDOWN_SLACK_MS = 3000;
 import { asWorker, isPrimaryOfWorkers, runPrimary, workerIndex } from './workers';
 
 async function bootstrap(): Promise<void> {
@@ -21,11 +24,19 @@ async function bootstrap(): Promise<void> {
   }
   const index = workerIndex();
   const config = index === undefined ? read : asWorker(read, index);
-  const routes = loadRoutesOrExit(config.routing.file, config.transport.devicePrefix);
+  const routes = loadRoutesOrExit(config.routing.file);
   const embeddedBroker = await startEmbeddedBrokerIfNeeded(config);
   const logger = new PinoNestLogger(createLogger('gateway', config.logLevel));
-  const app = await NestFactory.create(AppModule.forRoot(config, routes), { logger });
+  const app = await NestFactory.create(AppModule.forRoot(config, routes), {
+    logger,
+    abortOnError: false,
+  }).catch((error: unknown) => {
+    if (!(error instanceof NamespaceConflictError)) throw error;
+    process.stderr.write(`routes error: ${config.routing.file}: ${error.message}\n`);
+    process.exit(78);
+  });
   const log = new Logger('Gateway');
+  for (const warning of routes.warnings) log.warn(`routes: ${warning}`);
   if (embeddedBroker || !config.state.redis) {
     const parts = [
       embeddedBroker ? `broker started here on ${config.transport.url} (MQTT_URL unset)` : '',
@@ -53,31 +64,23 @@ async function bootstrap(): Promise<void> {
   await app.startAllMicroservices();
   const { httpPort, httpHost } = config.operations;
   await app.listen(httpPort, httpHost);
-  exitCleanlyOnSignals(app, log);
+  exitCleanlyOnSignals(app, log, {
+    hardLimitMs: config.transport.shutdownGraceMs + SHUTDOWN_SLACK_MS,
+  });
   log.log(
     `ready: MQTT ${config.transport.url} as ${config.transport.clientId}, HTTP http://${httpHost}:${httpPort}`,
   );
 }
 
 /** The routes file, or one line naming the file, line and field, and exit 78. */
-function loadRoutesOrExit(file: string, devicePrefix: string | undefined): RouteTable {
-  let table: RouteTable;
+function loadRoutesOrExit(file: string): RouteTable {
   try {
-    table = loadRoutesFile(file);
+    return loadRoutesFile(file);
   } catch (error) {
     if (!(error instanceof RoutesFileError)) throw error;
     process.stderr.write(`routes error: ${error.message}\n`);
     process.exit(78);
   }
-  const conflict = namespaceConflict(
-    table.routes.map((r) => r.template.split('/')[0]),
-    devicePrefix,
-  );
-  if (conflict) {
-    process.stderr.write(`routes error: ${file}: ${conflict}\n`);
-    process.exit(78);
-  }
-  return table;
 }
 
 /** Starts the embedded broker when MQTT_URL is unset; a failure is one line and exit 78. */

@@ -1,3 +1,4 @@
+export * from './lib/steps';
 export * from './lib/route.types';
 export * from './lib/route-compiler';
 export * from './lib/route-matcher';

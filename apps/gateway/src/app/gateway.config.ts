@@ -106,7 +106,12 @@ export function readGatewayConfig(
     state,
     discovery: readDiscoveryConfig(parsed, state.redis !== undefined),
     upstream: readUpstreamConfig(parsed, parsed.MAX_REPLY_BYTES),
-    pipeline: readPipelineConfig(parsed, parsed.NODE_ENV, parsed.UPSTREAM_TIMEOUT_MS),
+    pipeline: readPipelineConfig(
+      parsed,
+      parsed.NODE_ENV,
+      parsed.UPSTREAM_TIMEOUT_MS,
+      parsed.MAX_INFLIGHT,
+    ),
     observability: readObservabilityConfig(parsed),
   };
 }

@@ -35,7 +35,7 @@ describe('gateway in-process (real Mosquitto and Redis)', () => {
     });
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-    const group = { prefix, middleware: ['forwardHeaders' as const] };
+    const group = { prefix, steps: ['forwardHeaders' as const] };
     const routes: RouteDefinition[] = [
       {
         group,

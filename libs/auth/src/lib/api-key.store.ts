@@ -19,11 +19,6 @@ export interface ApiKeyStoreOptions {
   cacheMax?: number;
   /** How long an unknown or wrong key is refused without asking Redis again (default 30 s). */
   negativeTtlSeconds?: number;
-  /**
-   * Asked before each store lookup of a key not in the cache: false refuses the key at once
-   * (`AuthError` 'throttled'), so a flood of made-up keys costs the store nothing.
-   */
-  mayLookUp?: () => boolean;
   now?: () => number;
 }
 
@@ -44,7 +39,7 @@ export class ApiKeyStore {
 
   constructor(
     private readonly kv: KvStore,
-    private readonly options: ApiKeyStoreOptions = {},
+    options: ApiKeyStoreOptions = {},
   ) {
     this.prefix = options.keyPrefix ?? '';
     this.now = options.now ?? Date.now;
@@ -102,9 +97,6 @@ export class ApiKeyStore {
     let record = this.cache.get(presentedHash);
     if (!record) {
       if (this.refused.get(presentedHash)) throw new AuthError('invalid', 'invalid API key');
-      if (this.options.mayLookUp && !this.options.mayLookUp()) {
-        throw new AuthError('throttled', 'too many failed authentications');
-      }
       let row: Record<string, string>;
       try {
         row = await this.kv.hashGetAll(this.recordKey(id));

@@ -1,13 +1,12 @@
 /**
- * Why a credential was refused. The reason is for logs and metrics; clients only ever
- * see a general message, so a probe learns nothing about which check failed.
+ * Why a credential was refused, for logs and metrics. Clients see the message: what kind
+ * of failure it was (malformed, expired, invalid), never which check or key was involved.
  */
 export class AuthError extends Error {
   readonly isAuthError = true;
 
   constructor(
-    readonly reason:
-      'missing' | 'malformed' | 'invalid' | 'expired' | 'revoked' | 'unavailable' | 'throttled',
+    readonly reason: 'missing' | 'malformed' | 'invalid' | 'expired' | 'revoked' | 'unavailable',
     message: string,
   ) {
     super(message);

@@ -57,6 +57,7 @@ export function classifyFailure(error: unknown): FailureClass {
       return { ...NOT_A_SERVICE_FAILURE, serviceAnswered: true };
     case 'no_instance':
     case 'circuit_open':
+    case 'service_at_limit':
       // Nothing was called: nothing to count, but a fallback may still answer.
       return { ...NOT_A_SERVICE_FAILURE, fallbackEligible: true };
     default:

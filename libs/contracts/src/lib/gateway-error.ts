@@ -24,8 +24,25 @@ export type FailureReason =
   | 'invalid_request'
   /** The service's answer is larger than the gateway may pass on. */
   | 'too_large'
-  /** The reply topic is in another principal's reply space: not executed, not answered. */
-  | 'reply_not_owned';
+  /** Refused at admission: the gateway is at its limit and this caller holds its share. */
+  | 'overloaded'
+  /** Refused before a service call: the service is at its concurrency limit. */
+  | 'service_at_limit'
+  /** Refused because its deadline (the client's, or the route timeout) has passed. */
+  | 'deadline';
+
+/**
+ * Reasons a client is told, as `error.reason`: what it can act on (back off, retry elsewhere,
+ * stop waiting). The others stay inside the gateway.
+ */
+export const PUBLIC_REASONS: ReadonlySet<FailureReason> = new Set<FailureReason>([
+  'overloaded',
+  'service_at_limit',
+  'deadline',
+  'circuit_open',
+  'no_instance',
+  'too_large',
+]);
 
 export interface GatewayErrorOptions {
   /** Overrides the code's default status, for upstream statuses passed through. */
@@ -38,7 +55,11 @@ export interface GatewayErrorOptions {
   cause?: unknown;
 }
 
-/** The one error type that crosses the wire. Anything else becomes `INTERNAL_ERROR`. */
+/**
+ * The one error type that crosses the wire. Anything else becomes `INTERNAL_ERROR`. A
+ * GatewayError is an answer, not a bug: it captures no stack trace, which would cost
+ * microseconds for every refusal of a flood (its `cause`, if any, keeps its own).
+ */
 export class GatewayError extends Error {
   readonly isGatewayError = true;
   readonly statusCode: number;
@@ -51,7 +72,10 @@ export class GatewayError extends Error {
     message: string,
     options: GatewayErrorOptions = {},
   ) {
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message, { cause: options.cause });
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = 'GatewayError';
     this.statusCode = options.statusCode ?? ERROR_STATUS[code];
     this.details = options.details;

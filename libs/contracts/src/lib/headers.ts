@@ -5,6 +5,8 @@ export const REQUEST_HEADER = {
   origin: 'origin',
   idempotencyKey: 'idempotency-key',
   traceparent: 'traceparent',
+  /** When the client stops waiting: epoch milliseconds. MQTT 5 message expiry does as well. */
+  deadline: 'deadline',
 } as const;
 
 /** Headers the gateway sets on every upstream call. */

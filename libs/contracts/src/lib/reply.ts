@@ -1,4 +1,4 @@
-import { isGatewayError } from './gateway-error';
+import { PUBLIC_REASONS, isGatewayError } from './gateway-error';
 import type { ErrorCode } from './error-code';
 
 export interface SuccessReply<T = unknown> {
@@ -13,6 +13,8 @@ export interface SuccessReply<T = unknown> {
 export interface ErrorBody {
   code: ErrorCode;
   message: string;
+  /** Why, where the client can act on it: see `PUBLIC_REASONS`. */
+  reason?: string;
   details?: unknown;
   retry_after?: number;
 }
@@ -38,6 +40,7 @@ export function isErrorReply(reply: unknown): reply is ErrorReply {
 export function toErrorReply(error: unknown, requestId: string): ErrorReply {
   if (isGatewayError(error)) {
     const body: ErrorBody = { code: error.code, message: error.message };
+    if (error.reason !== undefined && PUBLIC_REASONS.has(error.reason)) body.reason = error.reason;
     if (error.details !== undefined) body.details = error.details;
     if (error.retryAfter !== undefined) body.retry_after = error.retryAfter;
     return { status: 'error', status_code: error.statusCode, error: body, request_id: requestId };

@@ -1,23 +1,16 @@
 import { topicMatchesFilter } from '@mqgw/contracts';
 import { compileBodyRewrite, rewriteParams } from './body-rewrite';
 import {
-  MIDDLEWARE,
+  HANDLER,
   SAFE_METHODS,
   type CompiledRoute,
-  type MiddlewareName,
   type RouteDefinition,
   type RouteLevel,
 } from './route.types';
+import { ALWAYS_STEPS, STEP_NAMES, UPSTREAM_STEPS, isStepName, type StepName } from './steps';
 
 const PARAM = /^\{([a-z_][a-z0-9_]*)\}$/i;
 const LITERAL = /^[a-z0-9][a-z0-9_-]*$/i;
-/** Steps that wrap an upstream call, and have nothing to do on the gateway's own routes. */
-const PROXY_ONLY: ReadonlySet<MiddlewareName> = new Set([
-  'forwardHeaders',
-  'idempotency',
-  'fallback',
-  'breaker',
-]);
 
 export class RouteTableError extends Error {
   constructor(
@@ -104,19 +97,20 @@ function compileRoute(def: RouteDefinition): CompiledRoute {
   const params = levels.flatMap((l) => ('param' in l ? [l.param] : []));
   if (new Set(params).size !== params.length) fail('repeats a parameter name');
   if (![0, 1, 2].includes(def.qos)) fail(`qos ${def.qos} is not 0, 1 or 2`);
-  const named = new Set<MiddlewareName>([...def.group.middleware, ...(def.middleware ?? [])]);
-  for (const name of named) if (!MIDDLEWARE.includes(name)) fail(`unknown middleware ${name}`);
+  const named = new Set<string>([...def.group.steps, ...(def.steps ?? [])]);
+  for (const name of named) if (!isStepName(name)) fail(`unknown step ${name}`);
   const method = def.method ?? 'POST';
-  // In pipeline order; idempotency keys apply only to methods that change something, and the
-  // proxy-only steps only where there is an upstream.
-  const middleware = MIDDLEWARE.filter(
-    (name) =>
-      named.has(name) &&
+  const proxy = def.handler === HANDLER.proxy;
+  // In pipeline order, `always` steps included; idempotency keys apply only to methods that
+  // change something, and the upstream steps only where there is an upstream.
+  const steps = STEP_NAMES.filter(
+    (name: StepName) =>
+      (named.has(name) || ALWAYS_STEPS.has(name)) &&
       !(name === 'idempotency' && SAFE_METHODS.has(method)) &&
-      !(PROXY_ONLY.has(name) && def.handler !== 'proxy'),
+      !(UPSTREAM_STEPS.has(name) && !proxy),
   );
 
-  if (def.handler === 'proxy') {
+  if (proxy) {
     if (!def.service) fail('a proxy route needs a service');
     if (!def.method) fail('a proxy route needs a method');
     if (!def.upstreamPath?.startsWith('/'))
@@ -135,12 +129,11 @@ function compileRoute(def: RouteDefinition): CompiledRoute {
     fail('cacheTtlSeconds must be 0 or more');
   }
   if (def.body) {
-    if (def.handler !== 'proxy') fail(`a ${def.handler} route has no body to rewrite`);
+    if (!proxy) fail(`a ${def.handler} route has no body to rewrite`);
     for (const name of rewriteParams(def.body))
       if (!params.includes(name)) fail(`body.set uses unknown {${name}}`);
   }
-  if (def.fallbackService && def.handler !== 'proxy')
-    fail(`a ${def.handler} route has no fallback`);
+  if (def.fallbackService && !proxy) fail(`a ${def.handler} route has no fallback`);
   if (
     def.rateLimit &&
     !(
@@ -159,7 +152,8 @@ function compileRoute(def: RouteDefinition): CompiledRoute {
     params,
     qos: def.qos,
     handler: def.handler,
-    middleware: new Set(middleware),
+    namespace: template.slice(0, template.indexOf('/')),
+    steps: new Set(steps),
     allowAnonymous: def.group.allowAnonymous ?? false,
     service: def.service,
     method,
@@ -169,8 +163,7 @@ function compileRoute(def: RouteDefinition): CompiledRoute {
     rateLimit: def.rateLimit,
     retries: def.retries ?? 1,
     cacheTtlSeconds: def.cacheTtlSeconds,
-    fallbackService:
-      def.handler === 'proxy' ? (def.fallbackService ?? `${def.service}-fallback`) : undefined,
+    fallbackService: proxy ? (def.fallbackService ?? `${def.service}-fallback`) : undefined,
     transformBody: def.body ? compileBodyRewrite(def.body) : undefined,
     body: def.body,
   };
@@ -184,7 +177,7 @@ export interface RouteRow {
   service: string | null;
   method: string | null;
   path: string | null;
-  middleware: string[];
+  steps: string[];
   scopes: string[];
 }
 
@@ -196,7 +189,7 @@ export function routeRows(routes: readonly CompiledRoute[]): RouteRow[] {
     service: r.service ?? null,
     method: r.service ? r.method : null,
     path: r.upstreamPath ?? null,
-    middleware: [...r.middleware],
+    steps: [...r.steps],
     scopes: [...r.scopes],
   }));
 }
@@ -207,10 +200,10 @@ export function formatRouteRows(routes: readonly RouteRow[]): string {
     r.topic,
     String(r.qos),
     r.service ? `${r.service} ${r.method} ${r.path}` : `(${r.handler})`,
-    r.middleware.join(','),
+    r.steps.join(','),
     r.scopes.join(',') || '-',
   ]);
-  const header = ['topic', 'qos', 'upstream', 'middleware', 'scopes'];
+  const header = ['topic', 'qos', 'upstream', 'steps', 'scopes'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) =>
     cells

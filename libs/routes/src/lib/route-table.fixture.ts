@@ -8,23 +8,15 @@ import type { RouteDefinition, RouteGroup } from './route.types';
 
 const v1: RouteGroup = {
   prefix: 'api/v1',
-  middleware: [
-    'origin',
-    'auth',
-    'rateLimit',
-    'forwardHeaders',
-    'idempotency',
-    'fallback',
-    'breaker',
-  ],
+  steps: ['origin', 'auth', 'rateLimit', 'forwardHeaders', 'idempotency', 'fallback', 'breaker'],
 };
 const v2: RouteGroup = {
   prefix: 'api/v2',
-  middleware: ['origin', 'auth', 'rateLimit', 'idempotency', 'fallback'],
+  steps: ['origin', 'auth', 'rateLimit', 'idempotency', 'fallback'],
 };
 const gateway: RouteGroup = {
   prefix: 'gateway',
-  middleware: ['auth', 'rateLimit'],
+  steps: ['auth', 'rateLimit'],
   allowAnonymous: true,
 };
 

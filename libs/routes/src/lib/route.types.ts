@@ -1,21 +1,19 @@
-/**
- * The pipeline's steps a route can switch on, by name: three guards, then four interceptors.
- * The pipeline (`pipeline/use-pipeline.decorator.ts`) runs them in this order; each step's
- * class carries its name.
- */
-export const MIDDLEWARE = [
-  'origin',
-  'auth',
-  'rateLimit',
-  'forwardHeaders',
-  'idempotency',
-  'fallback',
-  'breaker',
-] as const;
-export type MiddlewareName = (typeof MIDDLEWARE)[number];
+import type { StepName } from './steps';
 
-/** The Nest message pattern that serves a route. */
-export type RouteHandler = 'proxy' | 'health' | 'services' | 'metrics';
+/**
+ * What serves a route: `proxy` calls the route's service; the others are the gateway's own
+ * answers. Each value is the Nest message pattern of its handler
+ * (`@MessagePattern(HANDLER.proxy)`), so "find references" leads from a route to the code
+ * that serves it.
+ */
+export const HANDLER = {
+  proxy: 'proxy',
+  health: 'health',
+  services: 'services',
+  metrics: 'metrics',
+} as const;
+export type RouteHandler = (typeof HANDLER)[keyof typeof HANDLER];
+export const ROUTE_HANDLERS = Object.values(HANDLER) as readonly RouteHandler[];
 
 /** Methods that change nothing: idempotency keys do not apply to them. */
 export const SAFE_METHODS: ReadonlySet<HttpMethod> = new Set(['GET']);
@@ -57,12 +55,23 @@ export interface ServiceSettings {
     recoverySeconds?: number;
     halfOpenProbes?: number;
   };
+  /**
+   * Calls in flight to this service at once, from one gateway process: a fixed number, or
+   * adaptive within bounds (the default, `DEFAULT_CONCURRENCY`).
+   */
+  concurrency?: ServiceConcurrency;
 }
+
+export type ServiceConcurrency = number | { initial?: number; min?: number; max?: number };
+
+/** A service's concurrency limit when the routes file sets none: adaptive, within these. */
+export const DEFAULT_CONCURRENCY = { initial: 100, min: 10, max: 1000 } as const;
 
 export interface RouteGroup {
   /** Topic prefix, e.g. `api/v1`. */
   prefix: string;
-  middleware: readonly MiddlewareName[];
+  /** The pipeline steps of every route of the group (see `STEPS`). */
+  steps: readonly StepName[];
   /**
    * With `auth`: a request without credentials passes as anonymous (one shared rate-limit
    * bucket); credentials that come are verified, and give the caller a bucket of its own.
@@ -77,8 +86,8 @@ export interface RouteDefinition {
   topic: string;
   qos: QoS;
   handler: RouteHandler;
-  /** Extra middleware for this route, after the group's. */
-  middleware?: readonly MiddlewareName[];
+  /** Steps added to the group's for this route. */
+  steps?: readonly StepName[];
   service?: string;
   method?: HttpMethod;
   /** Upstream path; `{name}` takes the percent-encoded parameter. */
@@ -113,8 +122,10 @@ export interface CompiledRoute {
   params: readonly string[];
   qos: QoS;
   handler: RouteHandler;
-  /** The steps that run on this route, in pipeline order. */
-  middleware: ReadonlySet<MiddlewareName>;
+  /** The first topic level: the route's namespace (`api`, `gateway`). */
+  namespace: string;
+  /** The steps that run on this route, in pipeline order, `always` steps included. */
+  steps: ReadonlySet<StepName>;
   allowAnonymous: boolean;
   service?: string;
   method: HttpMethod;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { BALANCER_STRATEGIES, MIDDLEWARE } from './route.types';
+import { BALANCER_STRATEGIES, ROUTE_HANDLERS, type RouteHandler } from './route.types';
+import { STEP_NAMES, type StepName } from './steps';
 
 /*
  * The routes file (ROUTES_FILE), as a zod schema: the one definition the loader validates
@@ -34,10 +35,27 @@ const service = z
       .describe(
         'overrides BREAKER_FAILURE_THRESHOLD, BREAKER_RECOVERY_SECONDS, BREAKER_HALF_OPEN_PROBES',
       ),
+    concurrency: z
+      .union([
+        positiveInt,
+        z
+          .object({
+            initial: positiveInt.optional(),
+            min: positiveInt.optional(),
+            max: positiveInt.optional(),
+          })
+          .strict(),
+      ])
+      .optional()
+      .describe(
+        'calls in flight to the service at once, per gateway process: a number, or adaptive within {min, max} from initial (default adaptive, 10 to 1000 from 100)',
+      ),
   })
   .strict();
 
-const middleware = z.array(z.enum(MIDDLEWARE));
+const steps = z.array(z.enum(STEP_NAMES as [StepName, ...StepName[]]));
+/** The old name of `steps`, read for one more release with a warning. */
+const middleware = steps.describe('deprecated: the old name of steps');
 
 /** Options a route takes, and a group gives its routes as defaults. */
 const routeOptions = {
@@ -67,13 +85,14 @@ const route = z
     topic: z.string().min(1).describe('under the group prefix; {name} is a parameter level'),
     qos: z.union([z.literal(0), z.literal(1), z.literal(2)]),
     handler: z
-      .enum(['proxy', 'health', 'services', 'metrics'])
+      .enum(ROUTE_HANDLERS as [RouteHandler, ...RouteHandler[]])
       .optional()
       .describe('proxy (default) calls the service; the others are the gateway’s own'),
     service: serviceName.optional(),
     method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).optional(),
     path: z.string().optional().describe('upstream path; {name} takes the parameter'),
-    middleware: middleware.optional().describe('steps added to the group’s'),
+    steps: steps.optional().describe('pipeline steps added to the group’s'),
+    middleware: middleware.optional(),
     fallback: serviceName.optional().describe('the fallback service; default <service>-fallback'),
     body: z
       .object({
@@ -91,7 +110,13 @@ const route = z
 const group = z
   .object({
     prefix: z.string().min(1).describe('topic prefix, e.g. api/v1'),
-    middleware: middleware.describe('the pipeline steps of every route of the group'),
+    steps: steps
+      .optional()
+      .describe(
+        'the pipeline steps of every route of the group, run in pipeline order: ' +
+          STEP_NAMES.join(', '),
+      ),
+    middleware: middleware.optional(),
     allowAnonymous: z
       .boolean()
       .optional()

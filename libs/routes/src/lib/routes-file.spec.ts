@@ -6,13 +6,14 @@ import { LEGACY_ROUTES, v2Payload } from './route-table.fixture';
 import type { CompiledRoute } from './route.types';
 import { defaultRoutesFile, loadRoutesFile, parseRoutesFile } from './routes-file';
 import { routesJsonSchema } from './routes-file.schema';
+import { STEP_NAMES } from './steps';
 
 const ROOT = join(__dirname, '../../../..');
 
 /** A compiled route as data, its body rewrite left out (compared by its effect). */
-const shape = ({ transformBody: _t, body: _b, middleware, ...rest }: CompiledRoute) => ({
+const shape = ({ transformBody: _t, body: _b, steps, ...rest }: CompiledRoute) => ({
   ...rest,
-  middleware: [...middleware],
+  steps: [...steps],
 });
 
 const inventory = `
@@ -21,7 +22,7 @@ services:
     instances: [http://10.0.0.5:8080]   # static; omit to use the Redis registry
 groups:
   - prefix: api/v1
-    middleware: [auth, rateLimit]
+    steps: [auth, rateLimit]
     routes:
       - topic: inventory/get/{sku}
         qos: 1
@@ -77,7 +78,7 @@ describe('the routes file', () => {
     expect(table.routes[0]).toMatchObject({
       retries: 1,
       fallbackService: 'inventory-service-fallback',
-      middleware: new Set(['auth', 'rateLimit']),
+      steps: new Set(['auth', 'admission', 'validate', 'rateLimit', 'concurrency']),
     });
     expect(table.digest).toMatch(/^[0-9a-f]{12}$/);
   });
@@ -91,7 +92,7 @@ describe('the routes file', () => {
       groups: [
         {
           prefix: 'api/x',
-          middleware: ['auth', 'fallback', 'breaker'],
+          steps: ['auth', 'fallback', 'breaker'],
           timeoutMs: 500,
           retries: 0,
           routes: [
@@ -144,7 +145,7 @@ describe('the routes file', () => {
   inventory-service:
 ${extra}groups:
   - prefix: api/v1
-    middleware: [auth]
+    steps: [auth]
     routes:
       - topic: inventory/list
         qos: 1
@@ -171,10 +172,16 @@ ${routeLines}`;
       'routes.yaml:12 groups[0].routes[1].service: unknown service "stock": declare it under services',
     ],
     [
-      'unknown middleware',
-      broken(`      - { topic: x, qos: 1, service: inventory-service, method: GET, path: /x, middleware: [cache] }
+      'an unknown step',
+      broken(`      - { topic: x, qos: 1, service: inventory-service, method: GET, path: /x, steps: [cache] }
 `),
-      'routes.yaml:12 groups[0].routes[1].middleware[0]: expected one of origin, auth, rateLimit, forwardHeaders, idempotency, fallback, breaker, got "cache"',
+      `routes.yaml:12 groups[0].routes[1].steps[0]: expected one of ${STEP_NAMES.join(', ')}, got "cache"`,
+    ],
+    [
+      'both steps and its old name',
+      broken(`      - { topic: x, qos: 1, service: inventory-service, method: GET, path: /x, steps: [auth], middleware: [auth] }
+`),
+      'routes.yaml:12 groups[0].routes[1].middleware: is the old name of steps: give steps alone',
     ],
     [
       'a path parameter the topic lacks',
@@ -226,6 +233,33 @@ ${routeLines}`;
     ['a YAML syntax error', 'groups:\n  - prefix: [api\n', 'routes.yaml:3'],
   ])('refuses %s, naming the file, line and field', (_what, text, message) => {
     expect(() => parseRoutesFile(text, '/etc/mqgw/routes.yaml')).toThrow(message);
+  });
+
+  it('still reads the old key middleware, with a warning naming file, line and the new key', () => {
+    const old = parseRoutesFile(
+      inventory.replace('steps: [auth, rateLimit]', 'middleware: [auth, rateLimit]'),
+      '/etc/mqgw/routes.yaml',
+    );
+    const current = parseRoutesFile(inventory, '/etc/mqgw/routes.yaml');
+    expect(old.routes.map(shape)).toEqual(current.routes.map(shape));
+    expect(current.warnings).toEqual([]);
+    expect(old.warnings).toEqual([
+      'routes.yaml:7 groups[0].middleware: "middleware" is deprecated, rename it to "steps" (read until the next release)',
+    ]);
+  });
+
+  it('runs the always steps on every route and keeps upstream steps off the gateway’s own', () => {
+    const table = parseRoutesFile(
+      `groups:
+  - prefix: gateway
+    steps: [auth, breaker]
+    routes:
+      - { topic: health, qos: 0, handler: health }
+`,
+      'routes.yaml',
+    );
+    expect([...table.routes[0].steps]).toEqual(['auth', 'admission', 'validate']);
+    expect(table.routes[0].namespace).toBe('gateway');
   });
 
   it('publishes a JSON Schema that matches the loader', () => {

@@ -4,7 +4,15 @@ import { basename, dirname, join } from 'node:path';
 import { LineCounter, isMap, isNode, isPair, isScalar, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { RouteTableError, compileRoutes } from './route-compiler';
-import type { CompiledRoute, RouteDefinition, RouteGroup, ServiceSettings } from './route.types';
+import {
+  DEFAULT_CONCURRENCY,
+  HANDLER,
+  type CompiledRoute,
+  type RouteDefinition,
+  type RouteGroup,
+  type ServiceSettings,
+} from './route.types';
+import type { StepName } from './steps';
 import { routesFileSchema, type RoutesFile } from './routes-file.schema';
 
 /** A loaded, validated and compiled routes file. */
@@ -16,6 +24,8 @@ export interface RouteTable {
   source: string;
   /** The first 12 hex digits of the file's SHA-256: which version is active. */
   digest: string;
+  /** What the file should change but still works (deprecated keys), one line each. */
+  warnings: readonly string[];
 }
 
 /**
@@ -76,25 +86,55 @@ export function parseRoutesFile(text: string, path: string): RouteTable {
   const spec = parsed.data;
   const services = new Map<string, ServiceSettings>();
   for (const [name, settings] of Object.entries(spec.services ?? {})) {
+    const concurrency = settings?.concurrency;
+    if (typeof concurrency === 'object') {
+      const { initial, min, max } = { ...DEFAULT_CONCURRENCY, ...concurrency };
+      if (!(min <= initial && initial <= max)) {
+        throw at(
+          ['services', name, 'concurrency'],
+          `needs min ≤ initial ≤ max, got ${min}, ${initial}, ${max} (defaults ${DEFAULT_CONCURRENCY.min}, ${DEFAULT_CONCURRENCY.initial}, ${DEFAULT_CONCURRENCY.max})`,
+        );
+      }
+    }
     services.set(name, {
       name,
       instances: (settings?.instances ?? []).map((url) => url.replace(/\/+$/, '')),
       balancer: settings?.balancer,
       breaker: settings?.breaker,
+      concurrency: settings?.concurrency,
     });
   }
 
   const definitions: RouteDefinition[] = [];
   const origins: Path[] = [];
+  const warnings: string[] = [];
+  /** `steps`, or its old name `middleware` with a warning; not both. */
+  const stepsAt = (
+    where: Path,
+    entry: { steps?: StepName[]; middleware?: StepName[] },
+  ): StepName[] | undefined => {
+    if (entry.middleware === undefined) return entry.steps;
+    if (entry.steps !== undefined) {
+      throw at([...where, 'middleware'], 'is the old name of steps: give steps alone');
+    }
+    const field = fieldName([...where, 'middleware']);
+    const line = lineOf(offsetOf(doc, [...where, 'middleware']));
+    warnings.push(
+      `${file}${line ? `:${line}` : ''} ${field}: "middleware" is deprecated, rename it to "steps" (read until the next release)`,
+    );
+    return entry.middleware;
+  };
   spec.groups.forEach((g, gi) => {
+    const groupSteps = stepsAt(['groups', gi], g);
+    if (groupSteps === undefined) throw at(['groups', gi, 'steps'], 'is required');
     const group: RouteGroup = {
       prefix: g.prefix,
-      middleware: g.middleware,
+      steps: groupSteps,
       allowAnonymous: g.allowAnonymous,
     };
     g.routes.forEach((r, ri) => {
       const here: Path = ['groups', gi, 'routes', ri];
-      const handler = r.handler ?? 'proxy';
+      const handler = r.handler ?? HANDLER.proxy;
       for (const [field, name] of [
         ['service', r.service],
         ['fallback', r.fallback],
@@ -108,7 +148,7 @@ export function parseRoutesFile(text: string, path: string): RouteTable {
         topic: r.topic,
         qos: r.qos,
         handler,
-        middleware: r.middleware,
+        steps: stepsAt(here, r),
         service: r.service,
         method: r.method,
         upstreamPath: r.path,
@@ -137,6 +177,7 @@ export function parseRoutesFile(text: string, path: string): RouteTable {
     services,
     source: path,
     digest: createHash('sha256').update(text).digest('hex').slice(0, 12),
+    warnings,
   };
 }
 
@@ -217,6 +258,7 @@ export function routeTableOf(definitions: readonly RouteDefinition[], source = '
     services: new Map([...names].map((name) => [name, { name, instances: [] }])),
     source,
     digest: source,
+    warnings: [],
   };
 }
 

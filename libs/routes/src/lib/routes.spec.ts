@@ -4,7 +4,7 @@ import { RouteMatcher, upstreamPath } from './route-matcher';
 import { LEGACY_ROUTES as ROUTES, v2Payload } from './route-table.fixture';
 import type { RouteDefinition, RouteGroup } from './route.types';
 
-const group: RouteGroup = { prefix: 'api/v1', middleware: ['auth'] };
+const group: RouteGroup = { prefix: 'api/v1', steps: ['auth'] };
 
 describe('the route table', () => {
   const routes = compileRoutes(ROUTES);
@@ -85,13 +85,13 @@ describe('compileRoutes validation', () => {
     ['wildcard level', { topic: 'a/+' }, 'may not contain #, + or $'],
     [
       'a parameter as group prefix',
-      { group: { prefix: '{tenant}', middleware: [] } },
+      { group: { prefix: '{tenant}', steps: [] } },
       'the first level (the group prefix) must be a literal',
     ],
     ['unknown upstream param', { upstreamPath: '/a/{nope}' }, 'unknown {nope}'],
     ['missing service', { service: undefined }, 'needs a service'],
     ['bad qos', { qos: 3 as never }, 'qos 3'],
-    ['unknown middleware', { middleware: ['magic' as never] }, 'unknown middleware'],
+    ['unknown step', { steps: ['magic' as never] }, 'unknown step'],
     ['relative path', { upstreamPath: 'a' }, 'starting with /'],
   ])('rejects a %s', (_, change, message) => {
     expect(() => compileRoutes([{ ...base, ...change }])).toThrow(RouteTableError);

@@ -42,7 +42,7 @@ export function buildAsyncApi(routes: readonly CompiledRoute[], version: string)
       messages: { request: ref('#/components/messages/request') },
       bindings: { mqtt: { bindingVersion: '0.2.0' } },
     };
-    const auth = route.middleware.has('auth');
+    const auth = route.steps.has('auth');
     operations[`${id}_request`] = {
       action: 'receive',
       channel: ref(`#/channels/${id}`),
@@ -52,7 +52,7 @@ export function buildAsyncApi(routes: readonly CompiledRoute[], version: string)
       description: [
         `QoS ${route.qos}.`,
         route.scopes.length > 0 ? `Requires scopes: ${route.scopes.join(', ')}.` : '',
-        `Middleware: ${[...route.middleware].join(', ') || 'none'}.`,
+        `Steps: ${[...route.steps].join(', ') || 'none'}.`,
       ]
         .filter(Boolean)
         .join(' '),

@@ -29,7 +29,7 @@ describe('docs/asyncapi.yaml', () => {
       expect(operation.action()).toBe('receive');
       expect(operation.reply()?.address()?.location()).toBe('$message.header#/responseTopic');
       expect(operation.bindings().get('mqtt')?.value()).toMatchObject({ qos: route.qos });
-      expect(operation.security().length > 0).toBe(route.middleware.has('auth'));
+      expect(operation.security().length > 0).toBe(route.steps.has('auth'));
     }
     expect(
       document!.channels().get('api_v1_users_get_user_id')?.parameters().get('user_id'),

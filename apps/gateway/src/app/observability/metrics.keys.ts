@@ -7,6 +7,8 @@ export const metricsKeys = {
   routes: 'metrics:routes',
   /** Error replies by code. */
   errors: 'metrics:errors',
+  /** Refusals under load by reason: overloaded, service_at_limit, deadline. */
+  refusals: 'metrics:refusals',
   /** Requests, errors and latency buckets of the TRAFFIC_WINDOW_SECONDS starting at `start`. */
   traffic: (start: number) => `metrics:traffic:${start}`,
   /** One gateway instance's beacon, and the set of those that sent one. */

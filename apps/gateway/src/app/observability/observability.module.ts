@@ -1,6 +1,5 @@
 import { Logger, Module, type OnModuleInit } from '@nestjs/common';
 import { RequestObserver } from '../request/request-observer';
-import { ActiveRoutes } from '../routing/active-routes';
 import { RoutingModule } from '../routing/routing.module';
 import { StateModule } from '../state/state.module';
 import { StateEvents } from '../state/state.events';
@@ -33,14 +32,10 @@ export class ObservabilityModule implements OnModuleInit {
     private readonly events: StateEvents,
     private readonly recorder: RequestRecorder,
     private readonly prometheus: PrometheusMetrics,
-    private readonly routes: ActiveRoutes,
   ) {}
 
   /** Counts and logs what happens in the shared state. */
   onModuleInit(): void {
-    this.routes.onReload((status) =>
-      this.prometheus.routeReloads.inc({ outcome: status.ok ? 'applied' : 'rejected' }),
-    );
     this.events.on('limiterFallback', (error) => {
       this.recorder.count('rate_limit_fallbacks');
       this.prometheus.rateLimitFallbacks.inc();

@@ -69,6 +69,27 @@ export class PrometheusMetrics {
     registers: [this.registry],
   });
 
+  readonly refused = new Counter({
+    name: 'mqgw_refused_requests_total',
+    help: 'Requests refused under load (SERVICE_UNAVAILABLE), by reason: overloaded, service_at_limit, deadline.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly admission = new Gauge({
+    name: 'mqgw_admission',
+    help: 'Admission on this instance: requests admitted (inflight), the limit past which callers are held to equal shares (limit), and callers holding some (callers).',
+    labelNames: ['value'] as const,
+    registers: [this.registry],
+  });
+
+  readonly serviceConcurrency = new Gauge({
+    name: 'mqgw_service_concurrency',
+    help: 'Calls out to each service from this instance (inflight) and its concurrency limit (limit).',
+    labelNames: ['service', 'value'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'mqgw_' });
     // Both outcomes exist from the start, so a dashboard can tell 0 from no data.

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { KvStore } from '@mqgw/store';
-import { isErrorReply, type Reply } from '@mqgw/contracts';
+import { isErrorReply, type ErrorReply, type Reply } from '@mqgw/contracts';
 import type { GatewayRequest } from '../request/gateway-request';
 import { RequestObserver, type DropReason } from '../request/request-observer';
 import { KV_STORE } from '../state/state.tokens';
@@ -9,6 +9,9 @@ import { OBSERVABILITY_CONFIG, type ObservabilityConfig } from './observability.
 import { LATENCY_BUCKETS, PrometheusMetrics } from './prometheus.metrics';
 
 type Counters = Map<string, Map<string, number>>;
+
+/** Refusals under load, by their reason on the wire. */
+const REFUSALS: ReadonlySet<string> = new Set(['overloaded', 'service_at_limit', 'deadline']);
 type LogList = 'request' | 'response' | 'error';
 
 /**
@@ -56,6 +59,8 @@ export class RequestRecorder extends RequestObserver {
     if (topic.startsWith('gateway/')) return;
     const elapsedMs = request ? Math.round(performance.now() - request.receivedAt) : 0;
     const error = isErrorReply(reply) ? reply : undefined;
+    const refusal = error?.error.reason;
+    if (refusal !== undefined && REFUSALS.has(refusal)) return this.refused(refusal, error!);
     const route = request?.route.template ?? 'unmatched';
     const outcome = error ? error.error.code : outcomeOf(reply);
     const service = request?.service;
@@ -106,6 +111,19 @@ export class RequestRecorder extends RequestObserver {
         timestamp: now,
       });
     }
+  }
+
+  /**
+   * A refusal under load is counted, by reason, and kept out of the request logs: a flood of
+   * them must cost little, and must not push real errors off the dashboard.
+   */
+  private refused(reason: string, error: ErrorReply): void {
+    this.prometheus.refused.inc({ reason });
+    this.add(metricsKeys.gateway, 'total_requests');
+    this.add(metricsKeys.gateway, 'refused_requests');
+    this.add(metricsKeys.errors, error.error.code);
+    this.add(metricsKeys.refusals, reason);
+    this.add(metricsKeys.traffic(trafficWindow(Date.now())), 'refused');
   }
 
   dropped(reason: DropReason, topic: string, detail?: string): void {

@@ -2,7 +2,9 @@ import { InMemoryCircuitBreaker } from '@mqgw/breaker';
 import { InMemoryServiceRegistry, InstanceDirectory, staticInstance } from '@mqgw/discovery';
 import { routeTableOf } from '@mqgw/routes';
 import { InMemoryKvStore, type KvStore } from '@mqgw/store';
-import { TEST_ROUTES } from '../pipeline/testing/pipeline.fixtures';
+import { AdmissionControl } from '../pipeline/guards/admission-control';
+import { ServiceLimits } from '../pipeline/interceptors/service-limits';
+import { TEST_ROUTES, pipelineConfig } from '../pipeline/testing/pipeline.fixtures';
 import { metricsKeys, trafficWindow } from '../observability/metrics.keys';
 import { ActiveRoutes } from '../routing/active-routes';
 import type { StateConfig } from '../state/state.config';
@@ -38,6 +40,8 @@ describe('DashboardData', () => {
       { outstandingTo: () => 3 } as unknown as UpstreamService,
       { inflightCount: 1 } as MqttRequestServer,
       new HealthReporter(kv, directory, routes),
+      new AdmissionControl(pipelineConfig()),
+      new ServiceLimits(routes),
     );
     return { data, breaker };
   };
@@ -49,6 +53,7 @@ describe('DashboardData', () => {
     await kv.hashIncrement(metricsKeys.routes, `${template}|errors`, 1);
     await kv.hashIncrement(metricsKeys.traffic(trafficWindow(now)), 'requests', 10);
     await kv.hashIncrement(metricsKeys.errors, 'NOT_FOUND', 1);
+    await kv.hashIncrement(metricsKeys.refusals, 'overloaded', 7);
     await kv.listPushCapped(
       metricsKeys.errorLogs,
       [
@@ -78,6 +83,11 @@ describe('DashboardData', () => {
     });
     expect(snap.traffic.series.at(-1)!.rps).toBeGreaterThan(0);
     expect(snap.traffic.errors_by_code).toEqual({ NOT_FOUND: 1 });
+    expect(snap.admission).toMatchObject({
+      inflight: 0,
+      limit: expect.any(Number),
+      refused_by_reason: { overloaded: 7 },
+    });
     expect(snap.recent_errors).toEqual([
       { time: 1, request_id: 'r1', topic: template, code: 'NOT_FOUND', message: 'gone' },
     ]);

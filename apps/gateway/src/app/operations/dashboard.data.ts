@@ -13,6 +13,8 @@ import { TRANSPORT_CONFIG, type TransportConfig } from '../transport/transport.c
 import { UpstreamService } from '../upstream/upstream.service';
 import { GATEWAY_VERSION } from '../version';
 import { HealthReporter } from './health.reporter';
+import { AdmissionControl } from '../pipeline/guards/admission-control';
+import { ServiceLimits } from '../pipeline/interceptors/service-limits';
 
 /** How far back the traffic charts reach. */
 const TRAFFIC_WINDOWS = 60;
@@ -51,6 +53,14 @@ export interface DashboardSnapshot {
     totals: { requests: number; errors: number; rate_limit_hits: number };
     errors_by_code: Record<string, number>;
   };
+  /** This instance's admission, services' limits as it sees them, and refusals by all. */
+  admission: {
+    inflight: number;
+    limit: number;
+    callers: number;
+    refused_by_reason: Record<string, number>;
+    services: Record<string, { inflight: number; limit: number }>;
+  };
   recent_errors: {
     time: number;
     request_id: string | null;
@@ -81,6 +91,8 @@ export class DashboardData {
     private readonly upstream: UpstreamService,
     private readonly transport: MqttRequestServer,
     private readonly health: HealthReporter,
+    private readonly admission: AdmissionControl,
+    private readonly limits: ServiceLimits,
   ) {}
 
   async snapshot(now = Date.now()): Promise<DashboardSnapshot> {
@@ -100,7 +112,7 @@ export class DashboardData {
       redisUp ? read(what, work, empty) : Promise.resolve(empty);
 
     const names = this.health.serviceNames();
-    const [routeCounts, gatewayRow, errorCodes, windows, errorLog, gateways, breakers] =
+    const [routeCounts, gatewayRow, errorCodes, windows, errorLog, gateways, breakers, refusals] =
       await Promise.all([
         shared('route counts', () => this.kv.hashGetAll(metricsKeys.routes), {}),
         shared('totals', () => this.kv.hashGetAll(metricsKeys.gateway), {}),
@@ -113,6 +125,7 @@ export class DashboardData {
         ),
         shared('gateway instances', () => this.gateways(now), []),
         shared('breakers', () => this.breakers(names), []),
+        shared('refusals', () => this.kv.hashGetAll(metricsKeys.refusals), {}),
       ]);
 
     return {
@@ -144,6 +157,13 @@ export class DashboardData {
         errors_by_code: Object.fromEntries(
           Object.entries(errorCodes).map(([code, n]) => [code, Number(n)]),
         ),
+      },
+      admission: {
+        ...this.admission.state,
+        refused_by_reason: Object.fromEntries(
+          Object.entries(refusals).map(([reason, n]) => [reason, Number(n)]),
+        ),
+        services: this.limits.snapshot(),
       },
       recent_errors: errorLog.map(toErrorEntry),
       problems,

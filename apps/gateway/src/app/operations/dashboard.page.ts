@@ -75,6 +75,18 @@ export const DASHBOARD_HTML = `<!doctype html>
     <table><thead><tr><th>service</th><th>state</th><th class="num">failures</th><th>probes at</th></tr></thead>
     <tbody id="breakers"></tbody></table>
   </section>
+  <section id="admission-section">
+    <h2>Admission</h2>
+    <div class="totals">
+      <div><b id="admission-inflight">0</b>admitted now</div>
+      <div><b id="admission-limit">0</b>limit</div>
+      <div><b id="admission-callers">0</b>callers</div>
+    </div>
+    <table><thead><tr><th>refused because</th><th class="num">requests</th></tr></thead>
+    <tbody id="refusals"></tbody></table>
+    <table><thead><tr><th>service</th><th class="num">calls out</th><th class="num">limit</th></tr></thead>
+    <tbody id="service-limits"></tbody></table>
+  </section>
   <section id="gateways-section">
     <h2>Gateway instances</h2>
     <table><thead><tr><th>instance</th><th class="num">in flight</th><th>last seen</th></tr></thead>
@@ -82,7 +94,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   </section>
   <section class="wide" id="routes-section">
     <h2>Routes</h2>
-    <table><thead><tr><th>topic</th><th>qos</th><th>upstream</th><th>middleware</th><th>scopes</th><th class="num">requests</th><th class="num">error rate</th></tr></thead>
+    <table><thead><tr><th>topic</th><th>qos</th><th>upstream</th><th>steps</th><th>scopes</th><th class="num">requests</th><th class="num">error rate</th></tr></thead>
     <tbody id="routes"></tbody></table>
   </section>
   <section class="wide" id="errors-section">
@@ -154,6 +166,16 @@ export const DASHBOARD_HTML = `<!doctype html>
     fill('errors-by-code', Object.entries(t.errors_by_code).sort((a, b) => b[1] - a[1]).map(([code, n]) =>
       el('tr', { 'data-code': code }, el('td', {}, code), el('td', { class: 'num' }, n))));
 
+    const a = s.admission;
+    $('admission-inflight').textContent = a.inflight;
+    $('admission-limit').textContent = a.limit;
+    $('admission-callers').textContent = a.callers;
+    fill('refusals', Object.entries(a.refused_by_reason).map(([reason, n]) =>
+      el('tr', { 'data-refusal': reason }, el('td', {}, reason), el('td', { class: 'num' }, n))));
+    fill('service-limits', Object.entries(a.services).map(([name, l]) =>
+      el('tr', { 'data-service-limit': name }, el('td', {}, name),
+        el('td', { class: 'num' }, l.inflight), el('td', { class: 'num' }, l.limit))));
+
     fill('services', s.services.flatMap((svc) => {
       const rows = svc.instances.length ? svc.instances : [null];
       return rows.map((i, n) => el('tr', { 'data-service': svc.name },
@@ -174,7 +196,7 @@ export const DASHBOARD_HTML = `<!doctype html>
     fill('routes', s.routes.map((r) => el('tr', { 'data-route': r.topic },
       el('td', {}, r.topic), el('td', {}, r.qos),
       el('td', {}, r.service ? r.service + ' ' + r.method + ' ' + r.path : '(' + r.handler + ')'),
-      el('td', { class: 'muted' }, r.middleware.join(', ')), el('td', {}, r.scopes.join(', ') || '–'),
+      el('td', { class: 'muted' }, r.steps.join(', ')), el('td', {}, r.scopes.join(', ') || '–'),
       el('td', { class: 'num requests' }, r.requests), el('td', { class: 'num' }, r.error_rate + ' %'))));
     fill('recent-errors', s.recent_errors.map((e) => el('tr', { 'data-request': e.request_id || '' },
       el('td', {}, time(e.time)), el('td', {}, e.code), el('td', {}, e.topic || ''),

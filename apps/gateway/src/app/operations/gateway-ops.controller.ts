@@ -1,8 +1,9 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
 import { InstanceDirectory } from '@mqgw/discovery';
+import { HANDLER } from '@mqgw/routes';
 import { MetricsReader, type MetricsSnapshot } from '../observability/metrics.reader';
-import { UsePipeline } from '../pipeline/use-pipeline.decorator';
+import { UsePipeline } from '../pipeline/pipeline';
 import { HealthReporter, type GatewayHealth } from './health.reporter';
 
 /** The `gateway/*` group: introspection over MQTT. */
@@ -15,18 +16,18 @@ export class GatewayOpsController {
     private readonly directory: InstanceDirectory,
   ) {}
 
-  @MessagePattern('health')
+  @MessagePattern(HANDLER.health)
   healthCheck(): Promise<GatewayHealth> {
     return this.health.report();
   }
 
-  @MessagePattern('services')
+  @MessagePattern(HANDLER.services)
   services() {
     const services = this.directory.summaries(this.health.serviceNames());
     return { status: 'success', services, count: services.length, timestamp: Date.now() / 1000 };
   }
 
-  @MessagePattern('metrics')
+  @MessagePattern(HANDLER.metrics)
   metricsSnapshot(): Promise<MetricsSnapshot> {
     return this.metrics.snapshot();
   }

@@ -1,5 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { PrometheusMetrics } from '../observability/prometheus.metrics';
+import { AdmissionControl } from '../pipeline/guards/admission-control';
+import { ServiceLimits } from '../pipeline/interceptors/service-limits';
 import { MqttRequestServer } from '../transport/mqtt-request.server';
 
 /** `GET /metrics`: Prometheus text for this instance. */
@@ -8,12 +10,21 @@ export class MetricsController {
   constructor(
     private readonly metrics: PrometheusMetrics,
     private readonly transport: MqttRequestServer,
+    private readonly admission: AdmissionControl,
+    private readonly limits: ServiceLimits,
   ) {}
 
   @Get()
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
   async scrape(): Promise<string> {
     this.metrics.inflight.set(this.transport.inflightCount);
+    for (const [value, n] of Object.entries(this.admission.state)) {
+      this.metrics.admission.set({ value }, n);
+    }
+    for (const [service, state] of Object.entries(this.limits.snapshot())) {
+      this.metrics.serviceConcurrency.set({ service, value: 'inflight' }, state.inflight);
+      this.metrics.serviceConcurrency.set({ service, value: 'limit' }, state.limit);
+    }
     return this.metrics.registry.metrics();
   }
 }

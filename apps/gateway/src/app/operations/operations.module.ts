@@ -15,12 +15,13 @@ import { HealthController } from './health.controller';
 import { HealthReporter } from './health.reporter';
 import { MetricsController } from './metrics.controller';
 import { RoutesController } from './routes.controller';
+import { RoutesReload } from './routes-reload';
 import { RoutingModule } from '../routing/routing.module';
 
 /**
  * Running the gateway: the `gateway/*` handlers over MQTT, health, Prometheus metrics, the
- * route table and the dashboard over HTTP, and the order in which everything starts and
- * stops.
+ * route table and the dashboard over HTTP, the order in which everything starts and stops,
+ * and what a routes reload changes.
  */
 @Module({
   imports: [
@@ -40,6 +41,6 @@ import { RoutingModule } from '../routing/routing.module';
     RoutesController,
     DashboardController,
   ],
-  providers: [HealthReporter, GatewayLifecycle, DashboardData, DashboardGuard],
+  providers: [HealthReporter, GatewayLifecycle, DashboardData, DashboardGuard, RoutesReload],
 })
 export class OperationsModule {}

@@ -3,20 +3,19 @@ import type { RpcArgumentsHost } from '@nestjs/common/interfaces';
 import type { GatewayRequest } from '../request/gateway-request';
 
 /**
- * The execution context the pipeline runner hands its guards: what Nest's own would give
+ * The execution context the pipeline runner hands its steps: what Nest's own would give
  * them for an RPC handler (`switchToRpc().getContext()` is the request, `getData()` its
- * body), built once per request.
+ * body, decoded on first use), built once per request.
  */
 export class PipelineContext implements ExecutionContext {
   private readonly rpc: RpcArgumentsHost;
 
   constructor(
     readonly request: GatewayRequest,
-    readonly body: Record<string, unknown>,
     private readonly controller: Type<unknown>,
     private readonly handler: (...args: never[]) => unknown,
   ) {
-    this.rpc = { getData: () => body, getContext: () => request } as RpcArgumentsHost;
+    this.rpc = { getData: () => request.body(), getContext: () => request } as RpcArgumentsHost;
   }
 
   getType<T extends string = 'rpc'>(): T {
@@ -29,7 +28,7 @@ export class PipelineContext implements ExecutionContext {
     return this.handler;
   }
   getArgs<T extends unknown[] = unknown[]>(): T {
-    return [this.body, this.request] as unknown as T;
+    return [this.request.body(), this.request] as unknown as T;
   }
   getArgByIndex<T = unknown>(index: number): T {
     return this.getArgs()[index] as T;

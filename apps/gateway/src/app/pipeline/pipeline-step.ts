@@ -1,45 +1,43 @@
-import type { CallHandler, CanActivate, ExecutionContext, NestInterceptor } from '@nestjs/common';
-import { from, lastValueFrom, type Observable } from 'rxjs';
+import type { CallHandler, ExecutionContext } from '@nestjs/common';
+import { Observable, from, lastValueFrom } from 'rxjs';
 import type { GatewayRequest } from '../request/gateway-request';
-import type { MiddlewareName } from '@mqgw/routes';
 
-/** What runs below an interceptor: the remaining interceptors, then the handler. */
-export type Next = () => Promise<unknown>;
-
-/**
- * A guard of the pipeline: a Nest guard for the route-table step it names, which lets
- * through routes without that step. `check` allows or throws a `GatewayError`.
- */
-export abstract class PipelineGuard implements CanActivate {
-  abstract readonly step: MiddlewareName;
-
-  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    const req = context.switchToRpc().getContext<GatewayRequest>();
-    return req.route.middleware.has(this.step) ? this.check(req) : true;
-  }
-
-  protected abstract check(req: GatewayRequest): boolean | Promise<boolean>;
+/** The request a step works on: the RPC context of the handler. */
+export function requestOf(context: ExecutionContext): GatewayRequest {
+  return context.switchToRpc().getContext<GatewayRequest>();
 }
 
 /**
- * An interceptor of the pipeline: a Nest interceptor for the route-table step it names.
- * Its work is written once, in `around`, with the rest of the pipeline as a promise;
- * `intercept` is that same work for Nest (`@UseInterceptors`), and the pipeline runner
- * calls `around` directly, which spares each step the observable Nest wraps it in.
+ * An observable of one promised value that keeps the promise at hand. Steps are Nest
+ * interceptors, so `intercept` returns an observable; the pipeline runner takes the promise
+ * straight back instead of subscribing, which spares each step the observable machinery on
+ * the hot path. Under Nest's own dispatch it is an ordinary observable.
  */
-export abstract class PipelineInterceptor implements NestInterceptor {
-  abstract readonly step: MiddlewareName;
-
-  abstract around(req: GatewayRequest, body: Record<string, unknown>, next: Next): Promise<unknown>;
-
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const rpc = context.switchToRpc();
-    const req = rpc.getContext<GatewayRequest>();
-    if (!req.route.middleware.has(this.step)) return next.handle();
-    return from(
-      this.around(req, rpc.getData<Record<string, unknown>>(), () =>
-        lastValueFrom(next.handle(), { defaultValue: undefined }),
-      ),
-    );
+export class PromisedObservable<T> extends Observable<T> {
+  constructor(readonly promise: Promise<T>) {
+    super((subscriber) => from(promise).subscribe(subscriber));
   }
+}
+
+/** What an interceptor returns for work written with promises. */
+export function promised<T>(promise: Promise<T>): Observable<T> {
+  return new PromisedObservable(promise);
+}
+
+/** The result of the rest of the pipeline, as a promise: what an interceptor awaits. */
+export function settled(next: CallHandler): Promise<unknown> {
+  const rest = next.handle();
+  return rest instanceof PromisedObservable
+    ? rest.promise
+    : lastValueFrom(rest, { defaultValue: undefined });
+}
+
+/** The promise of whatever an interceptor returned (an observable, or a promise of one). */
+export async function resultOf(
+  returned: Observable<unknown> | Promise<Observable<unknown>>,
+): Promise<unknown> {
+  const observable = returned instanceof Observable ? returned : await returned;
+  return observable instanceof PromisedObservable
+    ? observable.promise
+    : lastValueFrom(observable, { defaultValue: undefined });
 }

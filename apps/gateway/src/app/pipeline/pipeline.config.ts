@@ -44,7 +44,7 @@ export const pipelineEnv = {
   AUTH_FAILURE_LIMIT: int({
     default: 600,
     min: 1,
-    doc: 'failed authentications per window, all callers together, before RATE_LIMITED',
+    doc: 'failed authentications per window and source (reply topic, else key id), per instance, before RATE_LIMITED',
   }),
   AUTH_FAILURE_WINDOW_SECONDS: int({ default: 60, min: 1 }),
   FORWARD_HEADERS: custom(
@@ -62,6 +62,15 @@ export const pipelineEnv = {
     default: 'tmp/dev-jwt-secret',
     doc: 'where a development JWT secret is kept',
   }),
+  ADMISSION_LIMIT: custom(
+    '"adaptive" or a whole number of at least 1',
+    (raw): 'adaptive' | number | undefined =>
+      raw === 'adaptive' ? raw : /^[1-9]\d{0,6}$/.test(raw) ? Number(raw) : undefined,
+    {
+      default: 'adaptive' as const,
+      doc: 'requests admitted before callers are held to equal shares and the rest refused; adaptive learns it from the gateway’s own latency',
+    },
+  ),
   RATE_LIMIT_MAX: int({ default: 1000, min: 1 }),
   RATE_LIMIT_WINDOW_SECONDS: int({ default: 60, min: 1 }),
   GATEWAY_RATE_LIMIT_MAX: int({
@@ -126,8 +135,18 @@ export interface JwtSettings {
   clockToleranceSeconds: number;
 }
 
+export interface AdmissionSettings {
+  /** A fixed limit, or adaptive within [16, maxInflight]. */
+  limit: 'adaptive' | number;
+  /** `MAX_INFLIGHT`: never more admitted at once. */
+  maxInflight: number;
+  /** `UPSTREAM_TIMEOUT_MS`: a request's deadline when the client gave none. */
+  defaultDeadlineMs: number;
+}
+
 export interface PipelineConfig {
   allowedOrigins: '*' | ReadonlySet<string>;
+  admission: AdmissionSettings;
   jwt: JwtSettings;
   authCache: { max: number; ttlSeconds: number };
   apiKeyCacheTtlSeconds: number;
@@ -152,6 +171,7 @@ export function readPipelineConfig(
   env: EnvOf<typeof pipelineEnv>,
   nodeEnv: string,
   upstreamTimeoutMs: number,
+  maxInflight: number,
 ): PipelineConfig {
   const keys = jwtKeys(env, nodeEnv);
   // In production, a token from any issuer or for any audience the key signs would do:
@@ -169,6 +189,14 @@ export function readPipelineConfig(
   }
   return {
     allowedOrigins: env.ALLOWED_ORIGINS === '*' ? '*' : new Set(env.ALLOWED_ORIGINS.split(',')),
+    admission: {
+      limit:
+        env.ADMISSION_LIMIT === 'adaptive'
+          ? 'adaptive'
+          : Math.min(env.ADMISSION_LIMIT, maxInflight),
+      maxInflight,
+      defaultDeadlineMs: upstreamTimeoutMs,
+    },
     jwt: {
       ...keys,
       issuer: env.JWT_ISSUER,

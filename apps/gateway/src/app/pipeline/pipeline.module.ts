@@ -1,84 +1,41 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule as NestDiscoveryModule } from '@nestjs/core';
-import { ApiKeyStore, DeviceStore, JwtVerifier } from '@mqgw/auth';
-import type { KvStore } from '@mqgw/store';
 import { DiscoveryModule } from '../discovery/discovery.module';
+import { RoutingModule } from '../routing/routing.module';
 import { StateModule } from '../state/state.module';
-import { KV_STORE } from '../state/state.tokens';
-import { AuthFailureBudget } from './guards/auth-failure.budget';
+import {
+  apiKeyStoreProvider,
+  deviceStoreProvider,
+  jwtVerifierProvider,
+} from './credential-stores.providers';
+import { AdmissionControl } from './guards/admission-control';
+import { AuthFailures } from './guards/auth-failures';
 import { FallbackCache } from './interceptors/fallback-cache';
 import { IdempotencyStore } from './interceptors/idempotency.store';
-import { PIPELINE_CONFIG, type PipelineConfig } from './pipeline.config';
+import { ServiceLimits } from './interceptors/service-limits';
 import { PipelineRunner } from './pipeline.runner';
-import { RpcErrorFilter } from './rpc-error.filter';
-import { PIPELINE_GUARDS, PIPELINE_INTERCEPTORS } from './use-pipeline.decorator';
 
-const STEPS = [...PIPELINE_GUARDS, ...PIPELINE_INTERCEPTORS];
+/** What the steps keep and use: credentials, failures, shares, limits, records, copies. */
+const STEP_STATE = [
+  jwtVerifierProvider,
+  apiKeyStoreProvider,
+  deviceStoreProvider,
+  AuthFailures,
+  AdmissionControl,
+  IdempotencyStore,
+  FallbackCache,
+  ServiceLimits,
+];
 
 /**
- * The gateway's middleware: its guards and interceptors, what they keep (credentials,
- * idempotency records, stale replies), and the runner the transport hands requests to.
- * Controllers elsewhere put their handlers behind it with `@UsePipeline()`.
+ * The request pipeline: what its steps keep, and the runner the transport hands requests
+ * to. The steps themselves (Nest guards and interceptors, `pipeline.ts`) are declared on
+ * handlers with `@UsePipeline()`: Nest makes them in each such controller's module, which
+ * imports this one for what they need.
  */
 @Module({
-  imports: [NestDiscoveryModule, StateModule, DiscoveryModule],
-  providers: [
-    ...STEPS,
-    RpcErrorFilter,
-    IdempotencyStore,
-    FallbackCache,
-    {
-      provide: JwtVerifier,
-      inject: [PIPELINE_CONFIG],
-      useFactory: ({ jwt, authCache }: PipelineConfig) =>
-        new JwtVerifier({
-          secret: jwt.secret,
-          jwksUrl: jwt.jwksUrl,
-          algorithms: jwt.algorithms,
-          issuer: jwt.issuer,
-          audience: jwt.audience,
-          clockToleranceSeconds: jwt.clockToleranceSeconds,
-          cacheMax: authCache.max,
-          cacheTtlSeconds: authCache.ttlSeconds,
-        }),
-    },
-    AuthFailureBudget,
-    {
-      provide: ApiKeyStore,
-      inject: [KV_STORE, PIPELINE_CONFIG, AuthFailureBudget],
-      useFactory: (kv: KvStore, config: PipelineConfig, failures: AuthFailureBudget) =>
-        new ApiKeyStore(kv, {
-          cacheTtlSeconds: config.apiKeyCacheTtlSeconds,
-          cacheMax: config.authCache.max,
-          negativeTtlSeconds: config.apiKeyNegativeCacheSeconds,
-          mayLookUp: () => failures.open,
-        }),
-    },
-    {
-      provide: DeviceStore,
-      inject: [KV_STORE, PIPELINE_CONFIG],
-      useFactory: (kv: KvStore, config: PipelineConfig) =>
-        new DeviceStore(kv, {
-          cacheTtlSeconds: config.deviceCacheTtlSeconds,
-          cacheMax: config.authCache.max,
-        }),
-    },
-    PipelineRunner,
-  ],
-  // The steps' own dependencies go with them: a controller module that puts its handlers
-  // behind the pipeline (`@UsePipeline()`) gets its own instances of the steps from Nest.
-  exports: [
-    ...STEPS,
-    RpcErrorFilter,
-    PipelineRunner,
-    JwtVerifier,
-    ApiKeyStore,
-    DeviceStore,
-    AuthFailureBudget,
-    IdempotencyStore,
-    FallbackCache,
-    StateModule,
-    DiscoveryModule,
-  ],
+  imports: [NestDiscoveryModule, StateModule, DiscoveryModule, RoutingModule],
+  providers: [...STEP_STATE, PipelineRunner],
+  exports: [...STEP_STATE, PipelineRunner, StateModule, DiscoveryModule, RoutingModule],
 })
 export class PipelineModule {}

@@ -9,7 +9,7 @@ import { toErrorReply } from '@mqgw/contracts';
 import { AppModule } from '../app.module';
 import { readGatewayConfig } from '../gateway.config';
 import { GatewayRequest } from '../request/gateway-request';
-import { routeTableOf, type RouteMatcher } from '@mqgw/routes';
+import { HANDLER, routeTableOf, type RouteMatcher } from '@mqgw/routes';
 import { ActiveRoutes } from '../routing/active-routes';
 import { MqttRequestServer } from '../transport/mqtt-request.server';
 import { PipelineRunner } from './pipeline.runner';
@@ -19,8 +19,7 @@ const SECRET = 'runner-spec-secret-0123456789abcdef';
 
 /**
  * The runner against Nest's own dispatch of the same handler, with the guards, interceptors
- * and filter `@UsePipeline()` puts on it: every step works unchanged under `@UseGuards` and
- * `@UseInterceptors`, and both give the same replies, failures included.
+ * and filter `@UsePipeline()` puts on it: both give the same replies, failures included.
  */
 describe('PipelineRunner and Nest dispatch', () => {
   let app: INestApplication;
@@ -33,7 +32,7 @@ describe('PipelineRunner and Nest dispatch', () => {
   let matcher: RouteMatcher;
   let requestIds = 0;
 
-  const request = (topic: string, headers: Record<string, string>) => {
+  const request = (topic: string, headers: Record<string, string>, body: object) => {
     const match = matcher.match(topic)!;
     return new GatewayRequest(
       `req-${++requestIds}`,
@@ -42,18 +41,19 @@ describe('PipelineRunner and Nest dispatch', () => {
       match.params,
       headers,
       performance.now(),
+      { body: { value: body } },
     );
   };
   const viaRunner = async (topic: string, headers: Record<string, string>, body = {}) => {
-    const req = request(topic, headers);
+    const req = request(topic, headers, body);
     try {
-      return normalise(await runner.run(req, body));
+      return normalise(await runner.run(req));
     } catch (error) {
       return normalise(toErrorReply(error, req.requestId));
     }
   };
   const viaNest = async (topic: string, headers: Record<string, string>, body = {}) => {
-    const req = request(topic, headers);
+    const req = request(topic, headers, body);
     const server = app.get(MqttRequestServer);
     return normalise(await lastValueFrom(server.transformToObservable(await nestProxy(body, req))));
   };
@@ -107,7 +107,7 @@ describe('PipelineRunner and Nest dispatch', () => {
     await microservice.init(); // registers Nest's handlers; nothing connects
     runner = app.get(PipelineRunner);
     matcher = app.get(ActiveRoutes).matcher;
-    nestProxy = app.get(MqttRequestServer).getHandlerByPattern('proxy')!;
+    nestProxy = app.get(MqttRequestServer).getHandlerByPattern(HANDLER.proxy)!;
   });
 
   afterAll(async () => {

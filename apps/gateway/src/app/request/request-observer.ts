@@ -1,13 +1,8 @@
 import type { Reply } from '@mqgw/contracts';
 import type { GatewayRequest } from './gateway-request';
+import type { DropReason } from './unanswerable';
 
-export type DropReason =
-  | 'unsafe_response_topic'
-  | 'invalid_device'
-  | 'retained'
-  | 'no_route'
-  | 'unreplyable'
-  | 'publish_failed';
+export type { DropReason };
 
 /**
  * What the transport reports about each request; metrics and logs subscribe here, so the

@@ -1,8 +1,7 @@
-import { Logger, Module } from '@nestjs/common';
-import { ActiveRoutes } from '../routing/active-routes';
+import { Module } from '@nestjs/common';
 import { RoutingModule } from '../routing/routing.module';
-import { createSharedState, type SharedState } from './shared-state';
-import { STATE_CONFIG, type StateConfig } from './state.config';
+import type { SharedState } from './shared-state';
+import { sharedStateProvider } from './shared-state.provider';
 import { StateEvents } from './state.events';
 import {
   CIRCUIT_BREAKER,
@@ -11,6 +10,13 @@ import {
   SERVICE_REGISTRY,
   SHARED_STATE,
 } from './state.tokens';
+
+/** One part of the shared state as a provider of its own. */
+const partOf = (token: symbol, part: (state: SharedState) => unknown) => ({
+  provide: token,
+  inject: [SHARED_STATE],
+  useFactory: part,
+});
 
 /**
  * What gateway instances share, in Redis (or in this process without Redis): the key-value
@@ -21,42 +27,11 @@ import {
   imports: [RoutingModule],
   providers: [
     StateEvents,
-    {
-      provide: SHARED_STATE,
-      inject: [STATE_CONFIG, StateEvents, ActiveRoutes],
-      useFactory: (config: StateConfig, events: StateEvents, routes: ActiveRoutes): SharedState =>
-        createSharedState(
-          config,
-          {
-            limiterFallback: (error) => events.emit('limiterFallback', error),
-            breakerTransition: (transition) => events.emit('breakerTransition', transition),
-          },
-          new Logger('State'),
-          // Each service's own breaker settings, from whichever route table is active.
-          (service) => {
-            const own = routes.table.services.get(service)?.breaker;
-            return (
-              own && {
-                failureThreshold: own.failureThreshold,
-                recoveryMs: own.recoverySeconds && own.recoverySeconds * 1000,
-                halfOpenProbes: own.halfOpenProbes,
-              }
-            );
-          },
-        ),
-    },
-    { provide: KV_STORE, inject: [SHARED_STATE], useFactory: (s: SharedState) => s.kv },
-    {
-      provide: SERVICE_REGISTRY,
-      inject: [SHARED_STATE],
-      useFactory: (s: SharedState) => s.registry,
-    },
-    { provide: RATE_LIMITER, inject: [SHARED_STATE], useFactory: (s: SharedState) => s.limiter },
-    {
-      provide: CIRCUIT_BREAKER,
-      inject: [SHARED_STATE],
-      useFactory: (s: SharedState) => s.breaker,
-    },
+    sharedStateProvider,
+    partOf(KV_STORE, (s) => s.kv),
+    partOf(SERVICE_REGISTRY, (s) => s.registry),
+    partOf(RATE_LIMITER, (s) => s.limiter),
+    partOf(CIRCUIT_BREAKER, (s) => s.breaker),
   ],
   exports: [StateEvents, SHARED_STATE, KV_STORE, SERVICE_REGISTRY, RATE_LIMITER, CIRCUIT_BREAKER],
 })

@@ -1,4 +1,5 @@
-import { DeviceNamespace, isDevicePrefix, namespaceConflict } from './device-namespace';
+import { routeTableOf, type RouteDefinition } from '@mqgw/routes';
+import { DeviceNamespace, NamespaceConflictError, isDevicePrefix } from './device-namespace';
 import { readDeviceEnvelope } from './inbound';
 
 describe('DeviceNamespace', () => {
@@ -43,10 +44,20 @@ describe('DeviceNamespace', () => {
   });
 
   it('refuses a route table whose first levels clash with the namespace', () => {
-    expect(namespaceConflict(['api', 'gateway'], 'things')).toBeUndefined();
-    expect(namespaceConflict(['api', 'things'], 'things')).toMatch(/also the first level/);
-    expect(namespaceConflict(['replies'], 'things')).toMatch(/devices' replies/);
-    expect(namespaceConflict(['replies'], undefined)).toBeUndefined();
+    const tableUnder = (prefix: string) =>
+      routeTableOf([
+        {
+          group: { prefix, steps: [] },
+          topic: 'x',
+          qos: 1,
+          handler: 'health',
+        } satisfies RouteDefinition,
+      ]);
+    const devices = new DeviceNamespace('things');
+    expect(() => devices.checkRoutes(tableUnder('api'))).not.toThrow();
+    expect(() => devices.checkRoutes(tableUnder('things'))).toThrow(NamespaceConflictError);
+    expect(() => devices.checkRoutes(tableUnder('things'))).toThrow(/also the first level/);
+    expect(() => devices.checkRoutes(tableUnder('replies'))).toThrow(/devices' replies/);
   });
 
   it.each([

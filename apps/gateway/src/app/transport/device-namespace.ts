@@ -1,4 +1,5 @@
 import { DEVICE_NAME } from '@mqgw/auth';
+import type { RouteTable } from '@mqgw/routes';
 import type { ReplyVerdict } from './reply-topic.policy';
 
 /** A request published under a device's own topics, `<prefix>/<device>/<route topic>`. */
@@ -53,6 +54,23 @@ export class DeviceNamespace {
     };
   }
 
+  /**
+   * Refuses a table that cannot be served next to the namespace: a route whose first level
+   * is the prefix would be read as a device, and one under `replies/` would receive devices'
+   * replies. The one place this is checked, at boot and on every reload.
+   */
+  checkRoutes(table: RouteTable): void {
+    const namespaces = new Set(table.routes.map((r) => r.namespace));
+    if (namespaces.has(this.prefix)) {
+      throw new NamespaceConflictError(
+        `DEVICE_TOPIC_PREFIX ${this.prefix} is also the first level of routes`,
+      );
+    }
+    if (namespaces.has('replies')) {
+      throw new NamespaceConflictError("a route under replies/ would receive devices' replies");
+    }
+  }
+
   /** An MQTT 5 `responseTopic` of a device request: only inside its own reply space. */
   checkReply(device: DeviceTopic, responseTopic: string): ReplyVerdict {
     const space = `${this.prefix}/${device.device}/replies/`;
@@ -71,20 +89,10 @@ export function isDevicePrefix(prefix: string): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(prefix);
 }
 
-/**
- * Why a route table cannot be served next to the device namespace, or undefined: a route
- * whose first level is the prefix would be read as a device, and one under `replies/`
- * would receive devices' replies.
- */
-export function namespaceConflict(
-  firstLevels: readonly string[],
-  devicePrefix: string | undefined,
-): string | undefined {
-  if (!devicePrefix) return undefined;
-  if (firstLevels.includes(devicePrefix)) {
-    return `DEVICE_TOPIC_PREFIX ${devicePrefix} is also the first level of routes`;
+/** A route table and `DEVICE_TOPIC_PREFIX` that cannot be served together. */
+export class NamespaceConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NamespaceConflictError';
   }
-  if (firstLevels.includes('replies'))
-    return "a route under replies/ would receive devices' replies";
-  return undefined;
 }

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { isGatewayError } from '@mqgw/contracts';
 import { RouteMatcher, defaultRoutesFile, loadRoutesFile, upstreamPath } from '@mqgw/routes';
-import { parseBody, readHeaders, requireObject } from './inbound';
+import { parseBody, requireObject } from '../request/request-body';
+import { readHeaders } from './inbound';
 import { ReplyTopicPolicy } from './reply-topic.policy';
 
 /** Every input either passes or fails as a typed GatewayError: nothing else escapes. */

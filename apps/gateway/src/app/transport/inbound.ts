@@ -1,74 +1,10 @@
 import { GatewayError } from '@mqgw/contracts';
+import { requireObject } from '../request/request-body';
 
 export const MAX_HEADERS = 64;
-/** Deeper JSON is refused before parsing: later steps (hashing, re-encoding) recurse. */
-export const MAX_JSON_DEPTH = 64;
 export const MAX_HEADER_VALUE_BYTES = 8 * 1024;
 const CRLF = /[\r\n\u0000]/;
 const NAME = /^[a-z0-9][a-z0-9._-]*$/;
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** Decodes a request payload: UTF-8 JSON object, empty means `{}`. */
-export function parseBody(payload: Buffer): unknown {
-  if (payload.length === 0) return {};
-  let text: string;
-  try {
-    text = utf8.decode(payload);
-  } catch {
-    throw new GatewayError('BAD_REQUEST', 'payload is not valid UTF-8');
-  }
-  if (text.trim() === '') return {};
-  if (jsonDepth(text) > MAX_JSON_DEPTH) {
-    throw new GatewayError('BAD_REQUEST', `payload is nested deeper than ${MAX_JSON_DEPTH} levels`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new GatewayError('BAD_REQUEST', 'payload is not valid JSON');
-  }
-  // JSON.parse turns 1e400 into Infinity, which re-encodes as null: refuse it instead.
-  if (MAYBE_HUGE_NUMBER.test(text) && hasNonFiniteNumber(value)) {
-    throw new GatewayError('BAD_REQUEST', 'payload has a number outside the double range');
-  }
-  return value;
-}
-
-/** Only exponents of 3+ digits or runs of 300+ digits can overflow a double. */
-const MAYBE_HUGE_NUMBER = /[eE]\+?\d{3}|\d{300}/;
-
-function hasNonFiniteNumber(value: unknown): boolean {
-  if (typeof value === 'number') return !Number.isFinite(value);
-  if (typeof value !== 'object' || value === null) return false;
-  return Object.values(value).some(hasNonFiniteNumber);
-}
-
-/** The deepest nesting of arrays and objects in JSON text, strings skipped. One pass, no recursion. */
-export function jsonDepth(text: string): number {
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c)
-        i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) max = Math.max(max, ++depth);
-    else if (c === 0x7d || c === 0x5d) depth--;
-  }
-  return max;
-}
-
-export function requireObject(body: unknown): Record<string, unknown> {
-  if (body === undefined) return {};
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new GatewayError('BAD_REQUEST', 'payload must be a JSON object');
-  }
-  return body as Record<string, unknown>;
-}
 
 /**
  * Normalises MQTT 5 user properties into headers: lower-cased names, one value each,

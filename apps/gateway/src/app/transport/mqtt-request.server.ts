@@ -5,62 +5,62 @@ import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 
 import { redactUrlCredentials } from '@mqgw/config';
 import {
   GatewayError,
+  PUBLIC_REASONS,
   classifyFailure,
   isGatewayError,
   toErrorReply,
   type Reply,
 } from '@mqgw/contracts';
-import { forRequest } from '@mqgw/logging';
+import { SampledLog, forRequest } from '@mqgw/logging';
+import type { QoS, RouteTable } from '@mqgw/routes';
+import { AdmissionControl } from '../pipeline/guards/admission-control';
 import { PipelineRunner } from '../pipeline/pipeline.runner';
 import { GatewayRequest } from '../request/gateway-request';
 import { RequestObserver } from '../request/request-observer';
-import type { QoS, RouteTable } from '@mqgw/routes';
-import { ActiveRoutes, type RoutesListener } from '../routing/active-routes';
-import { DeviceNamespace, namespaceConflict } from './device-namespace';
-import {
-  asNestPacket,
-  parseBody,
-  readDeviceEnvelope,
-  readHeaders,
-  requireObject,
-  type NestPacket,
-} from './inbound';
+import { isUnanswerable, type DropReason } from '../request/unanswerable';
+import { ActiveRoutes } from '../routing/active-routes';
+import { DeviceNamespace } from './device-namespace';
+import { InboundDecoder, NO_DELIVERY, type Inbound } from './inbound-decoder';
+import { ReplyPublisher } from './reply-publisher';
 import { ReplyTopicPolicy } from './reply-topic.policy';
 import { TRANSPORT_CONFIG, type TransportConfig } from './transport.config';
 
-/**
- * Where (and whether) the reply to one request goes: MQTT 5 properties, or the
- * `{id, response}` envelope of NestJS clients and devices.
- */
-type Delivery =
-  | { kind: 'mqtt5'; topic: string; correlationData?: Buffer; owner?: string }
-  | { kind: 'enveloped'; topic: string; id: string; owner?: string }
-  | { kind: 'none' };
+const NOT_FOUND = new GatewayError('NOT_FOUND', 'no route for this topic');
+/** Refusals under load: counted, and logged only as a sampled summary. */
+const REFUSALS = new Set(['overloaded', 'service_at_limit', 'deadline']);
 
 /**
  * The MQTT 5 request/reply transport, the first and last step of every request. Nest's own
  * `ServerMqtt` ignores `responseTopic` and `correlationData`, so this strategy owns the
- * wire: it matches the topic against the route table, validates the envelope, hands the
- * request to the pipeline, and publishes exactly one reply; anything thrown on the way
- * becomes the error envelope here.
+ * wire: it decodes each request (`InboundDecoder`), matches its route, hands it to the
+ * pipeline, and publishes exactly one answer (`ReplyPublisher`), or drops it and counts why.
  */
 @Injectable()
-export class MqttRequestServer extends Server implements CustomTransportStrategy, RoutesListener {
+export class MqttRequestServer extends Server implements CustomTransportStrategy {
   private client?: MqttClient;
-  private inflight = 0;
+  /** Requests from receipt to answer, admitted or not. */
+  private inHand = 0;
   private draining = false;
   private readonly idleWaiters = new Set<() => void>();
+  /** Reads of the broker's stream held back while too many requests are in hand. */
+  private readonly heldReads: (() => void)[] = [];
   private replyPolicy: ReplyTopicPolicy;
   private readonly devices?: DeviceNamespace;
+  private readonly decoder: InboundDecoder;
+  private readonly replies: ReplyPublisher;
   /** What is subscribed (or will be on connect): topic filter → QoS. */
   private subscribed: Map<string, QoS>;
   protected override readonly logger = new Logger('MqttTransport');
+  private readonly errors = new SampledLog((line) => this.logger.error(line));
+  private readonly notices = new SampledLog((line) => this.logger.warn(line), { perWindow: 1 });
+  private readonly drops = new SampledLog((line) => this.logger.warn(line));
 
   constructor(
     @Inject(TRANSPORT_CONFIG) private readonly options: TransportConfig,
     private readonly routes: ActiveRoutes,
     private readonly observer: RequestObserver,
     private readonly pipeline: PipelineRunner,
+    private readonly admission: AdmissionControl,
   ) {
     super();
     if (options.devicePrefix) {
@@ -69,7 +69,16 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
     this.validate(routes.table);
     this.subscribed = this.subscriptionsFor(routes.table);
     this.replyPolicy = this.policyFor([routes.table]);
-    routes.subscribe(this);
+    this.decoder = new InboundDecoder(
+      { maxPayloadBytes: options.maxPayloadBytes, devices: this.devices },
+      () => this.replyPolicy,
+    );
+    this.replies = new ReplyPublisher(() => this.client, options);
+  }
+
+  /** Refuses a table that cannot be served next to the device namespace. */
+  validate(next: RouteTable): void {
+    this.devices?.checkRoutes(next);
   }
 
   /**
@@ -77,7 +86,7 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
    * it removes, so a kept route never goes unsubscribed (the route table matches both
    * meanwhile).
    */
-  async routesChanged(next: RouteTable, previous: RouteTable): Promise<void> {
+  async follow(next: RouteTable, previous: RouteTable): Promise<void> {
     const wanted = this.subscriptionsFor(next);
     const added = [...wanted].filter(([topic, qos]) => this.subscribed.get(topic) !== qos);
     const removed = [...this.subscribed.keys()].filter((topic) => !wanted.has(topic));
@@ -108,20 +117,11 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
     return topics;
   }
 
-  /** Refuses a table that cannot be served next to the device namespace (before it is applied). */
-  validate(next: RouteTable): void {
-    const conflict = namespaceConflict(
-      next.routes.map((r) => r.template.split('/')[0]),
-      this.devices?.prefix,
-    );
-    if (conflict) throw new Error(conflict);
-  }
-
   /** Where replies may not go: any route of these tables, their namespaces, the devices'. */
   private policyFor(tables: readonly RouteTable[]): ReplyTopicPolicy {
     const routes = tables.flatMap((t) => t.routes);
     const filters = routes.map((r) => r.filter);
-    const spaces = [...new Set(routes.map((r) => `${r.template.split('/')[0]}/#`))];
+    const spaces = [...new Set(routes.map((r) => `${r.namespace}/#`))];
     if (this.devices) spaces.push(this.devices.space);
     return new ReplyTopicPolicy(
       [...filters, ...(this.devices?.filters(filters) ?? [])],
@@ -131,7 +131,7 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
   }
 
   get inflightCount(): number {
-    return this.inflight;
+    return this.inHand;
   }
 
   get connected(): boolean {
@@ -169,7 +169,7 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
     let started = false;
     client.on('connect', () => {
       (client.stream as unknown as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
-      this.subscribeAll()
+      this.subscribe(client, this.subscribed)
         .then(() => {
           this.logger.log(
             `subscribed to ${this.routes.routes.length} routes on ${redactUrlCredentials(options.url!)}`,
@@ -186,18 +186,32 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
     client.on('message', (topic, payload, packet) => {
       void this.handle(topic, payload, packet);
     });
+    // Backpressure: with twice MAX_INFLIGHT requests in hand (admitted, or still being
+    // authenticated), the next message is not read until one is done. Nobody is refused
+    // for it; requests wait in the socket and the broker, which bounds the memory they take
+    // here whatever a flood of failures does.
+    client.handleMessage = (_packet, done) => {
+      if (this.inHand < 2 * this.options.maxInflight) done();
+      else this.heldReads.push(() => done());
+    };
   }
 
-  /** Stops taking requests, lets those in flight finish (bounded), then disconnects. */
+  /**
+   * Stops taking requests, lets those in flight finish, and disconnects: each part bounded,
+   * so that a broker that is gone cannot hold the process (SHUTDOWN_GRACE_MS in all).
+   */
   async close(): Promise<void> {
     if (!this.client || this.draining) return;
     this.draining = true;
     const client = this.client;
+    const grace = this.options.shutdownGraceMs;
+    const started = Date.now();
     if (client.connected) {
-      await client.unsubscribeAsync(this.subscriptionTopics()).catch(() => undefined);
+      await within(client.unsubscribeAsync([...this.subscribed.keys()]), Math.min(1000, grace));
     }
-    await this.waitIdle(this.options.shutdownGraceMs);
-    await client.endAsync().catch(() => undefined);
+    await this.waitIdle(Math.max(0, grace - (Date.now() - started)));
+    const ended = await within(client.endAsync(), 1000);
+    if (!ended) client.end(true);
   }
 
   on(): never {
@@ -209,167 +223,105 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
     return this.client as T;
   }
 
-  /** Handles one PUBLISH. Never throws: every outcome is a reply or a counted drop. */
+  /** Handles one PUBLISH. Never throws: every outcome is one answer or a counted drop. */
   async handle(topic: string, payload: Buffer, packet: IPublishPacket): Promise<void> {
-    const requestId = randomUUID();
     const receivedAt = performance.now();
-    const props = packet.properties ?? {};
+    const requestId = randomUUID();
+    this.inHand++;
+    let inbound: Inbound | undefined;
     let request: GatewayRequest | undefined;
-    this.inflight++;
     try {
-      // A retained request would run again on every subscribe, by whoever published it,
-      // long after: never run one (the subscriptions also ask the broker not to send them).
-      if (packet.retain) return this.drop(requestId, topic, 'retained', 'retained');
-      // Under the device namespace the broker vouches for the caller: see DeviceNamespace.
-      const device = this.devices?.parse(topic);
-      if (device && 'invalid' in device) {
-        return this.drop(requestId, topic, device.invalid, 'invalid_device');
-      }
-      let delivery: Delivery = { kind: 'none' };
-      if (props.responseTopic !== undefined) {
-        const verdict = device
-          ? this.devices!.checkReply(device, props.responseTopic)
-          : this.replyPolicy.check(props.responseTopic);
-        if (verdict.unsafe) return this.drop(requestId, topic, verdict.unsafe);
-        const { correlationData } = props;
-        delivery = { kind: 'mqtt5', topic: props.responseTopic, correlationData, ...verdict };
-      }
       let reply: Reply;
       try {
-        if (payload.length > this.options.maxPayloadBytes) {
-          throw new GatewayError(
-            'PAYLOAD_TOO_LARGE',
-            `payload exceeds ${this.options.maxPayloadBytes} bytes`,
-          );
-        }
-        let body = parseBody(payload);
-        if (delivery.kind === 'none' && device) {
-          // A device without responseTopic (MQTT 3.1.1) sends {id, data}; the reply goes to
-          // its own reply space.
-          const envelope = readDeviceEnvelope(body);
-          if (envelope.id !== undefined) {
-            delivery = { kind: 'enveloped', topic: device.replyTopic, id: envelope.id };
-          }
-          if (envelope.error) throw envelope.error;
-          body = envelope.data;
-        }
-        const nest = delivery.kind === 'none' && !device ? asNestPacket(body, topic) : undefined;
-        if (nest) {
-          // The NestJS ClientMqtt form answers on <topic>/reply, under the same policy.
-          const verdict = this.replyPolicy.checkNestReply(topic);
-          if (verdict.unsafe) return this.drop(requestId, topic, verdict.unsafe);
-          delivery = { kind: 'enveloped', topic: `${topic}/reply`, id: nest.id, ...verdict };
-          body = (nest as NestPacket).data;
-        }
-        const match = this.routes.matcher.match(device ? device.routeTopic : topic);
-        if (!match) throw new GatewayError('NOT_FOUND', 'no route for this topic');
-        const headers = readHeaders(props.userProperties);
-        // Requests that still arrive while draining were routed to us: serve them too.
-        if (this.inflight > this.options.maxInflight) {
-          throw new GatewayError('SERVICE_UNAVAILABLE', 'gateway is overloaded', { retryAfter: 1 });
-        }
-        request = new GatewayRequest(
-          requestId,
-          topic,
-          match.route,
-          match.params,
-          headers,
-          receivedAt,
-        );
-        if (delivery.kind !== 'none') request.replyOwner = delivery.owner;
-        request.device = device?.device;
-        reply = (await this.pipeline.run(request, requireObject(body))) as Reply;
+        inbound = this.decoder.decode(topic, payload, packet, receivedAt);
+        request = this.requestOf(requestId, inbound, receivedAt);
+        reply = (await this.pipeline.run(request)) as Reply;
       } catch (error) {
-        // A caller who aimed the reply at another's space gets nothing, and neither do they.
-        if (isGatewayError(error) && error.reason === 'reply_not_owned') {
-          return this.drop(requestId, topic, 'not_your_reply_space');
-        }
-        reply = toErrorReply(error, requestId);
-        if (!classifyFailure(error).callerFault && reply.status_code >= 500) {
-          this.logger.error(
-            forRequest(
-              requestId,
-              `request on ${topic} failed: ${(error as Error)?.stack ?? error}`,
-            ),
-          );
-        }
+        if (isUnanswerable(error)) return this.drop(requestId, topic, error.reason, error.detail);
+        reply = this.errorReply(error, requestId, topic);
       }
-      const replied = await this.reply(delivery, reply, packet.qos, requestId);
-      this.observer.completed(request, topic, reply, replied);
-    } catch (error) {
-      this.observer.dropped('publish_failed', topic, (error as Error).message);
-      this.logger.error(
-        forRequest(requestId, `reply on ${topic} failed: ${(error as Error).message}`),
-      );
+      await this.answer(inbound, request, reply, requestId);
     } finally {
-      this.inflight--;
-      if (this.inflight === 0) for (const wake of this.idleWaiters) wake();
+      this.finished(request);
     }
   }
 
-  /** A request that is neither executed nor answered: counted and logged with why. */
-  private drop(
-    requestId: string,
-    topic: string,
-    why: string,
-    reason: 'unsafe_response_topic' | 'invalid_device' | 'retained' = 'unsafe_response_topic',
-  ): void {
-    this.observer.dropped(reason, topic, why);
-    const what =
-      reason === 'retained'
-        ? 'it is a retained message'
-        : `${reason === 'invalid_device' ? 'its device level' : 'its reply topic'} is unsafe (${why})`;
-    this.logger.warn(forRequest(requestId, `dropped request on ${topic}: ${what}`));
+  /** The request the pipeline runs: its route matched, what is wrong with it refused. */
+  private requestOf(requestId: string, inbound: Inbound, receivedAt: number): GatewayRequest {
+    if (inbound.problem) throw inbound.problem;
+    const match = this.routes.matcher.match(inbound.routeTopic);
+    if (!match) throw NOT_FOUND;
+    const { delivery } = inbound;
+    return new GatewayRequest(
+      requestId,
+      inbound.topic,
+      match.route,
+      match.params,
+      inbound.headers,
+      receivedAt,
+      {
+        body: inbound.body,
+        replyTopic: delivery.kind === 'none' ? undefined : delivery.topic,
+        replyOwner: delivery.kind === 'none' ? undefined : delivery.owner,
+        device: inbound.device,
+        deadline: inbound.deadline,
+      },
+    );
   }
 
-  /**
-   * Publishes exactly one reply, at most `MAX_REPLY_BYTES`: a larger one becomes an error
-   * reply, so one request cannot make the gateway publish more than that.
-   */
-  private async reply(
-    delivery: Delivery,
-    reply: Reply,
-    qos: 0 | 1 | 2,
-    requestId: string,
-  ): Promise<boolean> {
-    if (delivery.kind === 'none' || !this.client) return false;
-    const encode = (r: Reply) =>
-      delivery.kind === 'enveloped'
-        ? JSON.stringify({ id: delivery.id, response: r, isDisposed: true })
-        : JSON.stringify(r);
-    let payload = encode(reply);
-    if (Buffer.byteLength(payload) > this.options.maxReplyBytes) {
-      const limit = this.options.maxReplyBytes;
-      payload = encode(
-        toErrorReply(
-          new GatewayError('UPSTREAM_ERROR', `the reply is larger than ${limit} bytes`, {
-            reason: 'too_large',
-            details: { limit },
-          }),
-          requestId,
-        ),
+  /** The error envelope for anything thrown; failures of the gateway or a service are logged. */
+  private errorReply(error: unknown, requestId: string, topic: string): Reply {
+    const reply = toErrorReply(error, requestId);
+    const reason = isGatewayError(error) ? error.reason : undefined;
+    if (reason && REFUSALS.has(reason)) {
+      this.notices.log(reason, () => `refusing requests: ${reply.error.message}`);
+    } else if (reply.status_code >= 500 && !classifyFailure(error).callerFault) {
+      const code = reason && PUBLIC_REASONS.has(reason) ? reason : reply.error.code;
+      this.errors.log(code, () =>
+        forRequest(requestId, `request on ${topic} failed: ${why(error)}`),
       );
     }
-    if (delivery.kind === 'enveloped') {
-      await this.client.publishAsync(delivery.topic, payload, { qos });
-      return true;
+    return reply;
+  }
+
+  /** Publishes the answer, or counts why it was not; the observer hears of both. */
+  private async answer(
+    inbound: Inbound | undefined,
+    request: GatewayRequest | undefined,
+    reply: Reply,
+    requestId: string,
+  ): Promise<void> {
+    const topic = inbound?.topic ?? '';
+    // The caller, where known: the principal auth established, or the device the broker vouches for.
+    const caller = request?.principal.userId ?? inbound?.device;
+    try {
+      const sent = await this.replies.send(
+        inbound?.delivery ?? NO_DELIVERY,
+        reply,
+        caller,
+        inbound?.qos ?? 0,
+        requestId,
+      );
+      if (sent.dropped) this.drop(requestId, topic, sent.dropped, sent.dropped);
+      else this.observer.completed(request, topic, reply, sent.sent);
+    } catch (error) {
+      this.drop(requestId, topic, 'publish_failed', (error as Error).message);
     }
-    await this.client.publishAsync(delivery.topic, payload, {
-      qos,
-      properties: {
-        contentType: 'application/json',
-        ...(delivery.correlationData ? { correlationData: delivery.correlationData } : {}),
-      },
-    });
-    return true;
   }
 
-  private subscriptionTopics(): string[] {
-    return [...this.subscribed.keys()];
+  /** A request neither run nor answered (or its answer not published): counted and logged, sampled. */
+  private drop(requestId: string, topic: string, reason: DropReason, detail: string): void {
+    this.observer.dropped(reason, topic, detail);
+    this.drops.log(`dropped (${detail})`, () =>
+      forRequest(requestId, `dropped request on ${topic.slice(0, 256)}: ${detail}`),
+    );
   }
 
-  private subscribeAll(): Promise<void> {
-    return this.subscribe(this.client!, this.subscribed);
+  private finished(request: GatewayRequest | undefined): void {
+    if (request) this.admission.finish(request);
+    this.inHand--;
+    this.heldReads.shift()?.();
+    if (this.inHand === 0) for (const wake of this.idleWaiters) wake();
   }
 
   private async subscribe(client: MqttClient, topics: ReadonlyMap<string, QoS>): Promise<void> {
@@ -383,7 +335,7 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
   }
 
   private waitIdle(timeoutMs: number): Promise<void> {
-    if (this.inflight === 0) return Promise.resolve();
+    if (this.inHand === 0) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -394,4 +346,22 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
       this.idleWaiters.add(done);
     });
   }
+}
+
+/** Resolves true when `work` settles within `ms`, false otherwise; never rejects. */
+function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    work.then(
+      () => (clearTimeout(timer), resolve(true)),
+      () => (clearTimeout(timer), resolve(true)),
+    );
+  });
+}
+
+/** What to log of a failure: the stack of a bug, the message (and cause) of a GatewayError. */
+function why(error: unknown): string {
+  if (!isGatewayError(error)) return (error as Error)?.stack ?? String(error);
+  const cause = (error as Error).cause as Error | undefined;
+  return cause ? `${error.message} (${cause.message})` : error.message;
 }

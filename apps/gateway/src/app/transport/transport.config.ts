@@ -24,7 +24,11 @@ export const transportEnv = {
     str({ pattern: /^[\w-]{1,64}$/, doc: 'subscribe as $share/<group>/...' }),
   ),
   MAX_PAYLOAD_BYTES: int({ default: 256 * 1024, min: 1 }),
-  MAX_INFLIGHT: int({ default: 1024, min: 1 }),
+  MAX_INFLIGHT: int({
+    default: 1024,
+    min: 1,
+    doc: 'requests admitted at once; with twice this many in hand, counting those not yet admitted, the next is not read until one is done',
+  }),
   REPLY_TOPIC_PATTERN: custom(
     'topic filters separated by commas, {user} as a whole level at most once each (e.g. replies/{user}/#)',
     (raw) => {
@@ -37,6 +41,11 @@ export const transportEnv = {
     default: 256 * 1024,
     min: 1024,
     doc: 'larger replies become an error reply; also caps what is stored',
+  }),
+  ANONYMOUS_REPLY_RATE: int({
+    default: 10,
+    min: 1,
+    doc: 'answers per second one reply topic may get for callers not yet known (errors before or at authentication, anonymous routes), per instance',
   }),
   SHUTDOWN_GRACE_MS: int({ default: 10_000, min: 0 }),
   DEVICE_TOPIC_PREFIX: maybe(
@@ -62,6 +71,8 @@ export interface TransportConfig {
   /** Where replies may go (`REPLY_TOPIC_PATTERN`); a `{user}` level binds it to the caller. */
   replyPatterns: readonly string[];
   maxReplyBytes: number;
+  /** `ANONYMOUS_REPLY_RATE`: answers per second and reply topic for callers not yet known. */
+  unidentifiedPerSecond: number;
   shutdownGraceMs: number;
   /** `DEVICE_TOPIC_PREFIX`: the device namespace, where the broker vouches for the caller. */
   devicePrefix?: string;
@@ -86,6 +97,7 @@ export function readTransportConfig(
     maxInflight: env.MAX_INFLIGHT,
     replyPatterns: env.REPLY_TOPIC_PATTERN,
     maxReplyBytes: env.MAX_REPLY_BYTES,
+    unidentifiedPerSecond: env.ANONYMOUS_REPLY_RATE,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     devicePrefix: env.DEVICE_TOPIC_PREFIX,
   };

@@ -1,7 +1,8 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import type { SuccessReply } from '@mqgw/contracts';
-import { UsePipeline } from '../pipeline/use-pipeline.decorator';
+import { HANDLER } from '@mqgw/routes';
+import { UsePipeline } from '../pipeline/pipeline';
 import type { GatewayRequest } from '../request/gateway-request';
 import { UpstreamService } from './upstream.service';
 
@@ -11,11 +12,12 @@ import { UpstreamService } from './upstream.service';
 export class ProxyController {
   constructor(private readonly upstream: UpstreamService) {}
 
-  @MessagePattern('proxy')
+  /** Calls the request's service: the route's, or the one the fallback step chose. */
+  @MessagePattern(HANDLER.proxy)
   proxy(
     @Payload() body: Record<string, unknown>,
     @Ctx() req: GatewayRequest,
   ): Promise<SuccessReply> {
-    return this.upstream.forward(req, body);
+    return this.upstream.forward(req, req.service!, body);
   }
 }

@@ -1,44 +1,25 @@
 import { Module } from '@nestjs/common';
-import { PerServiceBalancer } from '@mqgw/balancing';
-import type { RouteTable } from '@mqgw/routes';
-import { ActiveRoutes } from '../routing/active-routes';
-import { RoutingModule } from '../routing/routing.module';
 import { DiscoveryModule } from '../discovery/discovery.module';
 import { PipelineModule } from '../pipeline/pipeline.module';
+import { RoutingModule } from '../routing/routing.module';
+import { balancerProvider } from './balancer.provider';
 import { ProxyController } from './proxy.controller';
 import { UPSTREAM_CONFIG, type UpstreamConfig } from './upstream.config';
 import { UpstreamHttpClient } from './upstream-http.client';
 import { UpstreamService } from './upstream.service';
 import { LOAD_BALANCER } from './upstream.tokens';
 
+const httpClientProvider = {
+  provide: UpstreamHttpClient,
+  inject: [UPSTREAM_CONFIG],
+  useFactory: (config: UpstreamConfig) => new UpstreamHttpClient(config.maxResponseBytes),
+};
+
 /** The upstream step: balancing, the HTTP client, retries, and the `proxy` handler. */
 @Module({
   imports: [DiscoveryModule, PipelineModule, RoutingModule],
   controllers: [ProxyController],
-  providers: [
-    {
-      provide: LOAD_BALANCER,
-      inject: [UPSTREAM_CONFIG, ActiveRoutes],
-      useFactory: (config: UpstreamConfig, routes: ActiveRoutes) => {
-        // BALANCER_OVERRIDES, then each service's `balancer` in the routes file.
-        const overrides = (table: RouteTable) => ({
-          ...config.balancerOverrides,
-          ...Object.fromEntries(
-            [...table.services.values()].flatMap((s) => (s.balancer ? [[s.name, s.balancer]] : [])),
-          ),
-        });
-        const balancer = new PerServiceBalancer(config.balancer, overrides(routes.table));
-        routes.subscribe({ routesChanged: (next) => balancer.setOverrides(overrides(next)) });
-        return balancer;
-      },
-    },
-    {
-      provide: UpstreamHttpClient,
-      inject: [UPSTREAM_CONFIG],
-      useFactory: (config: UpstreamConfig) => new UpstreamHttpClient(config.maxResponseBytes),
-    },
-    UpstreamService,
-  ],
-  exports: [UpstreamHttpClient, UpstreamService],
+  providers: [balancerProvider, httpClientProvider, UpstreamService],
+  exports: [UpstreamHttpClient, UpstreamService, LOAD_BALANCER],
 })
 export class UpstreamModule {}

@@ -43,7 +43,9 @@ describe('UpstreamService on a pooled connection the service has closed', () => 
   const matcher = new RouteMatcher(loadRoutesFile(defaultRoutesFile()).routes);
   const request = (topic: string) => {
     const match = matcher.match(topic)!;
-    return new GatewayRequest('r', topic, match.route, match.params, {}, performance.now());
+    return new GatewayRequest('r', topic, match.route, match.params, {}, performance.now(), {
+      body: { value: {} },
+    });
   };
 
   beforeEach(async () => {
@@ -66,7 +68,7 @@ describe('UpstreamService on a pooled connection the service has closed', () => 
   // and the service closes that one as the call arrives.
   it('retries an idempotent call once over a new connection, even with one instance', async () => {
     for (let i = 1; i <= 6; i++) {
-      const reply = await upstream.forward(request(`api/v1/users/get/${i}`), {});
+      const reply = await upstream.forward(request(`api/v1/users/get/${i}`), 'user-service', {});
       expect(reply.status).toBe('success');
     }
     const paths = service.seen.filter((s) => s.startsWith('GET'));
@@ -77,10 +79,12 @@ describe('UpstreamService on a pooled connection the service has closed', () => 
   it('does not retry a POST without an idempotency key: it may have been processed', async () => {
     const outcomes: string[] = [];
     for (let i = 1; i <= 6; i++) {
-      await upstream.forward(request('api/v1/users/create'), { name: `n${i}` }).then(
-        () => outcomes.push('success'),
-        (error: { code: string }) => outcomes.push(error.code),
-      );
+      await upstream
+        .forward(request('api/v1/users/create'), 'user-service', { name: `n${i}` })
+        .then(
+          () => outcomes.push('success'),
+          (error: { code: string }) => outcomes.push(error.code),
+        );
     }
     expect(outcomes.filter((o) => o !== 'success')).toEqual(['UPSTREAM_ERROR']);
     // Every POST reached the service at most once.

@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   GatewayError,
-  REQUEST_HEADER,
   UPSTREAM_HEADER,
   classifyFailure,
   codeForUpstreamStatus,
@@ -10,6 +8,7 @@ import {
 } from '@mqgw/contracts';
 import type { LoadBalancer } from '@mqgw/balancing';
 import { InstanceDirectory, type ServiceInstance } from '@mqgw/discovery';
+import { REFUSAL } from '../pipeline/guards/admission-control';
 import type { GatewayRequest } from '../request/gateway-request';
 import { upstreamPath } from '@mqgw/routes';
 import { RetryBudget } from './retry-budget';
@@ -45,12 +44,15 @@ export class UpstreamService {
    * reply envelope. A failed attempt is tried once more, on another instance when there is
    * one, as `classifyFailure` allows: always when nothing reached the service, for
    * idempotent calls (GET, PUT, DELETE, or any with an `idempotency-key`) when it may have.
-   * A refusing instance is also ejected for `UPSTREAM_EJECT_SECONDS`.
+   * A refusing instance is also ejected for `UPSTREAM_EJECT_SECONDS`. No attempt waits past
+   * the client's own deadline.
    */
-  async forward(req: GatewayRequest, body: Record<string, unknown>): Promise<SuccessReply> {
+  async forward(
+    req: GatewayRequest,
+    service: string,
+    body: Record<string, unknown>,
+  ): Promise<SuccessReply> {
     const { route } = req;
-    const service = req.service!;
-    req.upstreamAttempted = true;
     const candidates = this.directory.instances(service);
     const first = this.balancer.pick(service, candidates);
     if (!first) {
@@ -61,19 +63,24 @@ export class UpstreamService {
     }
     const payload = route.transformBody ? route.transformBody(body, req.params) : body;
     const sendsBody = route.method !== 'GET' && route.method !== 'DELETE';
-    const timeoutMs = route.timeoutMs ?? this.config.timeoutMs;
+    const routeTimeoutMs = route.timeoutMs ?? this.config.timeoutMs;
     const headers = this.headersFor(req, service, sendsBody);
     const path = upstreamPath(route.upstreamPath!, req.params);
-    const call = (instance: ServiceInstance) =>
-      this.call(instance, {
+    const call = (instance: ServiceInstance) => {
+      const timeoutMs = this.timeoutFor(req, routeTimeoutMs);
+      const started = performance.now();
+      return this.call(instance, {
         ...this.target(instance.url, path),
         method: route.method,
         headers,
         body: sendsBody ? JSON.stringify(payload) : undefined,
         timeoutMs,
-      }).catch((error) => {
-        throw toGatewayError(error, service, timeoutMs);
-      });
+      })
+        .catch((error) => {
+          throw toGatewayError(error, service, timeoutMs);
+        })
+        .finally(() => req.recordUpstreamAttempt(performance.now() - started));
+    };
     this.budget.recordRequest();
     let response: UpstreamResponse;
     try {
@@ -84,6 +91,14 @@ export class UpstreamService {
       response = await call(second);
     }
     return this.toReply(req, service, response);
+  }
+
+  /** The route's timeout, or less when the client's deadline comes first; none left refuses. */
+  private timeoutFor(req: GatewayRequest, routeTimeoutMs: number): number {
+    if (req.clientDeadline === undefined) return routeTimeoutMs;
+    const left = Math.floor(req.clientDeadline - performance.now());
+    if (left <= 0) throw REFUSAL.deadline;
+    return Math.min(routeTimeoutMs, left);
   }
 
   /** Calls this process has in flight to an instance. */
@@ -180,7 +195,8 @@ export class UpstreamService {
     service: string,
     sendsBody: boolean,
   ): Record<string, string> {
-    const headers: Record<string, string> = { ...req.forwardHeaders, accept: 'application/json' };
+    const headers = req.forwarded.toObject();
+    headers['accept'] = 'application/json';
     if (sendsBody) headers['content-type'] = 'application/json';
     headers[UPSTREAM_HEADER.requestId] = req.requestId;
     headers[UPSTREAM_HEADER.service] = service;
@@ -192,15 +208,6 @@ export class UpstreamService {
       headers[UPSTREAM_HEADER.userScopes] = req.principal.scopes.join(' ');
     const method = AUTH_METHOD[req.principal.kind];
     if (method) headers[UPSTREAM_HEADER.authMethod] = method;
-    // The service dedups too, so a retry that reaches it after a gateway died mid-call
-    // (before the gateway could record the reply) does not run twice. Only where the key is
-    // honoured: a read has nothing to dedup.
-    const idempotencyKey = keyOf(req);
-    if (idempotencyKey !== undefined) {
-      headers[UPSTREAM_HEADER.idempotencyKey] = createHash('sha256')
-        .update(`${req.principal.id}\n${idempotencyKey}`)
-        .digest('hex');
-    }
     return headers;
   }
 }
@@ -212,16 +219,15 @@ const AUTH_METHOD: Record<GatewayRequest['principal']['kind'], string | undefine
   anonymous: undefined,
 };
 
-/** The caller's `idempotency-key`, on routes whose pipeline honours it. */
-function keyOf(req: GatewayRequest): string | undefined {
-  return req.route.middleware.has('idempotency')
-    ? req.headers[REQUEST_HEADER.idempotencyKey]
-    : undefined;
-}
-
+/** Safe to send twice: by its method, or because the idempotency step gave it a key. */
 function isIdempotent(req: GatewayRequest): boolean {
   const method = req.route.method;
-  return method === 'GET' || method === 'PUT' || method === 'DELETE' || keyOf(req) !== undefined;
+  return (
+    method === 'GET' ||
+    method === 'PUT' ||
+    method === 'DELETE' ||
+    req.forwarded.has(UPSTREAM_HEADER.idempotencyKey)
+  );
 }
 
 function toGatewayError(error: unknown, service: string, timeoutMs: number): GatewayError {

@@ -1,9 +1,10 @@
 import { ApiKeyStore, DeviceStore, JwtVerifier } from '@mqgw/auth';
 import { mintDevToken } from '@mqgw/auth/testing';
 import { InMemoryKvStore, type KvStore } from '@mqgw/store';
-import { InMemorySlidingWindowLimiter } from '@mqgw/rate-limit';
+import { GatewayRequest } from '../../request/gateway-request';
+import { isUnanswerable } from '../../request/unanswerable';
 import { contextFor, pipelineConfig, requestFor } from '../testing/pipeline.fixtures';
-import { AuthFailureBudget } from './auth-failure.budget';
+import { AuthFailures } from './auth-failures';
 import { AuthGuard } from './auth.guard';
 
 const SECRET = 'auth-guard-secret-0123456789abcdef';
@@ -18,10 +19,7 @@ describe('AuthGuard', () => {
   });
   const kv = new InMemoryKvStore();
   const budget = (limit = 1000) =>
-    new AuthFailureBudget(
-      new InMemorySlidingWindowLimiter(),
-      pipelineConfig({ AUTH_FAILURE_LIMIT: String(limit) }),
-    );
+    new AuthFailures(pipelineConfig({ AUTH_FAILURE_LIMIT: String(limit) }));
   const devices = new DeviceStore(kv, { cacheTtlSeconds: 0 });
   const guard = new AuthGuard(jwt, new ApiKeyStore(kv, { cacheTtlSeconds: 0 }), budget(), devices);
   const bearer = async (sub: string, scopes: string[] = [], expiresInSeconds = 60) =>
@@ -46,20 +44,23 @@ describe('AuthGuard', () => {
   it.each([
     [{}, 'missing credentials: send authorization or x-api-key'],
     [{ authorization: 'Basic abc' }, 'authorization must be "Bearer <token>"'],
-    [{ authorization: 'Bearer not.a.token' }, 'invalid or expired token'],
+    [{ authorization: 'Bearer not.a.token' }, 'invalid token'],
+    [{ authorization: 'Bearer garbage' }, 'malformed token'],
     [{ 'x-api-key': 'mqgw_000000000000_' + 'a'.repeat(43) }, 'invalid API key'],
   ])('refuses %p with UNAUTHORIZED', async (headers, message) => {
     await expect(run('t/write', headers)).rejects.toMatchObject({ code: 'UNAUTHORIZED', message });
   });
 
-  it('refuses an expired token, and a token signed with another secret', async () => {
+  it('tells an expired token from a token signed with another secret', async () => {
     const expired = await bearer('ada', [], -120);
     await expect(run('t/write', { authorization: expired })).rejects.toMatchObject({
       code: 'UNAUTHORIZED',
+      message: 'token expired',
     });
     const forged = `Bearer ${await mintDevToken({ secret: 'x'.repeat(40), sub: 'ada' })}`;
     await expect(run('t/write', { authorization: forged })).rejects.toMatchObject({
       code: 'UNAUTHORIZED',
+      message: 'invalid token',
     });
   });
 
@@ -92,8 +93,7 @@ describe('AuthGuard', () => {
 
   it('makes the device the principal of a device request, with its stored scopes', async () => {
     await devices.set('sensor-7', ['admin']);
-    const req = requestFor('t/admin', {});
-    req.device = 'sensor-7';
+    const req = requestFor('t/admin', {}, { device: 'sensor-7' });
     expect(await guard.canActivate(contextFor(req))).toBe(true);
     expect(req.principal).toEqual({
       id: 'device:sensor-7',
@@ -101,8 +101,7 @@ describe('AuthGuard', () => {
       userId: 'sensor-7',
       scopes: ['admin'],
     });
-    const unscoped = requestFor('t/admin', {});
-    unscoped.device = 'sensor-8';
+    const unscoped = requestFor('t/admin', {}, { device: 'sensor-8' });
     await expect(guard.canActivate(contextFor(unscoped))).rejects.toMatchObject({
       code: 'FORBIDDEN',
     });
@@ -114,78 +113,84 @@ describe('AuthGuard', () => {
       { 'x-api-key': 'mqgw_000000000000_' + 'a'.repeat(43) },
     ];
     for (const headers of credentials) {
-      const req = requestFor('t/write', headers);
-      req.device = 'sensor-7';
+      const req = requestFor('t/write', headers, { device: 'sensor-7' });
       await expect(guard.canActivate(contextFor(req))).rejects.toMatchObject({
         code: 'BAD_REQUEST',
       });
     }
   });
 
-  it('refuses a reply topic bound to another user', async () => {
-    const req = requestFor('t/write', { authorization: await bearer('mallory') });
-    req.replyOwner = 'alice';
-    await expect(guard.canActivate(contextFor(req))).rejects.toMatchObject({
-      reason: 'reply_not_owned',
-    });
-    const own = requestFor('t/write', { authorization: await bearer('alice') });
-    own.replyOwner = 'alice';
+  const unanswerable = async (work: Promise<unknown>) => {
+    const error = await work.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    return isUnanswerable(error) ? error.reason : error;
+  };
+
+  it('neither runs nor answers a request whose reply topic is bound to another user', async () => {
+    const req = requestFor(
+      't/write',
+      { authorization: await bearer('mallory') },
+      { replyOwner: 'alice' },
+    );
+    expect(await unanswerable(guard.canActivate(contextFor(req)))).toBe('not_your_reply_space');
+    const own = requestFor(
+      't/write',
+      { authorization: await bearer('alice') },
+      { replyOwner: 'alice' },
+    );
     expect(await guard.canActivate(contextFor(own))).toBe(true);
   });
 
   it('checks the reply space before anything else about the credential, so no reply leaks', async () => {
     // An unsendable subject aiming at alice's space is dropped, not answered there.
     const token = `Bearer ${await mintDevToken({ secret: SECRET, sub: 'has space' })}`;
-    const req = requestFor('t/write', { authorization: token });
-    req.replyOwner = 'alice';
-    await expect(guard.canActivate(contextFor(req))).rejects.toMatchObject({
-      reason: 'reply_not_owned',
-    });
+    const req = requestFor('t/write', { authorization: token }, { replyOwner: 'alice' });
+    expect(await unanswerable(guard.canActivate(contextFor(req)))).toBe('not_your_reply_space');
   });
 
-  it('turns failures into RATE_LIMITED once they spend the budget, and stops key lookups', async () => {
+  it('never answers an anonymous caller into a reply space bound to a user', async () => {
+    const req = requestFor('t/write', {}, { replyOwner: 'alice' });
+    const anonymousRoute = { ...req.route, allowAnonymous: true };
+    const anon = new GatewayRequest('r', 't/write', anonymousRoute, {}, {}, performance.now(), {
+      body: { value: {} },
+      replyOwner: 'alice',
+    });
+    expect(await unanswerable(guard.canActivate(contextFor(anon)))).toBe('unauthenticated_reply');
+  });
+
+  it('counts failures per source: one source’s RATE_LIMITED never refuses another, nor a valid credential', async () => {
     const spent = budget(3);
-    let lookups = 0;
-    const counting = {
-      hashGetAll: async () => {
-        lookups++;
-        return {};
-      },
-    } as unknown as KvStore;
-    const strict = new AuthGuard(
-      jwt,
-      new ApiKeyStore(counting, { negativeTtlSeconds: 0, mayLookUp: () => spent.open }),
-      spent,
-      devices,
-    );
-    const attempt = (i: number) => {
-      const req = requestFor('t/write', {
-        'x-api-key': `mqgw_${String(i).padStart(12, '0')}_${'a'.repeat(43)}`,
-      });
-      return Promise.resolve(strict.canActivate(contextFor(req))).catch(
+    const strict = new AuthGuard(jwt, new ApiKeyStore(kv, { cacheTtlSeconds: 0 }), spent, devices);
+    const garbage = (replyTopic: string) =>
+      requestFor('t/write', { authorization: 'Bearer garbage' }, { replyTopic });
+    const codeOf = (req: ReturnType<typeof garbage>) =>
+      Promise.resolve(strict.canActivate(contextFor(req))).then(
+        () => 'OK',
         (e: { code: string }) => e.code,
       );
-    };
     const codes = [];
-    for (let i = 0; i < 6; i++) codes.push(await attempt(i));
+    for (let i = 0; i < 5; i++) codes.push(await codeOf(garbage('replies/eve/x')));
     expect(codes).toEqual([
       'UNAUTHORIZED',
       'UNAUTHORIZED',
       'UNAUTHORIZED',
       'RATE_LIMITED',
       'RATE_LIMITED',
-      'RATE_LIMITED',
     ]);
-    // The fourth lookup found the budget spent; the last two asked the store nothing.
-    expect(lookups).toBe(4);
-    // A valid token still passes while the budget is spent.
-    const req = requestFor('t/write', { authorization: await bearer('ada') });
-    expect(await strict.canActivate(contextFor(req))).toBe(true);
-  });
-
-  it('does nothing on a route without the auth step', async () => {
-    const { ok, req } = await run('bare/x', {});
-    expect(ok).toBe(true);
-    expect(req.principal.kind).toBe('anonymous');
+    // Another source still gets its own failures answered as such...
+    expect(await codeOf(garbage('replies/bob/x'))).toBe('UNAUTHORIZED');
+    // ...and valid credentials pass from anywhere, the spent source's reply topic included:
+    // an API key not in any cache, and a token.
+    const { key } = await new ApiKeyStore(kv).create('reporting', []);
+    const viaKey = requestFor('t/write', { 'x-api-key': key }, { replyTopic: 'replies/eve/x' });
+    expect(await strict.canActivate(contextFor(viaKey))).toBe(true);
+    const viaToken = requestFor(
+      't/write',
+      { authorization: await bearer('ada') },
+      { replyTopic: 'replies/eve/x' },
+    );
+    expect(await strict.canActivate(contextFor(viaToken))).toBe(true);
   });
 });

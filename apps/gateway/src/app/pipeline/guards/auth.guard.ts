@@ -1,54 +1,67 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { ApiKeyStore, DeviceStore, JwtVerifier, isAuthError, type Identity } from '@mqgw/auth';
 import { GatewayError, REQUEST_HEADER, isGatewayError } from '@mqgw/contracts';
-import { forRequest } from '@mqgw/logging';
+import { SampledLog, forRequest } from '@mqgw/logging';
 import type { GatewayRequest, Principal } from '../../request/gateway-request';
-import { PipelineGuard } from '../pipeline-step';
-import { AuthFailureBudget } from './auth-failure.budget';
+import { UnanswerableRequest } from '../../request/unanswerable';
+import { requestOf } from '../pipeline-step';
+import { AuthFailures } from './auth-failures';
 
 const BEARER = /^Bearer ([^\s]+)$/i;
 /** What may go upstream as `X-User-ID` or one of `X-User-Scopes`: printable ASCII, no space. */
 const SENDABLE = /^[\x21-\x7e]{1,256}$/;
+const KEY_ID = /^mqgw_([0-9a-f]{12})_/;
+
+/** What a client is told for each way a credential fails: the kind, never which check. */
+const REFUSAL: Record<string, string> = {
+  malformed: 'malformed token',
+  expired: 'token expired',
+  invalid: 'invalid token',
+  revoked: 'API key revoked',
+};
 
 /**
  * `auth`: a bearer JWT in `authorization`, or an API key in `x-api-key`. The verified
  * identity becomes the request's principal; nothing the client sends can set it
  * otherwise. Then the route's scopes are checked. Routes that allow anonymous callers (the
  * `gateway/*` group) take a request without credentials as anonymous, and verify any that
- * come. Failures spend the deployment's `AuthFailureBudget`. A request under the device
- * namespace is its device's: the broker authenticated it, and it carries no credentials.
+ * come. A request under the device namespace is its device's: the broker authenticated it,
+ * and it carries no credentials.
+ *
+ * A reply topic bound to a user (`replies/{user}/#`) must be the caller's own, and an
+ * anonymous caller has none: such a request is neither run nor answered. Failures are
+ * counted per source (`AuthFailures`, no I/O) and logged sampled.
  */
 @Injectable()
-export class AuthGuard extends PipelineGuard {
-  readonly step = 'auth' as const;
-  private readonly logger = new Logger('Auth');
+export class AuthGuard implements CanActivate {
+  private readonly refusals = new SampledLog((line) => new Logger('Auth').log(line));
 
   constructor(
     private readonly jwt: JwtVerifier,
     private readonly apiKeys: ApiKeyStore,
-    private readonly failures: AuthFailureBudget,
+    private readonly failures: AuthFailures,
     private readonly devices: DeviceStore,
-  ) {
-    super();
-  }
+  ) {}
 
-  protected async check(req: GatewayRequest): Promise<boolean> {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = requestOf(context);
     const anonymous =
       req.device === undefined &&
       req.route.allowAnonymous &&
       req.headers[REQUEST_HEADER.authorization] === undefined &&
       req.headers[REQUEST_HEADER.apiKey] === undefined;
-    if (anonymous) return true;
+    if (anonymous) {
+      if (req.replyOwner !== undefined) throw new UnanswerableRequest('unauthenticated_reply');
+      return true;
+    }
     const identity =
       req.device !== undefined
         ? await this.identifyDevice(req, req.device)
         : await this.authenticate(req);
-    // A reply topic bound to a user (`replies/{user}/#`) must be the caller's own; checked
-    // first, so that not even an error reply of this caller's lands in another's space.
+    // Checked before anything else: not even an error of this caller's may land in
+    // another's reply space.
     if (req.replyOwner !== undefined && req.replyOwner !== identity.userId) {
-      throw new GatewayError('FORBIDDEN', 'the reply topic is in another reply space', {
-        reason: 'reply_not_owned',
-      });
+      throw new UnanswerableRequest('not_your_reply_space');
     }
     // The principal travels upstream in headers: what cannot be sent is the caller's error,
     // refused here, before it could reach (and count against) a service.
@@ -59,7 +72,7 @@ export class AuthGuard extends PipelineGuard {
         { reason: 'invalid_request' },
       );
     }
-    req.principal = toPrincipal(identity);
+    req.identify(toPrincipal(identity));
     return this.authorize(req);
   }
 
@@ -92,11 +105,7 @@ export class AuthGuard extends PipelineGuard {
     try {
       return await this.devices.identify(device);
     } catch (error) {
-      if (isAuthError(error) && error.reason === 'unavailable') {
-        throw new GatewayError('SERVICE_UNAVAILABLE', 'authentication is temporarily unavailable', {
-          retryAfter: 5,
-        });
-      }
+      if (isAuthError(error) && error.reason === 'unavailable') throw unavailable();
       throw error;
     }
   }
@@ -107,35 +116,34 @@ export class AuthGuard extends PipelineGuard {
     try {
       if (authorization !== undefined) {
         const bearer = BEARER.exec(authorization);
-        if (!bearer)
+        if (!bearer) {
           throw new GatewayError('UNAUTHORIZED', 'authorization must be "Bearer <token>"');
+        }
         return await this.jwt.verify(bearer[1]);
       }
       if (apiKey !== undefined) return await this.apiKeys.verify(apiKey);
     } catch (error) {
       if (!isAuthError(error) && !isGatewayError(error)) throw error;
+      if (isAuthError(error) && error.reason === 'unavailable') throw unavailable();
+      const viaKey = apiKey !== undefined && authorization === undefined;
       const reason = isAuthError(error) ? error.reason : 'malformed';
-      this.logger.debug(forRequest(req.requestId, `refused: ${reason}`));
-      if (reason === 'unavailable') {
-        throw new GatewayError('SERVICE_UNAVAILABLE', 'authentication is temporarily unavailable', {
-          retryAfter: 5,
-        });
-      }
-      throw await this.failed(
-        isGatewayError(error)
-          ? error.message
-          : apiKey !== undefined && authorization === undefined
-            ? 'invalid API key'
-            : 'invalid or expired token',
-        reason === 'throttled',
-      );
+      const message = isGatewayError(error)
+        ? error.message
+        : viaKey && reason !== 'revoked'
+          ? 'invalid API key'
+          : (REFUSAL[reason] ?? 'invalid token');
+      throw this.failed(req, message, viaKey ? KEY_ID.exec(apiKey)?.[1] : undefined);
     }
-    throw await this.failed('missing credentials: send authorization or x-api-key');
+    throw this.failed(req, 'missing credentials: send authorization or x-api-key');
   }
 
-  /** UNAUTHORIZED, or RATE_LIMITED once failures have spent the budget. */
-  private async failed(message: string, throttled = false): Promise<GatewayError> {
-    const wait = throttled ? this.failures.retryAfterSeconds : await this.failures.spend();
+  /** UNAUTHORIZED, or RATE_LIMITED once this source has spent its failures. */
+  private failed(req: GatewayRequest, message: string, keyId?: string): GatewayError {
+    const source = replySpaceOf(req.replyTopic) ?? (keyId ? `key:${keyId}` : 'none');
+    this.refusals.log(message, () =>
+      forRequest(req.requestId, `refused (${message}) on ${req.route.template}`),
+    );
+    const wait = this.failures.spend(source);
     if (wait !== undefined) {
       return new GatewayError('RATE_LIMITED', 'too many failed authentications; retry later', {
         retryAfter: wait,
@@ -143,6 +151,19 @@ export class AuthGuard extends PipelineGuard {
     }
     return new GatewayError('UNAUTHORIZED', message);
   }
+}
+
+/** The reply space of a reply topic, `replies/<id>`: where one client's answers go. */
+function replySpaceOf(topic: string | undefined): string | undefined {
+  if (topic === undefined) return undefined;
+  const second = topic.indexOf('/', topic.indexOf('/') + 1);
+  return second < 0 ? topic : topic.slice(0, second);
+}
+
+function unavailable(): GatewayError {
+  return new GatewayError('SERVICE_UNAVAILABLE', 'authentication is temporarily unavailable', {
+    retryAfter: 5,
+  });
 }
 
 function toPrincipal(identity: Identity): Principal {

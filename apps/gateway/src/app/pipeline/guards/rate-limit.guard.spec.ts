@@ -6,7 +6,7 @@ describe('RateLimitGuard', () => {
   const config = pipelineConfig({ RATE_LIMIT_MAX: '2', GATEWAY_RATE_LIMIT_MAX: '1' });
   const as = (id: string, topic = 't/write') => {
     const req = requestFor(topic);
-    req.principal = { id, kind: id === 'anonymous' ? 'anonymous' : 'user', userId: id, scopes: [] };
+    if (id !== 'anonymous') req.identify({ id, kind: 'user', userId: id, scopes: [] });
     return contextFor(req);
   };
 
@@ -41,8 +41,24 @@ describe('RateLimitGuard', () => {
     });
   });
 
-  it('does nothing on a route without the rateLimit step', async () => {
-    const guard = new RateLimitGuard(new InMemorySlidingWindowLimiter(), config);
-    for (let i = 0; i < 5; i++) expect(await guard.canActivate(as('user:a', 'bare/x'))).toBe(true);
+  it('refuses a spent bucket without asking the limiter again until a slot frees up', async () => {
+    const inner = new InMemorySlidingWindowLimiter();
+    let asked = 0;
+    const counting: RateLimiter = {
+      consume: (bucket, limit) => {
+        asked++;
+        return inner.consume(bucket, limit);
+      },
+    };
+    const guard = new RateLimitGuard(counting, config);
+    await guard.canActivate(as('user:a'));
+    await guard.canActivate(as('user:a'));
+    for (let i = 0; i < 50; i++) {
+      await expect(guard.canActivate(as('user:a'))).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    }
+    expect(asked).toBe(3);
+    // Others still reach the limiter.
+    expect(await guard.canActivate(as('user:b'))).toBe(true);
+    expect(asked).toBe(4);
   });
 });

@@ -1,6 +1,6 @@
 import { InMemoryCircuitBreaker, type CircuitBreaker } from '@mqgw/breaker';
 import { GatewayError } from '@mqgw/contracts';
-import { requestFor } from '../testing/pipeline.fixtures';
+import { requestFor, through } from '../testing/pipeline.fixtures';
 import { BreakerInterceptor } from './breaker.interceptor';
 
 describe('BreakerInterceptor', () => {
@@ -18,7 +18,7 @@ describe('BreakerInterceptor', () => {
     throw new GatewayError(code, 'x', { reason });
   };
   const call = (step: BreakerInterceptor, next: () => Promise<unknown>) =>
-    step.around(requestFor('t/write'), {}, next);
+    through(step, requestFor('t/write'), next);
 
   beforeEach(() => (now = 0));
 

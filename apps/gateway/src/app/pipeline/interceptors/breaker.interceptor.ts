@@ -1,10 +1,18 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
+import type { Observable } from 'rxjs';
 import type { CircuitBreaker, Permit } from '@mqgw/breaker';
 import { GatewayError, classifyFailure } from '@mqgw/contracts';
 import { forRequest } from '@mqgw/logging';
 import type { GatewayRequest } from '../../request/gateway-request';
 import { CIRCUIT_BREAKER } from '../../state/state.tokens';
-import { PipelineInterceptor, type Next } from '../pipeline-step';
+import { promised, requestOf, settled } from '../pipeline-step';
 
 /**
  * `breaker`, innermost around the upstream call. An open circuit answers
@@ -13,17 +21,18 @@ import { PipelineInterceptor, type Next } from '../pipeline-step';
  * breaker's own store fails, the call goes ahead (fail open) and the failure is logged.
  */
 @Injectable()
-export class BreakerInterceptor extends PipelineInterceptor {
-  readonly step = 'breaker' as const;
+export class BreakerInterceptor implements NestInterceptor {
   private readonly logger = new Logger('Breaker');
 
-  constructor(@Inject(CIRCUIT_BREAKER) private readonly breaker: CircuitBreaker) {
-    super();
+  constructor(@Inject(CIRCUIT_BREAKER) private readonly breaker: CircuitBreaker) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    return promised(this.guard(requestOf(context), next));
   }
 
-  async around(req: GatewayRequest, _body: unknown, next: Next): Promise<unknown> {
+  private async guard(req: GatewayRequest, next: CallHandler): Promise<unknown> {
     const service = req.service;
-    if (!service) return next();
+    if (!service) return settled(next);
     let permit: Permit;
     try {
       permit = await this.breaker.acquire(service);
@@ -34,7 +43,7 @@ export class BreakerInterceptor extends PipelineInterceptor {
           `breaker store unavailable, letting ${service} through: ${(error as Error).message}`,
         ),
       );
-      return next();
+      return settled(next);
     }
     if (!permit.allowed) {
       throw new GatewayError('SERVICE_UNAVAILABLE', `circuit open for ${service}`, {
@@ -43,7 +52,7 @@ export class BreakerInterceptor extends PipelineInterceptor {
       });
     }
     try {
-      const reply = await next();
+      const reply = await settled(next);
       await this.record(req, service, true, permit);
       return reply;
     } catch (error) {

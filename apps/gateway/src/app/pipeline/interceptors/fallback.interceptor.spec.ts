@@ -2,7 +2,7 @@ import { GatewayError } from '@mqgw/contracts';
 import { InstanceDirectory, parseStaticServices } from '@mqgw/discovery';
 import { InMemoryServiceRegistry } from '@mqgw/discovery/testing';
 import { InMemoryKvStore } from '@mqgw/store';
-import { pipelineConfig, requestFor } from '../testing/pipeline.fixtures';
+import { pipelineConfig, requestFor, through } from '../testing/pipeline.fixtures';
 import { FallbackCache } from './fallback-cache';
 import { FallbackInterceptor } from './fallback.interceptor';
 
@@ -14,7 +14,7 @@ describe('FallbackInterceptor', () => {
     });
   const as = (topic: string, principal = 'user:a') => {
     const req = requestFor(topic);
-    req.principal = { id: principal, kind: 'user', userId: principal, scopes: [] };
+    req.identify({ id: principal, kind: 'user', userId: principal, scopes: [] });
     return req;
   };
   const down = async () => {
@@ -33,8 +33,8 @@ describe('FallbackInterceptor', () => {
       directory(),
       pipelineConfig(),
     );
-    await step.around(as('t/read/1'), {}, ok({ v: 1 }));
-    const stale = await step.around(as('t/read/1'), {}, down);
+    await through(step, as('t/read/1'), ok({ v: 1 }));
+    const stale = await through(step, as('t/read/1'), down);
     expect(stale).toMatchObject({ status: 'success', data: { v: 1 }, source: 'cache' });
   });
 
@@ -44,11 +44,11 @@ describe('FallbackInterceptor', () => {
       directory(),
       pipelineConfig(),
     );
-    await step.around(as('t/read/1', 'user:a'), {}, ok({ secret: 'a' }));
-    await expect(step.around(as('t/read/1', 'user:b'), {}, down)).rejects.toMatchObject({
+    await through(step, as('t/read/1', 'user:a'), ok({ secret: 'a' }));
+    await expect(through(step, as('t/read/1', 'user:b'), down)).rejects.toMatchObject({
       code: 'UPSTREAM_ERROR',
     });
-    await expect(step.around(as('t/read/2', 'user:a'), {}, down)).rejects.toMatchObject({
+    await expect(through(step, as('t/read/2', 'user:a'), down)).rejects.toMatchObject({
       code: 'UPSTREAM_ERROR',
     });
   });
@@ -59,9 +59,9 @@ describe('FallbackInterceptor', () => {
       directory(),
       pipelineConfig(),
     );
-    for (const id of [1, 2, 3]) await step.around(as(`t/read/${id}`), {}, ok({ id }));
-    await expect(step.around(as('t/read/2'), {}, down)).resolves.toMatchObject({ source: 'cache' });
-    await expect(step.around(as('t/read/3'), {}, down)).rejects.toMatchObject({
+    for (const id of [1, 2, 3]) await through(step, as(`t/read/${id}`), ok({ id }));
+    await expect(through(step, as('t/read/2'), down)).resolves.toMatchObject({ source: 'cache' });
+    await expect(through(step, as('t/read/3'), down)).rejects.toMatchObject({
       code: 'UPSTREAM_ERROR',
     });
   });
@@ -72,11 +72,11 @@ describe('FallbackInterceptor', () => {
       directory(),
       pipelineConfig(),
     );
-    await step.around(as('t/read/1'), {}, ok({ v: 1 }));
+    await through(step, as('t/read/1'), ok({ v: 1 }));
     const notFound = async () => {
       throw new GatewayError('NOT_FOUND', 'no', { reason: 'rejected' });
     };
-    await expect(step.around(as('t/read/1'), {}, notFound)).rejects.toMatchObject({
+    await expect(through(step, as('t/read/1'), notFound)).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });
   });
@@ -89,7 +89,7 @@ describe('FallbackInterceptor', () => {
     );
     const req = as('t/write');
     let attempts = 0;
-    const reply = await step.around(req, {}, async () => {
+    const reply = await through(step, req, async () => {
       if (attempts++ === 0) return down();
       return {
         status: 'success',

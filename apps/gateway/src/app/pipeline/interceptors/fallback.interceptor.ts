@@ -1,10 +1,18 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
+import type { Observable } from 'rxjs';
 import { InstanceDirectory } from '@mqgw/discovery';
 import { classifyFailure, type SuccessReply } from '@mqgw/contracts';
 import { forRequest } from '@mqgw/logging';
 import type { GatewayRequest } from '../../request/gateway-request';
 import { PIPELINE_CONFIG, type PipelineConfig } from '../pipeline.config';
-import { PipelineInterceptor, type Next } from '../pipeline-step';
+import { promised, requestOf, settled } from '../pipeline-step';
 import { FallbackCache } from './fallback-cache';
 
 /**
@@ -17,23 +25,24 @@ import { FallbackCache } from './fallback-cache';
  * Cache writes never delay a reply.
  */
 @Injectable()
-export class FallbackInterceptor extends PipelineInterceptor {
-  readonly step = 'fallback' as const;
+export class FallbackInterceptor implements NestInterceptor {
   private readonly logger = new Logger('Fallback');
 
   constructor(
     private readonly cache: FallbackCache,
     private readonly directory: InstanceDirectory,
     @Inject(PIPELINE_CONFIG) private readonly config: PipelineConfig,
-  ) {
-    super();
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    return promised(this.serve(requestOf(context), next));
   }
 
-  async around(req: GatewayRequest, _body: unknown, next: Next): Promise<unknown> {
+  private async serve(req: GatewayRequest, next: CallHandler): Promise<unknown> {
     const ttl = req.route.cacheTtlSeconds ?? this.config.fallbackCacheTtlSeconds;
     const read = req.route.method === 'GET' && ttl > 0 ? this.cache.readOf(req) : undefined;
     try {
-      const reply = (await next()) as SuccessReply;
+      const reply = (await settled(next)) as SuccessReply;
       if (read !== undefined) {
         this.cache.put(req, read, reply.data, ttl).catch((error: Error) => {
           this.logger.debug(
@@ -59,9 +68,9 @@ export class FallbackInterceptor extends PipelineInterceptor {
       const fallbackService = req.route.fallbackService;
       if (!fallbackService || this.directory.instances(fallbackService).length === 0) throw error;
       // The rest of the pipeline once more, aimed at the fallback service (with its own
-      // circuit).
-      req.service = fallbackService;
-      const reply = (await next()) as SuccessReply;
+      // circuit and concurrency limit).
+      req.fallBackTo(fallbackService);
+      const reply = (await settled(next)) as SuccessReply;
       return { ...reply, status: 'fallback' };
     }
   }

@@ -1,4 +1,4 @@
-import { pipelineConfig, requestFor } from '../testing/pipeline.fixtures';
+import { pipelineConfig, requestFor, through } from '../testing/pipeline.fixtures';
 import { ForwardHeadersInterceptor } from './forward-headers.interceptor';
 
 describe('ForwardHeadersInterceptor', () => {
@@ -21,21 +21,19 @@ describe('ForwardHeadersInterceptor', () => {
 
   it('passes only the headers FORWARD_HEADERS allows, never identity, proxy or credential headers', async () => {
     const req = requestFor('t/write', headers);
-    await step.around(req, {}, async () => 'done');
-    expect(req.forwardHeaders).toEqual({ 'x-client-version': '7', 'x-device-id': 'd1' });
+    await through(step, req, async () => 'done');
+    expect(req.forwarded.toObject()).toEqual({ 'x-client-version': '7', 'x-device-id': 'd1' });
   });
 
   it('refuses a value that cannot be sent as an HTTP header, as the caller’s error', async () => {
     for (const value of ['日本', 'caf\u00e9', 'a\u0001b']) {
       await expect(
-        step.around(requestFor('t/write', { 'x-client-note': value }), {}, async () => 'x'),
+        through(step, requestFor('t/write', { 'x-client-note': value }), async () => 'x'),
       ).rejects.toMatchObject({ code: 'BAD_REQUEST', reason: 'invalid_request' });
     }
   });
 
   it('returns what the rest of the pipeline returns', async () => {
-    await expect(step.around(requestFor('t/write'), {}, async () => 'reply')).resolves.toBe(
-      'reply',
-    );
+    await expect(through(step, requestFor('t/write'), async () => 'reply')).resolves.toBe('reply');
   });
 });

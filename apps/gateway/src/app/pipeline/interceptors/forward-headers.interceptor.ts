@@ -1,8 +1,14 @@
-import { Inject, Injectable } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
+import type { Observable } from 'rxjs';
 import { GatewayError, isReservedHeader } from '@mqgw/contracts';
-import type { GatewayRequest } from '../../request/gateway-request';
 import { PIPELINE_CONFIG, type PipelineConfig } from '../pipeline.config';
-import { PipelineInterceptor, type Next } from '../pipeline-step';
+import { requestOf } from '../pipeline-step';
 
 /** A value a service can receive as it was sent: printable ASCII, spaces and tabs. */
 const SENDABLE_VALUE = /^[\t\x20-\x7e]*$/;
@@ -14,14 +20,11 @@ const SENDABLE_VALUE = /^[\t\x20-\x7e]*$/;
  * header is the caller's BAD_REQUEST here, before it could fail (and count) upstream.
  */
 @Injectable()
-export class ForwardHeadersInterceptor extends PipelineInterceptor {
-  readonly step = 'forwardHeaders' as const;
+export class ForwardHeadersInterceptor implements NestInterceptor {
+  constructor(@Inject(PIPELINE_CONFIG) private readonly config: PipelineConfig) {}
 
-  constructor(@Inject(PIPELINE_CONFIG) private readonly config: PipelineConfig) {
-    super();
-  }
-
-  async around(req: GatewayRequest, _body: unknown, next: Next): Promise<unknown> {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const req = requestOf(context);
     const { names, prefixes } = this.config.forwardHeaders;
     for (const name in req.headers) {
       if (!names.has(name) && !prefixes.some((p) => name.startsWith(p))) continue;
@@ -32,8 +35,8 @@ export class ForwardHeadersInterceptor extends PipelineInterceptor {
           reason: 'invalid_request',
         });
       }
-      req.forwardHeaders[name] = value;
+      req.forwarded.set(name, value);
     }
-    return next();
+    return next.handle();
   }
 }

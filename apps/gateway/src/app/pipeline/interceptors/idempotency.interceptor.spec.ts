@@ -1,14 +1,14 @@
 import { GatewayError } from '@mqgw/contracts';
 import { InMemoryKvStore, type KvStore } from '@mqgw/store';
-import { pipelineConfig, requestFor } from '../testing/pipeline.fixtures';
+import { pipelineConfig, requestFor, through } from '../testing/pipeline.fixtures';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
 import { IdempotencyStore } from './idempotency.store';
 
 describe('IdempotencyInterceptor', () => {
   const config = pipelineConfig();
-  const keyed = (key: string, principal = 'user:a') => {
-    const req = requestFor('t/write', { 'idempotency-key': key });
-    req.principal = { id: principal, kind: 'user', userId: principal, scopes: [] };
+  const keyed = (key: string, principal = 'user:a', body: Record<string, unknown> = {}) => {
+    const req = requestFor('t/write', { 'idempotency-key': key }, { body: { value: body } });
+    req.identify({ id: principal, kind: 'user', userId: principal, scopes: [] });
     return req;
   };
   let step: IdempotencyInterceptor;
@@ -21,52 +21,52 @@ describe('IdempotencyInterceptor', () => {
   });
 
   it('runs a keyed request once and answers a duplicate with the first reply', async () => {
-    const first = await step.around(keyed('k1'), { a: 1 }, handler);
-    const again = await step.around(keyed('k1'), { a: 1 }, handler);
+    const first = await through(step, keyed('k1', 'user:a', { a: 1 }), handler);
+    const again = await through(step, keyed('k1', 'user:a', { a: 1 }), handler);
     expect(again).toEqual(first);
     expect(calls).toBe(1);
   });
 
   it('keeps principals apart: the same key from another principal runs again', async () => {
-    await step.around(keyed('k1', 'user:a'), {}, handler);
-    await step.around(keyed('k1', 'user:b'), {}, handler);
+    await through(step, keyed('k1', 'user:a'), handler);
+    await through(step, keyed('k1', 'user:b'), handler);
     expect(calls).toBe(2);
   });
 
   it('makes concurrent duplicates wait for the first', async () => {
     const replies = await Promise.all(
-      Array.from({ length: 5 }, () => step.around(keyed('k2'), {}, handler)),
+      Array.from({ length: 5 }, () => through(step, keyed('k2'), handler)),
     );
     expect(new Set(replies.map((r) => JSON.stringify(r))).size).toBe(1);
     expect(calls).toBe(1);
   });
 
   it('refuses the same key for a different request with UNPROCESSABLE_ENTITY', async () => {
-    await step.around(keyed('k3'), { a: 1 }, handler);
-    await expect(step.around(keyed('k3'), { a: 2 }, handler)).rejects.toMatchObject({
+    await through(step, keyed('k3', 'user:a', { a: 1 }), handler);
+    await expect(through(step, keyed('k3', 'user:a', { a: 2 }), handler)).rejects.toMatchObject({
       code: 'UNPROCESSABLE_ENTITY',
     });
   });
 
   it('forgets a 5xx outcome, so a retry with the same key runs', async () => {
     await expect(
-      step.around(keyed('k4'), {}, async () => {
+      through(step, keyed('k4'), async () => {
         throw new GatewayError('UPSTREAM_ERROR', 'down', { reason: 'status' });
       }),
     ).rejects.toMatchObject({ code: 'UPSTREAM_ERROR' });
-    await step.around(keyed('k4'), {}, handler);
+    await through(step, keyed('k4'), handler);
     expect(calls).toBe(1);
   });
 
   it('refuses a malformed key, and fails closed without its store', async () => {
-    await expect(step.around(keyed('bad key'), {}, handler)).rejects.toMatchObject({
+    await expect(through(step, keyed('bad key'), handler)).rejects.toMatchObject({
       code: 'BAD_REQUEST',
     });
     const down = {
       putBounded: () => Promise.reject(new Error('down')),
     } as unknown as KvStore;
     const blind = new IdempotencyInterceptor(new IdempotencyStore(down, config), config);
-    await expect(blind.around(keyed('k5'), {}, handler)).rejects.toMatchObject({
+    await expect(through(blind, keyed('k5'), handler)).rejects.toMatchObject({
       code: 'SERVICE_UNAVAILABLE',
     });
     expect(calls).toBe(0);
@@ -78,20 +78,31 @@ describe('IdempotencyInterceptor', () => {
       new IdempotencyStore(new InMemoryKvStore(), bounded),
       bounded,
     );
-    await small.around(keyed('a'), {}, handler);
-    await small.around(keyed('b'), {}, handler);
-    await expect(small.around(keyed('c'), {}, handler)).rejects.toMatchObject({
+    await through(small, keyed('a'), handler);
+    await through(small, keyed('b'), handler);
+    await expect(through(small, keyed('c'), handler)).rejects.toMatchObject({
       code: 'RATE_LIMITED',
     });
     // A key already held still replays, and another principal has room of its own.
-    await expect(small.around(keyed('a'), {}, handler)).resolves.toBeDefined();
-    await small.around(keyed('c', 'user:b'), {}, handler);
+    await expect(through(small, keyed('a'), handler)).resolves.toBeDefined();
+    await through(small, keyed('c', 'user:b'), handler);
     expect(calls).toBe(3);
   });
 
+  it('gives the service a key of its own, derived from principal and key', async () => {
+    const a = keyed('k6', 'user:a');
+    const b = keyed('k6', 'user:b');
+    await through(step, a, handler);
+    await through(step, b, handler);
+    const keyOf = (req: typeof a) => req.forwarded.toObject()['idempotency-key'];
+    expect(keyOf(a)).toMatch(/^[0-9a-f]{64}$/);
+    expect(keyOf(a)).not.toBe(keyOf(b));
+    expect(keyOf(a)).not.toContain('k6');
+  });
+
   it('passes a request without a key straight through', async () => {
-    await step.around(requestFor('t/write'), {}, handler);
-    await step.around(requestFor('t/write'), {}, handler);
+    await through(step, requestFor('t/write'), handler);
+    await through(step, requestFor('t/write'), handler);
     expect(calls).toBe(2);
   });
 });

@@ -1,7 +1,16 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import {
+  Inject,
+  Injectable,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
+import type { Observable } from 'rxjs';
 import {
   GatewayError,
   REQUEST_HEADER,
+  UPSTREAM_HEADER,
   isErrorReply,
   isGatewayError,
   toErrorReply,
@@ -9,7 +18,7 @@ import {
 } from '@mqgw/contracts';
 import type { GatewayRequest } from '../../request/gateway-request';
 import { PIPELINE_CONFIG, type PipelineConfig } from '../pipeline.config';
-import { PipelineInterceptor, type Next } from '../pipeline-step';
+import { promised, requestOf, settled } from '../pipeline-step';
 import { IdempotencyStore, fingerprint, type Claim, type RecordKey } from './idempotency.store';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
@@ -18,42 +27,43 @@ const POLL_MS = 25;
 /**
  * `idempotency`, after `auth` so the principal is known: executes a request that carries an
  * `idempotency-key` at most once per (principal, key); a duplicate never reaches the steps
- * below.
+ * below. The service gets a key of its own (a hash of principal and key), so that it can
+ * dedup too should a gateway die between the call and recording its reply.
  * A duplicate gets the stored reply; a concurrent duplicate waits for the first. Replies
  * with a 5xx status are not stored, so the client may retry them. Without Redis a keyed
  * request fails closed (503) rather than risk running twice.
  */
 @Injectable()
-export class IdempotencyInterceptor extends PipelineInterceptor {
-  readonly step = 'idempotency' as const;
-
+export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
     private readonly store: IdempotencyStore,
     @Inject(PIPELINE_CONFIG) private readonly config: PipelineConfig,
-  ) {
-    super();
-  }
+  ) {}
 
-  async around(req: GatewayRequest, body: unknown, next: Next): Promise<unknown> {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const req = requestOf(context);
     const idempotencyKey = req.headers[REQUEST_HEADER.idempotencyKey];
-    if (idempotencyKey === undefined) return next();
+    if (idempotencyKey === undefined) return next.handle();
     if (!KEY.test(idempotencyKey)) {
       throw new GatewayError(
         'BAD_REQUEST',
         'idempotency-key must be 1 to 255 printable ASCII characters',
       );
     }
-    return this.run(req, idempotencyKey, body, next);
+    req.forwarded.set(
+      UPSTREAM_HEADER.idempotencyKey,
+      createHash('sha256').update(`${req.principal.id}\n${idempotencyKey}`).digest('hex'),
+    );
+    return promised(this.run(req, idempotencyKey, next));
   }
 
   private async run(
     req: GatewayRequest,
     idempotencyKey: string,
-    body: unknown,
-    next: Next,
+    next: CallHandler,
   ): Promise<unknown> {
     const key = this.store.key(req.principal.id, idempotencyKey);
-    const fp = fingerprint(req.route.template, req.params, body);
+    const fp = fingerprint(req.route.template, req.params, req.body());
     const timeoutMs = req.route.timeoutMs ?? this.config.upstreamTimeoutMs;
     const pendingMs = timeoutMs + 5_000;
 
@@ -81,7 +91,7 @@ export class IdempotencyInterceptor extends PipelineInterceptor {
 
     let reply: Reply;
     try {
-      reply = (await next()) as Reply;
+      reply = (await settled(next)) as Reply;
     } catch (error) {
       const errorReply = toErrorReply(error, req.requestId);
       await this.settle(key, fp, errorReply);

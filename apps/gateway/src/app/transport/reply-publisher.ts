@@ -1,0 +1,96 @@
+import type { MqttClient } from 'mqtt';
+import { GatewayError, isErrorReply, toErrorReply, type Reply } from '@mqgw/contracts';
+import type { DropReason } from '../request/unanswerable';
+import type { Delivery } from './inbound-decoder';
+import { ReplyBudget } from './reply-budget';
+
+/** Refusals under load: published at QoS 0, as the cheapest answer there is. */
+const OVERLOAD = new Set(['overloaded', 'service_at_limit', 'deadline']);
+
+export interface ReplyOptions {
+  maxReplyBytes: number;
+  /** Answers per second and reply topic while the caller is not known. */
+  unidentifiedPerSecond: number;
+}
+
+/** What became of an answer. */
+export interface Sent {
+  sent: boolean;
+  dropped?: DropReason;
+}
+
+/**
+ * Publishes the one answer to a request, where its delivery says, at most `MAX_REPLY_BYTES`
+ * (a larger one becomes an error reply). Who may be answered is decided here and only here:
+ *
+ * - into a reply space bound to a user (`replies/{user}/#`), only that user, once known: an
+ *   answer for a caller not (yet) known there is dropped and counted, whatever it says;
+ * - elsewhere, answers for a caller not known (an error before or during authentication,
+ *   or an anonymous route) are limited per reply topic (`ReplyBudget`), so no one can make
+ *   the gateway publish without bound into a topic they name.
+ *
+ * `caller` is the user id of the principal, or of the device that the broker vouches for.
+ */
+export class ReplyPublisher {
+  private readonly budget: ReplyBudget;
+
+  constructor(
+    private readonly client: () => MqttClient | undefined,
+    private readonly options: ReplyOptions,
+  ) {
+    this.budget = new ReplyBudget(options.unidentifiedPerSecond);
+  }
+
+  async send(
+    delivery: Delivery,
+    reply: Reply,
+    caller: string | undefined,
+    qos: 0 | 1 | 2,
+    requestId: string,
+  ): Promise<Sent> {
+    const client = this.client();
+    if (delivery.kind === 'none' || !client) return { sent: false };
+    if (delivery.owner !== undefined && delivery.owner !== caller) {
+      return {
+        sent: false,
+        dropped: caller === undefined ? 'unauthenticated_reply' : 'not_your_reply_space',
+      };
+    }
+    if (caller === undefined && !this.budget.take(delivery.topic)) {
+      return { sent: false, dropped: 'reply_limited' };
+    }
+    const payload = this.encode(delivery, reply, requestId);
+    const level = isErrorReply(reply) && OVERLOAD.has(reply.error.reason ?? '') ? 0 : qos;
+    if (delivery.kind === 'enveloped') {
+      await client.publishAsync(delivery.topic, payload, { qos: level });
+    } else {
+      await client.publishAsync(delivery.topic, payload, {
+        qos: level,
+        properties: {
+          contentType: 'application/json',
+          ...(delivery.correlationData ? { correlationData: delivery.correlationData } : {}),
+        },
+      });
+    }
+    return { sent: true };
+  }
+
+  private encode(delivery: Delivery, reply: Reply, requestId: string): string {
+    const encode = (r: Reply) =>
+      delivery.kind === 'enveloped'
+        ? JSON.stringify({ id: delivery.id, response: r, isDisposed: true })
+        : JSON.stringify(r);
+    const payload = encode(reply);
+    if (Buffer.byteLength(payload) <= this.options.maxReplyBytes) return payload;
+    const limit = this.options.maxReplyBytes;
+    return encode(
+      toErrorReply(
+        new GatewayError('UPSTREAM_ERROR', `the reply is larger than ${limit} bytes`, {
+          reason: 'too_large',
+          details: { limit },
+        }),
+        requestId,
+      ),
+    );
+  }
+}
