@@ -42,9 +42,14 @@ function brokerConfig(port) {
   const file = join(dir, 'mosquitto.conf');
   writeFileSync(
     file,
-    [...kept, `listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', ''].join(
-      '\n',
-    ),
+    [
+      ...kept,
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      'persistence false',
+      'log_type error',
+      '',
+    ].join('\n'),
   );
   return file;
 }
@@ -238,4 +243,15 @@ export async function deletePrefix(redis, prefix) {
     cursor = next;
     if (keys.length) await redis.unlink(...keys);
   } while (cursor !== '0');
+}
+
+/**
+ * CPU seconds Redis has spent, from `INFO cpu`.
+ * @param {import('ioredis').Redis} redis
+ */
+export async function redisCpu(redis) {
+  const info = await redis.info('cpu');
+  const field = (/** @type {string} */ name) =>
+    Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return field('used_cpu_sys') + field('used_cpu_user');
 }

@@ -16,6 +16,7 @@ import {
   here,
   mainOf,
   ready,
+  redisCpu,
   root,
   start,
   startBroker,
@@ -47,17 +48,6 @@ const TOPIC = 'api/v1/users/list';
  * }} LoadResult
  * @typedef {Awaited<ReturnType<typeof measure>>} Measurement
  */
-
-/**
- * CPU seconds Redis has spent, from `INFO cpu`.
- * @param {Redis} redis
- */
-async function redisCpu(redis) {
-  const info = await redis.info('cpu');
-  const field = (/** @type {string} */ name) =>
-    Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
-  return field('used_cpu_sys') + field('used_cpu_user');
-}
 
 /**
  * Redis command calls so far: all of them, and the script calls (EVALSHA or EVAL), each of

@@ -1,0 +1,151 @@
+// Open-loop MQTT 5 load: sends at a fixed rate whatever comes back (as devices reconnecting
+// after an outage do), each request with a client deadline, and prints one JSON line: what
+// was served within the deadline, refused (by reason), failed, late or never answered, the
+// latency of what was served, and the same per 250 ms of send time.
+//
+// RATE_SCHEDULE  "rate:ms,rate:ms,…" (requests per second, for how long), or RATE + DURATION_MS
+// DEADLINE_MS    the client's deadline (2000): sent as MQTT 5 message expiry and `deadline`
+// TOKENS         JSON array of bearer tokens used in turn; "garbage" tokens are sent as is
+// TOPIC, MQTT_URL, QOS (1)
+import hdr from 'hdr-histogram-js';
+import mqtt from 'mqtt';
+
+const url = /** @type {string} */ (process.env.MQTT_URL);
+const topic = /** @type {string} */ (process.env.TOPIC);
+const deadlineMs = Number(process.env.DEADLINE_MS ?? 2000);
+const qos = /** @type {0 | 1} */ (Number(process.env.QOS ?? 1));
+/** @type {string[]} */
+const tokens = JSON.parse(process.env.TOKENS ?? '[]');
+const schedule = (
+  process.env.RATE_SCHEDULE ?? `${process.env.RATE ?? 100}:${process.env.DURATION_MS ?? 10_000}`
+)
+  .split(',')
+  .map((part) => part.split(':').map(Number))
+  .map(([rate, ms]) => ({ rate, ms }));
+const BUCKET_MS = 250;
+
+const clientId = `open-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+const replyTo = `replies/${clientId}/r`;
+const client = await mqtt.connectAsync(url, {
+  protocolVersion: 5,
+  clientId,
+  clean: true,
+  reconnectPeriod: 0,
+});
+/** @type {{ setNoDelay?: (on: boolean) => void }} */ (
+  /** @type {unknown} */ (client.stream)
+).setNoDelay?.(true);
+await client.subscribeAsync(`replies/${clientId}/#`, { qos: 0 });
+
+const histogram = hdr.build({
+  lowestDiscernibleValue: 1,
+  highestTrackableValue: 60_000_000,
+  numberOfSignificantValueDigits: 3,
+});
+/** @type {Map<number, number>} id → performance.now() at send */
+const pending = new Map();
+const counts = { sent: 0, served: 0, late: 0, no_answer: 0 };
+/** @type {Record<string, number>} */
+const refused = {};
+/** @type {Record<string, number>} */
+const errors = {};
+/** @type {{ sent: number, served: number }[]} */
+const buckets = [];
+let started = 0;
+
+const bucket = (/** @type {number} */ at) => {
+  const i = Math.floor((at - started) / BUCKET_MS);
+  while (buckets.length <= i) buckets.push({ sent: 0, served: 0 });
+  return buckets[i];
+};
+
+client.on('message', (_topic, payload, packet) => {
+  const id = Number(packet.properties?.correlationData?.toString());
+  const sentAt = pending.get(id);
+  if (sentAt === undefined) return;
+  pending.delete(id);
+  const ms = performance.now() - sentAt;
+  /** @type {{ status?: string, error?: { code: string, reason?: string } }} */
+  const body = JSON.parse(payload.toString());
+  if (body.status === 'success') {
+    if (ms <= deadlineMs) {
+      counts.served++;
+      bucket(sentAt).served++;
+      histogram.recordValue(Math.max(1, Math.round(ms * 1000)));
+    } else counts.late++;
+  } else if (body.error?.code === 'SERVICE_UNAVAILABLE') {
+    const reason = body.error.reason ?? 'other';
+    refused[reason] = (refused[reason] ?? 0) + 1;
+  } else {
+    const code = body.error?.code ?? 'unknown';
+    errors[code] = (errors[code] ?? 0) + 1;
+  }
+});
+
+let next = 0;
+const expiry = Math.max(1, Math.ceil(deadlineMs / 1000));
+function send() {
+  const id = next++;
+  const now = performance.now();
+  /** @type {Record<string, string>} */
+  const userProperties = { deadline: String(Math.round(Date.now() + deadlineMs)) };
+  if (tokens.length > 0) userProperties.authorization = `Bearer ${tokens[id % tokens.length]}`;
+  pending.set(id, now);
+  counts.sent++;
+  bucket(now).sent++;
+  client.publish(topic, '{}', {
+    qos,
+    properties: {
+      responseTopic: replyTo,
+      correlationData: Buffer.from(String(id)),
+      messageExpiryInterval: expiry,
+      userProperties,
+    },
+  });
+}
+
+// Sends what the schedule owes every few milliseconds: the rate holds whatever the answers do.
+started = performance.now();
+for (const { rate, ms } of schedule) {
+  const from = performance.now();
+  let owed = 0;
+  await new Promise((resolve) => {
+    const timer = setInterval(() => {
+      const elapsed = Math.min(performance.now() - from, ms);
+      const due = Math.floor((elapsed / 1000) * rate) - owed;
+      for (let i = 0; i < due; i++) send();
+      owed += due;
+      if (elapsed >= ms) {
+        clearInterval(timer);
+        resolve(undefined);
+      }
+    }, 5);
+  });
+}
+const sendingMs = performance.now() - started;
+
+// Whatever is still due has until its deadline (and a little) to come back.
+const waitUntil = performance.now() + deadlineMs + 500;
+while (pending.size > 0 && performance.now() < waitUntil)
+  await new Promise((r) => setTimeout(r, 20));
+counts.no_answer = pending.size;
+await client.endAsync(true);
+
+const ms = (/** @type {number} */ micros) => Math.round(micros) / 1000;
+const cpu = process.cpuUsage();
+process.stdout.write(
+  JSON.stringify({
+    schedule,
+    cpu_seconds: Math.round((cpu.user + cpu.system) / 1e4) / 100,
+    deadline_ms: deadlineMs,
+    ...counts,
+    refused,
+    errors,
+    goodput_per_s: Math.round(counts.served / (sendingMs / 1000)),
+    served_p50_ms: counts.served ? ms(histogram.getValueAtPercentile(50)) : null,
+    served_p99_ms: counts.served ? ms(histogram.getValueAtPercentile(99)) : null,
+    bucket_ms: BUCKET_MS,
+    buckets,
+  }) + '\n',
+);
+process.exit(0);
