@@ -24,7 +24,12 @@ async function bootstrap(): Promise<void> {
   const routes = loadRoutesOrExit(config.routing.file, config.transport.devicePrefix);
   const embeddedBroker = await startEmbeddedBrokerIfNeeded(config);
   const logger = new PinoNestLogger(createLogger('gateway', config.logLevel));
-  const app = await NestFactory.create(AppModule.forRoot(config, routes), { logger });
+  // No body parser: the only HTTP body is a device command's, which its controller reads
+  // raw and bounded (docs/mqtt-api.md, "Commands to devices").
+  const app = await NestFactory.create(AppModule.forRoot(config, routes), {
+    logger,
+    bodyParser: false,
+  });
   const log = new Logger('Gateway');
   if (embeddedBroker || !config.state.redis) {
     const parts = [
