@@ -114,7 +114,7 @@ export async function fetchPresence(env: CliEnv): Promise<PresenceRow[] | undefi
 
 /**
  * `devices simulate <name>`: a device that answers every command until `stop` resolves,
- * logged in as `<name>` with `MQTT_PASSWORD`.
+ * logged in as `<name>` with `MQTT_PASSWORD` (or `MQTT_CLIENT_PASSWORD` for the first client).
  */
 export async function simulate(
   env: CliEnv,
@@ -128,11 +128,14 @@ export async function simulate(
     throw new UsageError(`MQTT_USERNAME is ${env.MQTT_USERNAME}: a device logs in as its own name`);
   }
   const prefix = env.DEVICE_TOPIC_PREFIX ?? EMBEDDED_PREFIX;
+  // The deployment's first client may act as a device under its own login.
+  const password =
+    env.MQTT_PASSWORD ?? (name === env.MQTT_CLIENT_USERNAME ? env.MQTT_CLIENT_PASSWORD : undefined);
   const device = await SimulatedDevice.connect(env.MQTT_URL, {
     prefix,
     username: name,
     protocolVersion: protocol,
-    ...(env.MQTT_PASSWORD ? { password: env.MQTT_PASSWORD } : {}),
+    ...(password ? { password } : {}),
     ...(env.MQTT_CA_FILE ? { ca: readFileSync(env.MQTT_CA_FILE) } : {}),
   });
   log(

@@ -29,7 +29,7 @@ export type CreateResult =
 /**
  * Command records and answers in the shared store. An id is `c` + 16 hex digits naming the
  * caller (a hash of the principal) + 16 more: every key of a caller shares one hash tag,
- * so the per-caller bound is one atomic `putBounded` on Redis Cluster too, and any instance
+ * so the per-caller bound on queued commands is one atomic `putBounded` on Redis Cluster too, and any instance
  * can find a command from the id a device sends back. With an `Idempotency-Key` the id is
  * derived from (principal, key), so a retried call finds the command it already sent.
  */
@@ -52,8 +52,23 @@ export class CommandStore {
     return sha256(`${device}\n${name}\n${mode}\n${sha256(body)}`);
   }
 
-  /** Stores a new record, counted against its caller; or the one already under its id. */
+  /**
+   * Stores a new record, or finds the one already under its id. A queued command is counted
+   * against its caller until it expires (`COMMAND_MAX_PENDING`); a command in wait mode is
+   * not, since it lives only as long as its HTTP call (plus 5 s) and the rate limit already
+   * bounds how many of those a caller can have.
+   */
   async create(record: CommandRecord, ttlMs: number): Promise<CreateResult> {
+    if (record.mode === 'wait') {
+      const existing = await this.kv.putIfAbsent(
+        this.key(record.id),
+        JSON.stringify(record),
+        ttlMs,
+      );
+      return existing === null
+        ? { outcome: 'stored' }
+        : { outcome: 'exists', record: JSON.parse(existing) as CommandRecord };
+    }
     const result = await this.kv.putBounded(this.key(record.id), JSON.stringify(record), ttlMs, {
       indexKey: this.index(record.id),
       max: this.maxPending,

@@ -491,8 +491,13 @@ export class CommandsService implements OnApplicationBootstrap, OnApplicationShu
     const first = await this.store.answer(record, { outcome, answered_at: Date.now() });
     if (!first) return this.drop('duplicate');
     if (record.mode !== 'wait') return;
-    if (record.owner === this.connection.instance) this.settle(record.id, outcome);
-    else await this.bus.send(record.owner, { id: record.id, outcome });
+    if (record.owner === this.connection.instance) {
+      this.metrics.commandAnswers.inc({ delivered: 'local' });
+      this.settle(record.id, outcome);
+      return;
+    }
+    this.metrics.commandAnswers.inc({ delivered: 'forwarded' });
+    await this.bus.send(record.owner, { id: record.id, outcome });
   }
 
   private drop(reason: string): void {

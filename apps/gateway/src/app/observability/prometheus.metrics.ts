@@ -50,6 +50,13 @@ export class PrometheusMetrics {
     registers: [this.registry],
   });
 
+  readonly commandAnswers = new Counter({
+    name: 'mqgw_command_answers_total',
+    help: 'Answers this instance received for commands in wait mode: for its own HTTP call (local) or sent to the instance that holds it (forwarded).',
+    labelNames: ['delivered'] as const,
+    registers: [this.registry],
+  });
+
   readonly devicesOnline = new Gauge({
     name: 'mqgw_devices_online',
     help: 'Devices whose retained status this instance last saw as online.',
