@@ -203,8 +203,8 @@ describe('docker compose stack on a real engine', () => {
         120_000,
       );
       expect(minted.code).toBe(0);
-      let sent = { code: -1, stdout: '', stderr: '' };
-      for (let attempt = 0; attempt < 20 && sent.code !== 0; attempt++) {
+      let sent: Awaited<ReturnType<typeof project.compose>> | undefined;
+      for (let attempt = 0; attempt < 20 && sent?.code !== 0; attempt++) {
         // 409 until the simulated device's status has reached the gateways.
         sent = await project.compose(
           [
@@ -226,8 +226,8 @@ describe('docker compose stack on a real engine', () => {
           120_000,
         );
       }
-      expect([sent.code, sent.stderr]).toEqual([0, expect.stringContaining('HTTP 200')]);
-      expect(JSON.parse(sent.stdout)).toMatchObject({
+      expect([sent?.code, sent?.stderr]).toEqual([0, expect.stringContaining('HTTP 200')]);
+      expect(JSON.parse(sent!.stdout)).toMatchObject({
         status: 'success',
         data: { device, command: 'reboot', received: { delay_s: 1 } },
       });
