@@ -178,6 +178,64 @@ describe('docker compose stack on a real engine', () => {
     expect(perReplica.every((served) => served > 0)).toBe(true);
   });
 
+  it('sends a command over HTTP to a simulated device inside the stack', async () => {
+    const device = credentials['MQTT_USERNAME'];
+    // The device runs in the stack as the first client's login; the caller is another
+    // container on the internal network, where the gateways' HTTP side listens.
+    const simulator = await project.compose(
+      [
+        'run',
+        '-d',
+        '--no-deps',
+        '--name',
+        `${project.name}-device`,
+        'cli',
+        'devices',
+        'simulate',
+        device,
+      ],
+      120_000,
+    );
+    expect(simulator.code).toBe(0);
+    try {
+      const minted = await project.compose(
+        ['run', '--rm', '--no-deps', 'cli', 'token', '--sub', 'ops', '--scope', 'devices:command'],
+        120_000,
+      );
+      expect(minted.code).toBe(0);
+      let sent: Awaited<ReturnType<typeof project.compose>> | undefined;
+      for (let attempt = 0; attempt < 20 && sent?.code !== 0; attempt++) {
+        // 409 until the simulated device's status has reached the gateways.
+        sent = await project.compose(
+          [
+            'run',
+            '--rm',
+            '--no-deps',
+            '-e',
+            `MQGW_TOKEN=${minted.stdout.trim()}`,
+            '-e',
+            'GATEWAY_URL=http://gateway:3000',
+            'cli',
+            'devices',
+            'command',
+            device,
+            'reboot',
+            '--data',
+            '{"delay_s":1}',
+          ],
+          120_000,
+        );
+      }
+      expect([sent?.code, sent?.stderr]).toEqual([0, expect.stringContaining('HTTP 200')]);
+      expect(JSON.parse(sent!.stdout)).toMatchObject({
+        status: 'success',
+        data: { device, command: 'reboot', received: { delay_s: 1 } },
+      });
+    } finally {
+      await runCommand('docker', ['rm', '-f', `${project.name}-device`]);
+    }
+  });
+
   describe('one client against another', () => {
     let bob: { password: string; token: string };
     const bobLogin = (clientId?: string) =>

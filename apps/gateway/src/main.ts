@@ -27,8 +27,11 @@ async function bootstrap(): Promise<void> {
   const routes = loadRoutesOrExit(config.routing.file);
   const embeddedBroker = await startEmbeddedBrokerIfNeeded(config);
   const logger = new PinoNestLogger(createLogger('gateway', config.logLevel));
+  // No body parser: the only HTTP body is a device command's, which its controller reads
+  // raw and bounded (docs/mqtt-api.md, "Commands to devices").
   const app = await NestFactory.create(AppModule.forRoot(config, routes), {
     logger,
+    bodyParser: false,
     abortOnError: false,
   }).catch((error: unknown) => {
     if (!(error instanceof NamespaceConflictError)) throw error;

@@ -5,3 +5,4 @@ export * from './lib/gateway-error';
 export * from './lib/headers';
 export * from './lib/reply';
 export * from './lib/topic';
+export * from './lib/device-command';

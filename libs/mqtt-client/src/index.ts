@@ -1,2 +1,3 @@
 export * from './lib/mqtt-requester';
 export * from './lib/device-requester';
+export * from './lib/simulated-device';

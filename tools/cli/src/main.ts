@@ -31,6 +31,7 @@ import {
   deviceStore,
   withRedis,
 } from './commands/connections';
+import { fetchPresence, fetchResult, sendCommand, simulate } from './commands/device-commands';
 
 export interface Io {
   out: (line: string) => void;
@@ -47,7 +48,8 @@ REDIS_CLUSTER_NODES, REDIS_SENTINELS), REDIS_USERNAME, REDIS_PASSWORD, REDIS_KEY
 JWT_SECRET, JWT_ISSUER, JWT_AUDIENCE, MQGW_TOKEN, MQGW_API_KEY. Every secret may be read
 from <NAME>_FILE instead; tokens and keys are never taken as arguments.
 
-Exit codes: 0 success, 1 an error reply or a failed operation, 2 bad usage or no reply.`;
+Exit codes: 0 success, 1 an error reply or a failed operation, 2 bad usage or no reply,
+3 a queued command's answer is still pending.`;
 
 /** Runs one command; resolves with the exit code. */
 export async function run(argv: string[], io: Io): Promise<number> {
@@ -252,14 +254,72 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
     });
   devices
     .command('list')
-    .description('list devices with scopes')
+    .description('list devices with scopes, and their presence as a gateway (GATEWAY_URL) sees it')
     .action(async () => {
       const config = env();
+      const presence = await fetchPresence(config);
+      const seen = new Map((presence ?? []).map((p) => [p.name, p]));
+      const state = (name: string) => {
+        const p = seen.get(name);
+        return p
+          ? `${p.status} (${p.protocol})`
+          : presence
+            ? 'offline (no status)'
+            : 'presence unknown';
+      };
       await withRedis(config, async (redis) => {
         for (const d of await deviceStore(config, redis).list()) {
-          io.out(`${d.name}  ${d.updated_at}  ${d.scopes.join(' ')}`);
+          io.out(`${d.name}  ${state(d.name)}  ${d.updated_at}  ${d.scopes.join(' ')}`);
+          seen.delete(d.name);
         }
       });
+      for (const p of seen.values()) io.out(`${p.name}  ${p.status} (${p.protocol})  no record`);
+      if (!presence)
+        io.err(`presence unknown: ${config.GATEWAY_URL}/dashboard/data did not answer`);
+    });
+  devices
+    .command('command <name> <command>')
+    .description('send a command to a device through a gateway (GATEWAY_URL) and print its answer')
+    .option('--data <json>', 'command body, or @file', '{}')
+    .option('--queued', 'keep it for an offline device; prints the command id (202)')
+    .option('--timeout-ms <ms>', 'how long the gateway waits for the answer', positiveInt)
+    .option('--idempotency-key <key>', 'send at most once per key')
+    .option('--token-stdin', 'read a bearer token from standard input (else MQGW_TOKEN)')
+    .option('--api-key-stdin', 'read an API key from standard input (else MQGW_API_KEY)')
+    .action(async (name: string, command: string, options) => {
+      const config = env();
+      const token = options.tokenStdin ? await io.readLine() : undefined;
+      const apiKey = options.apiKeyStdin ? await io.readLine() : undefined;
+      const started = performance.now();
+      const reply = await sendCommand(config, name, command, { ...options, token, apiKey });
+      io.out(JSON.stringify(reply.body, null, 2));
+      io.err(
+        `${name}/${command}: HTTP ${reply.status} in ${(performance.now() - started).toFixed(1)} ms`,
+      );
+      exit(reply.status === 200 || reply.status === 202 ? 0 : 1);
+    });
+  devices
+    .command('result <name> <command> <id>')
+    .description('the answer to a queued command (HTTP 202 while it is pending)')
+    .option('--token-stdin', 'read a bearer token from standard input (else MQGW_TOKEN)')
+    .action(async (name: string, command: string, id: string, options) => {
+      const token = options.tokenStdin ? await io.readLine() : undefined;
+      const reply = await fetchResult(env(), name, command, id, { token });
+      io.out(JSON.stringify(reply.body, null, 2));
+      exit(reply.status === 200 ? 0 : reply.status === 202 ? 3 : 1);
+    });
+  devices
+    .command('simulate <name>')
+    .description(
+      'act as device <name> (the broker login, with MQTT_PASSWORD): answer every command until Ctrl-C',
+    )
+    .addOption(new Option('--mqtt <version>', 'protocol').choices(['5', '3.1.1']).default('5'))
+    .action(async (name: string, options: { mqtt: string }) => {
+      const stop = new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await simulate(env(), name, options.mqtt === '5' ? 5 : 4, io.err, stop);
     });
   devices
     .command('remove <name>')

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { CommandsModule } from './commands/commands.module';
 import { DiscoveryModule } from './discovery/discovery.module';
 import { GatewayConfigModule } from './gateway-config.module';
 import type { GatewayConfig } from './gateway.config';
@@ -31,6 +32,7 @@ export class AppModule {
         DiscoveryModule,
         ObservabilityModule,
         OperationsModule,
+        CommandsModule,
       ],
     };
   }

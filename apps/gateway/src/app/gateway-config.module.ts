@@ -1,4 +1,5 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { COMMANDS_CONFIG } from './commands/commands.config';
 import { DISCOVERY_CONFIG } from './discovery/discovery.config';
 import type { GatewayConfig } from './gateway.config';
 import { OBSERVABILITY_CONFIG } from './observability/observability.config';
@@ -28,6 +29,7 @@ export class GatewayConfigModule {
       { provide: PIPELINE_CONFIG, useValue: config.pipeline },
       { provide: OBSERVABILITY_CONFIG, useValue: config.observability },
       { provide: ROUTING_CONFIG, useValue: config.routing },
+      { provide: COMMANDS_CONFIG, useValue: config.commands },
       { provide: INITIAL_ROUTE_TABLE, useValue: routes },
     ];
     return {

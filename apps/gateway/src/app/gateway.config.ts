@@ -1,5 +1,6 @@
 import { ConfigError, int, oneOf, readEnv } from '@mqgw/config';
 import { LOG_LEVELS, type LogLevelName } from '@mqgw/logging';
+import { commandsEnv, readCommandsConfig, type CommandsConfig } from './commands/commands.config';
 import {
   discoveryEnv,
   readDiscoveryConfig,
@@ -51,6 +52,7 @@ export const gatewayEnvSchema = {
   ...upstreamEnv,
   ...pipelineEnv,
   ...observabilityEnv,
+  ...commandsEnv,
 };
 
 export interface GatewayConfig {
@@ -65,6 +67,7 @@ export interface GatewayConfig {
   upstream: UpstreamConfig;
   pipeline: PipelineConfig;
   observability: ObservabilityConfig;
+  commands: CommandsConfig;
 }
 
 /** Reads and validates the environment; a bad value throws a one-line `ConfigError`. */
@@ -113,5 +116,6 @@ export function readGatewayConfig(
       parsed.MAX_INFLIGHT,
     ),
     observability: readObservabilityConfig(parsed),
+    commands: readCommandsConfig(parsed, transport, parsed.AUTH_FAILURE_WINDOW_SECONDS),
   };
 }

@@ -17,3 +17,14 @@ export class AuthError extends Error {
 export function isAuthError(value: unknown): value is AuthError {
   return typeof value === 'object' && value !== null && (value as AuthError).isAuthError === true;
 }
+
+/**
+ * What a client is told when its credential fails: the kind of failure (malformed, expired,
+ * invalid, revoked), never which check or which key. One wording for MQTT and HTTP callers.
+ */
+export function refusalMessage(error: AuthError, via: 'token' | 'api-key'): string {
+  if (via === 'api-key') return error.reason === 'revoked' ? 'API key revoked' : 'invalid API key';
+  if (error.reason === 'malformed') return 'malformed token';
+  if (error.reason === 'expired') return 'token expired';
+  return 'invalid token';
+}

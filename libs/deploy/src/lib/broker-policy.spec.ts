@@ -181,6 +181,40 @@ describe('broker policy on a real Mosquitto', () => {
     expect(aliceGot.some((m) => m.includes('for bob'))).toBe(false);
   });
 
+  it('hands a device only its own commands, and lets it answer and report status only as itself', async () => {
+    const gateway = await connect(BROKER_USERS.gateway, secrets.mqtt.gateway);
+    expect(await grant(gateway, '$share/gateway/things/+/command-replies/+')).toBeLessThan(128);
+    expect(await grant(gateway, 'things/+/status')).toBeLessThan(128);
+    const answers = received(gateway);
+    const alice = await connect('alice', 'alice-password');
+    const bob = await connect('bob', 'bob-password');
+    expect(await grant(alice, 'things/alice/commands/+')).toBeLessThan(128);
+    for (const filter of ['things/bob/commands/#', 'things/+/commands/+', 'things/+/status']) {
+      expect([filter, await grant(alice, filter)]).toEqual([filter, 135]);
+    }
+    const aliceGot = received(alice);
+    expect(await grant(bob, 'things/bob/commands/+')).toBeLessThan(128);
+    await alice.publishAsync('things/alice/status', 'online', { qos: 1, retain: true });
+    await alice.publishAsync('things/alice/command-replies/reboot', 'from alice', { qos: 1 });
+    for (const topic of [
+      'things/bob/command-replies/reboot',
+      'things/bob/status',
+      'things/alice/commands/reboot',
+    ]) {
+      await expect(alice.publishAsync(topic, 'forged', { qos: 1 })).rejects.toThrow(
+        /Not authorized/,
+      );
+    }
+    await gateway.publishAsync('things/bob/commands/reboot', 'for bob', { qos: 1 });
+    await settle(gateway, alice, 'things/alice/commands/after');
+    await settle(alice, gateway, 'things/alice/command-replies/after');
+    expect(answers).toContain('things/alice/command-replies/reboot from alice');
+    expect(answers).toContain('things/alice/status online');
+    expect(answers.some((m) => m.includes('forged'))).toBe(false);
+    expect(aliceGot.some((m) => m.includes('for bob'))).toBe(false);
+    await alice.publishAsync('things/alice/status', '', { qos: 1, retain: true });
+  });
+
   it('lets no client publish replies or into $SYS', async () => {
     const alice = await connect('alice', 'alice-password');
     const bob = await connect('bob', 'bob-password');

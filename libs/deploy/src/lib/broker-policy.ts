@@ -29,7 +29,9 @@ export interface BrokerPolicyOptions {
   /**
    * The gateway's `DEVICE_TOPIC_PREFIX`: each client may then also publish requests under
    * `<devicePrefix>/<its username>/` and read `<devicePrefix>/<its username>/replies/#`,
-   * and the gateway reads the namespace and writes the replies. The broker enforcing this
+   * and the gateway reads the namespace and writes the replies. For commands, a client reads
+   * `<devicePrefix>/<its username>/commands/#` and writes its `command-replies/#` and
+   * `status`; the gateway writes `<devicePrefix>/+/commands/#`. The broker enforcing this
    * is what lets the gateway take the username level as the caller.
    */
   devicePrefix?: string;
@@ -89,6 +91,12 @@ export function gatewayRole(options: BrokerPolicyOptions): DynsecRole {
               topic: `${devicePrefix}/+/replies/#`,
               allow: true,
             },
+            // Commands to devices; their answers and statuses it reads under `<prefix>/#`.
+            {
+              acltype: 'publishClientSend' as const,
+              topic: `${devicePrefix}/+/commands/#`,
+              allow: true,
+            },
           ]
         : []),
     ],
@@ -131,6 +139,19 @@ export function clientOwnRole(username: string, options: BrokerPolicyOptions): D
               topic: `${device}/replies/#`,
               allow: true,
             },
+            // Commands to this device only; its answers and its own retained status.
+            { acltype: 'subscribePattern' as const, topic: `${device}/commands/#`, allow: true },
+            {
+              acltype: 'publishClientReceive' as const,
+              topic: `${device}/commands/#`,
+              allow: true,
+            },
+            {
+              acltype: 'publishClientSend' as const,
+              topic: `${device}/command-replies/#`,
+              allow: true,
+            },
+            { acltype: 'publishClientSend' as const, topic: `${device}/status`, allow: true },
           ]
         : []),
     ],

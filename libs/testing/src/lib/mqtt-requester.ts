@@ -1,7 +1,7 @@
 import { MqttRequester, type RequesterOptions } from '@mqgw/mqtt-client';
 import { MQTT_URL, requireService, uniqueTestId } from './services';
 
-export { DeviceRequester, MqttRequester, setNoDelay } from '@mqgw/mqtt-client';
+export { DeviceRequester, MqttRequester, SimulatedDevice, setNoDelay } from '@mqgw/mqtt-client';
 export type { ReceivedReply, RequestOptions, RequesterOptions } from '@mqgw/mqtt-client';
 
 /**

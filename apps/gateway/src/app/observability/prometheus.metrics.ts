@@ -36,6 +36,33 @@ export class PrometheusMetrics {
     registers: [this.registry],
   });
 
+  readonly deviceCommands = new Counter({
+    name: 'mqgw_device_commands_total',
+    help: 'Commands to devices over HTTP, by mode (wait or queued) and outcome.',
+    labelNames: ['mode', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly droppedCommandAnswers = new Counter({
+    name: 'mqgw_dropped_command_answers_total',
+    help: 'Answers from devices dropped, by reason (unknown_id, wrong_device, duplicate, ...).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly commandAnswers = new Counter({
+    name: 'mqgw_command_answers_total',
+    help: 'Answers this instance received for commands in wait mode: for its own HTTP call (local) or sent to the instance that holds it (forwarded).',
+    labelNames: ['delivered'] as const,
+    registers: [this.registry],
+  });
+
+  readonly devicesOnline = new Gauge({
+    name: 'mqgw_devices_online',
+    help: 'Devices whose retained status this instance last saw as online.',
+    registers: [this.registry],
+  });
+
   readonly breakerTransitions = new Counter({
     name: 'mqgw_breaker_transitions_total',
     help: 'Circuit breaker transitions seen by this instance.',

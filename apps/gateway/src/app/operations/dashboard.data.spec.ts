@@ -2,6 +2,9 @@ import { InMemoryCircuitBreaker } from '@mqgw/breaker';
 import { InMemoryServiceRegistry, InstanceDirectory, staticInstance } from '@mqgw/discovery';
 import { routeTableOf } from '@mqgw/routes';
 import { InMemoryKvStore, type KvStore } from '@mqgw/store';
+import type { CommandsService } from '../commands/commands.service';
+import { COMMAND_STATS_KEY } from '../commands/commands.service';
+import { DevicePresence } from '../commands/device-presence';
 import { AdmissionControl } from '../pipeline/guards/admission-control';
 import { ServiceLimits } from '../pipeline/interceptors/service-limits';
 import { TEST_ROUTES, pipelineConfig } from '../pipeline/testing/pipeline.fixtures';
@@ -18,6 +21,10 @@ describe('DashboardData', () => {
   const table = routeTableOf(TEST_ROUTES);
   const service = table.routes.find((r) => r.service)!.service!;
   const template = table.routes.find((r) => r.service)!.template;
+
+  const presence = new DevicePresence(10);
+  presence.update('sensor-8', 'offline', 4, 1000);
+  presence.update('sensor-7', 'online', 5, 2000);
 
   const build = (kv: KvStore) => {
     const routes = new ActiveRoutes(table, { file: 'test' });
@@ -42,6 +49,7 @@ describe('DashboardData', () => {
       new HealthReporter(kv, directory, routes),
       new AdmissionControl(pipelineConfig()),
       new ServiceLimits(routes),
+      { enabled: true, presence } as unknown as CommandsService,
     );
     return { data, breaker };
   };
@@ -67,6 +75,7 @@ describe('DashboardData', () => {
       ],
       10,
     );
+    await kv.hashIncrement(COMMAND_STATS_KEY, 'answered', 2);
     const { data, breaker } = build(kv);
     await breaker.record(service, false, { allowed: true, probe: false });
     const snap = await data.snapshot(now);
@@ -92,6 +101,16 @@ describe('DashboardData', () => {
       { time: 1, request_id: 'r1', topic: template, code: 'NOT_FOUND', message: 'gone' },
     ]);
     expect(snap.served_by).toMatchObject({ instance: 'gw-test', inflight: 1 });
+    expect(snap.commands).toEqual({
+      enabled: true,
+      by_outcome: { answered: 2 },
+      devices_online: 1,
+      devices_known: 2,
+      devices: [
+        { name: 'sensor-7', status: 'online', protocol: 'MQTT 5', since: 2 },
+        { name: 'sensor-8', status: 'offline', protocol: 'MQTT 3.1.1', since: 1 },
+      ],
+    });
   });
 
   it('keeps answering while Redis is down, and says so', async () => {

@@ -5,6 +5,7 @@ import { routeRows, type RouteRow } from '@mqgw/routes';
 import type { KvStore } from '@mqgw/store';
 import { TRAFFIC_WINDOW_SECONDS, metricsKeys, trafficWindow } from '../observability/metrics.keys';
 import { percentile } from '../observability/metrics.reader';
+import { COMMAND_STATS_KEY, CommandsService } from '../commands/commands.service';
 import { ActiveRoutes } from '../routing/active-routes';
 import { STATE_CONFIG, type StateConfig } from '../state/state.config';
 import { CIRCUIT_BREAKER, KV_STORE } from '../state/state.tokens';
@@ -68,9 +69,20 @@ export interface DashboardSnapshot {
     code: string;
     message: string;
   }[];
+  /** Commands to devices: counts by outcome (all instances) and presence (this instance's view). */
+  commands: {
+    enabled: boolean;
+    by_outcome: Record<string, number>;
+    devices_online: number;
+    devices_known: number;
+    devices: { name: string; status: string; protocol: string; since: number }[];
+  };
   /** What could not be read, said plainly (Redis down, for instance). */
   problems: string[];
 }
+
+/** Devices listed on the dashboard, online first. */
+const DEVICES_SHOWN = 50;
 
 /**
  * What the dashboard shows, read from the shared state, so that any gateway instance shows
@@ -93,6 +105,7 @@ export class DashboardData {
     private readonly health: HealthReporter,
     private readonly admission: AdmissionControl,
     private readonly limits: ServiceLimits,
+    private readonly commands: CommandsService,
   ) {}
 
   async snapshot(now = Date.now()): Promise<DashboardSnapshot> {
@@ -112,21 +125,27 @@ export class DashboardData {
       redisUp ? read(what, work, empty) : Promise.resolve(empty);
 
     const names = this.health.serviceNames();
-    const [routeCounts, gatewayRow, errorCodes, windows, errorLog, gateways, breakers, refusals] =
-      await Promise.all([
-        shared('route counts', () => this.kv.hashGetAll(metricsKeys.routes), {}),
-        shared('totals', () => this.kv.hashGetAll(metricsKeys.gateway), {}),
-        shared('errors by code', () => this.kv.hashGetAll(metricsKeys.errors), {}),
-        shared('traffic', () => this.windows(now), []),
-        shared(
-          'error log',
-          () => this.kv.listRange(metricsKeys.errorLogs, 0, RECENT_ERRORS - 1),
-          [],
-        ),
-        shared('gateway instances', () => this.gateways(now), []),
-        shared('breakers', () => this.breakers(names), []),
-        shared('refusals', () => this.kv.hashGetAll(metricsKeys.refusals), {}),
-      ]);
+    const [
+      routeCounts,
+      gatewayRow,
+      errorCodes,
+      windows,
+      errorLog,
+      gateways,
+      breakers,
+      commandCounts,
+      refusals,
+    ] = await Promise.all([
+      shared('route counts', () => this.kv.hashGetAll(metricsKeys.routes), {}),
+      shared('totals', () => this.kv.hashGetAll(metricsKeys.gateway), {}),
+      shared('errors by code', () => this.kv.hashGetAll(metricsKeys.errors), {}),
+      shared('traffic', () => this.windows(now), []),
+      shared('error log', () => this.kv.listRange(metricsKeys.errorLogs, 0, RECENT_ERRORS - 1), []),
+      shared('gateway instances', () => this.gateways(now), []),
+      shared('breakers', () => this.breakers(names), []),
+      shared('command counts', () => this.kv.hashGetAll(COMMAND_STATS_KEY), {}),
+      shared('refusals', () => this.kv.hashGetAll(metricsKeys.refusals), {}),
+    ]);
 
     return {
       generated_at: now / 1000,
@@ -166,6 +185,20 @@ export class DashboardData {
         services: this.limits.snapshot(),
       },
       recent_errors: errorLog.map(toErrorEntry),
+      commands: {
+        enabled: this.commands.enabled,
+        by_outcome: Object.fromEntries(
+          Object.entries(commandCounts).map(([outcome, n]) => [outcome, Number(n)]),
+        ),
+        devices_online: this.commands.presence.onlineCount,
+        devices_known: this.commands.presence.size,
+        devices: this.commands.presence.list(DEVICES_SHOWN).map((d) => ({
+          name: d.name,
+          status: d.status,
+          protocol: d.protocol === 5 ? 'MQTT 5' : 'MQTT 3.1.1',
+          since: d.since / 1000,
+        })),
+      },
       problems,
     };
   }

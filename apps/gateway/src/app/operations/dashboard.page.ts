@@ -27,9 +27,9 @@ export const DASHBOARD_HTML = `<!doctype html>
   th { color: var(--muted); font-weight: 600; }
   td.num { text-align: right; font-variant-numeric: tabular-nums; }
   .badge { display: inline-block; padding: 0 0.45rem; border-radius: 1rem; font-size: 0.8rem; font-weight: 600; color: #fff; }
-  .healthy, .closed, .up { background: var(--ok); }
+  .healthy, .closed, .up, .online { background: var(--ok); }
   .degraded, .half_open { background: var(--warn); }
-  .down, .open, .unhealthy { background: var(--bad); }
+  .down, .open, .unhealthy, .offline { background: var(--bad); }
   .muted { color: var(--muted); }
   #problems { display: none; background: #fff8c5; border: 1px solid #d4a72c; padding: 0.5rem 1rem; margin: 1rem 1.2rem 0; border-radius: 6px; }
   #problems.shown { display: block; }
@@ -96,6 +96,12 @@ export const DASHBOARD_HTML = `<!doctype html>
     <h2>Routes</h2>
     <table><thead><tr><th>topic</th><th>qos</th><th>upstream</th><th>steps</th><th>scopes</th><th class="num">requests</th><th class="num">error rate</th></tr></thead>
     <tbody id="routes"></tbody></table>
+  </section>
+  <section class="wide" id="devices-section">
+    <h2>Device commands and presence</h2>
+    <p class="muted"><span id="devices-online">0</span> online of <span id="devices-known">0</span> known devices</p>
+    <table><thead><tr><th>outcome</th><th>commands</th></tr></thead><tbody id="command-outcomes"></tbody></table>
+    <table><thead><tr><th>device</th><th>status</th><th>protocol</th><th>since</th></tr></thead><tbody id="devices"></tbody></table>
   </section>
   <section class="wide" id="errors-section">
     <h2>Recent errors</h2>
@@ -198,6 +204,13 @@ export const DASHBOARD_HTML = `<!doctype html>
       el('td', {}, r.service ? r.service + ' ' + r.method + ' ' + r.path : '(' + r.handler + ')'),
       el('td', { class: 'muted' }, r.steps.join(', ')), el('td', {}, r.scopes.join(', ') || '–'),
       el('td', { class: 'num requests' }, r.requests), el('td', { class: 'num' }, r.error_rate + ' %'))));
+    const c = s.commands;
+    $('devices-online').textContent = c.devices_online;
+    $('devices-known').textContent = c.devices_known;
+    fill('command-outcomes', Object.entries(c.by_outcome).sort((a, b) => b[1] - a[1]).map(([outcome, n]) =>
+      el('tr', { 'data-outcome': outcome }, el('td', {}, outcome), el('td', { class: 'num' }, n))));
+    fill('devices', c.devices.map((d) => el('tr', { 'data-device': d.name },
+      el('td', {}, d.name), el('td', {}, badge(d.status)), el('td', {}, d.protocol), el('td', {}, time(d.since)))));
     fill('recent-errors', s.recent_errors.map((e) => el('tr', { 'data-request': e.request_id || '' },
       el('td', {}, time(e.time)), el('td', {}, e.code), el('td', {}, e.topic || ''),
       el('td', {}, e.message), el('td', { class: 'muted' }, e.request_id || ''))));

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { CommandsModule } from '../commands/commands.module';
 import { DiscoveryModule } from '../discovery/discovery.module';
 import { ObservabilityModule } from '../observability/observability.module';
 import { PipelineModule } from '../pipeline/pipeline.module';
@@ -33,6 +34,7 @@ import { RoutingModule } from '../routing/routing.module';
     TransportModule,
     UpstreamModule,
     RoutingModule,
+    CommandsModule,
   ],
   controllers: [
     GatewayOpsController,

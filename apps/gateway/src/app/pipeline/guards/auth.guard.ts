@@ -1,5 +1,12 @@
 import { Injectable, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { ApiKeyStore, DeviceStore, JwtVerifier, isAuthError, type Identity } from '@mqgw/auth';
+import {
+  ApiKeyStore,
+  DeviceStore,
+  JwtVerifier,
+  isAuthError,
+  refusalMessage,
+  type Identity,
+} from '@mqgw/auth';
 import { GatewayError, REQUEST_HEADER, isGatewayError } from '@mqgw/contracts';
 import { SampledLog, forRequest } from '@mqgw/logging';
 import type { GatewayRequest, Principal } from '../../request/gateway-request';
@@ -11,14 +18,6 @@ const BEARER = /^Bearer ([^\s]+)$/i;
 /** What may go upstream as `X-User-ID` or one of `X-User-Scopes`: printable ASCII, no space. */
 const SENDABLE = /^[\x21-\x7e]{1,256}$/;
 const KEY_ID = /^mqgw_([0-9a-f]{12})_/;
-
-/** What a client is told for each way a credential fails: the kind, never which check. */
-const REFUSAL: Record<string, string> = {
-  malformed: 'malformed token',
-  expired: 'token expired',
-  invalid: 'invalid token',
-  revoked: 'API key revoked',
-};
 
 /**
  * `auth`: a bearer JWT in `authorization`, or an API key in `x-api-key`. The verified
@@ -126,12 +125,9 @@ export class AuthGuard implements CanActivate {
       if (!isAuthError(error) && !isGatewayError(error)) throw error;
       if (isAuthError(error) && error.reason === 'unavailable') throw unavailable();
       const viaKey = apiKey !== undefined && authorization === undefined;
-      const reason = isAuthError(error) ? error.reason : 'malformed';
-      const message = isGatewayError(error)
-        ? error.message
-        : viaKey && reason !== 'revoked'
-          ? 'invalid API key'
-          : (REFUSAL[reason] ?? 'invalid token');
+      const message = isAuthError(error)
+        ? refusalMessage(error, viaKey ? 'api-key' : 'token')
+        : error.message;
       throw this.failed(req, message, viaKey ? KEY_ID.exec(apiKey)?.[1] : undefined);
     }
     throw this.failed(req, 'missing credentials: send authorization or x-api-key');
