@@ -10,15 +10,10 @@ import type { Identity } from '@mqgw/auth';
 import {
   COMMAND_ID,
   COMMAND_NAME,
-  ERROR_PROPERTY,
-  PROTOCOL_PROPERTY,
   GatewayError,
   allowsCommand,
   commandTopics,
   encodeLegacyCommand,
-  parseDeviceTopic,
-  parseLegacyAnswer,
-  parseV5Answer,
   type CommandOutcome,
 } from '@mqgw/contracts';
 import { LimiterUnavailableError, type RateLimiter } from '@mqgw/rate-limit';
@@ -27,7 +22,8 @@ import { PrometheusMetrics } from '../observability/prometheus.metrics';
 import { STATE_CONFIG, type StateConfig } from '../state/state.config';
 import { KV_STORE, RATE_LIMITER } from '../state/state.tokens';
 import { LocalAnswerBus, RedisAnswerBus, type AnswerBus } from './answer.bus';
-import { CommandConnection, type InboundMessage } from './command.connection';
+import { CommandConnection } from './command.connection';
+import { CommandInbox } from './command-inbox';
 import { CommandStore, type CommandRecord, type StoredAnswer } from './command.store';
 import { COMMANDS_CONFIG, type CommandsConfig } from './commands.config';
 import { DevicePresence } from './device-presence';
@@ -65,7 +61,7 @@ export class CommandsService implements OnApplicationBootstrap, OnApplicationShu
   readonly presence: DevicePresence;
   private readonly store: CommandStore;
   private readonly bus: AnswerBus;
-  private readonly waiting = new Map<string, (outcome: CommandOutcome) => void>();
+  private readonly inbox: CommandInbox;
 
   constructor(
     @Inject(COMMANDS_CONFIG) readonly config: CommandsConfig,
@@ -80,6 +76,14 @@ export class CommandsService implements OnApplicationBootstrap, OnApplicationShu
     this.bus = state.redis
       ? new RedisAnswerBus(state.redis, state.keyPrefix)
       : new LocalAnswerBus();
+    this.inbox = new CommandInbox(
+      config,
+      this.store,
+      this.presence,
+      this.bus,
+      connection.instance,
+      metrics,
+    );
   }
 
   get enabled(): boolean {
@@ -88,11 +92,13 @@ export class CommandsService implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.enabled) return;
-    await this.bus.listen(this.connection.instance, ({ id, outcome }) => this.settle(id, outcome));
+    await this.bus.listen(this.connection.instance, ({ id, outcome }) =>
+      this.inbox.settle(id, outcome),
+    );
     this.connection.onMessage((message) => {
-      this.onMessage(message).catch((error: Error) =>
-        this.logger.warn(`answer not handled: ${error.message}`),
-      );
+      this.inbox
+        .receive(message)
+        .catch((error: Error) => this.logger.warn(`answer not handled: ${error.message}`));
     });
     await this.connection.start();
     if (this.config.unprotected) {
@@ -103,10 +109,7 @@ export class CommandsService implements OnApplicationBootstrap, OnApplicationShu
   }
 
   async onApplicationShutdown(): Promise<void> {
-    for (const [id, settle] of this.waiting) {
-      this.waiting.delete(id);
-      settle({ ok: false, error: { code: 'SHUTDOWN', message: 'the gateway is shutting down' } });
-    }
+    this.inbox.cancelAll();
     await this.connection.stop();
     await this.bus.close();
   }
@@ -138,11 +141,44 @@ export class CommandsService implements OnApplicationBootstrap, OnApplicationShu
     requestId: string,
     started: number,
   ): Promise<{ response: CommandResponse; id?: string }> {
+    const prefix = this.permitted(call);
+    await this.consumeRate(call.caller.principalId);
+    const data = this.bodyOf(call);
+    const timeoutMs = this.timeoutOf(call.timeoutMs);
+    const presence = this.presenceOf(call);
+    const { record, ttlMs } = this.recordFor(call, timeoutMs);
+    const { id } = record;
+    const created = await this.shared(() => this.store.create(record, ttlMs));
+    if (created.outcome === 'full') {
+      throw new GatewayError(
+        'RATE_LIMITED',
+        `at most ${this.config.maxPending} commands may be pending per caller`,
+        { retryAfter: 1 },
+      );
+    }
+    if (created.outcome === 'exists') {
+      return { response: await this.replay(created.record, record, requestId, started), id };
+    }
+    const answer = call.queued ? undefined : this.inbox.wait(id, timeoutMs);
+    await this.publishCommand(prefix, call, id, data, presence?.protocol === 5, timeoutMs);
+    if (!answer) return { response: this.accepted(id, requestId, record.created_at), id };
+    const outcome = await answer;
+    if (outcome === undefined) {
+      throw new GatewayError(
+        'GATEWAY_TIMEOUT',
+        `device ${call.device} did not answer within ${timeoutMs} ms`,
+        { details: { command_id: id } },
+      );
+    }
+    return { response: this.answered(id, outcome, requestId, started), id };
+  }
+
+  /** The device prefix, once the call may be made at all: enabled, plain names, scopes. */
+  private permitted(call: CommandCall): string {
     const { caller, device, name } = call;
     if (!this.config.enabled || !this.config.prefix) {
       throw new GatewayError('NOT_FOUND', 'commands to devices are not enabled on this gateway');
     }
-    const prefix = this.config.prefix;
     if (!COMMAND_NAME.test(device) || !COMMAND_NAME.test(name)) {
       throw new GatewayError(
         'BAD_REQUEST',
@@ -155,18 +191,27 @@ export class CommandsService implements OnApplicationBootstrap, OnApplicationShu
         `missing required scope: devices:command (or devices:command:${device}[:${name}])`,
       );
     }
-    await this.consumeRate(caller.principalId);
+    return this.config.prefix;
+  }
+
+  /** The command's data: bounded, JSON; and a well-formed `Idempotency-Key` if any. */
+  private bodyOf(call: CommandCall): unknown {
     if (call.body.length > this.config.maxBytes) {
       throw new GatewayError('PAYLOAD_TOO_LARGE', `the body is over ${this.config.maxBytes} bytes`);
     }
     const data = parseBody(call.body);
-    const timeoutMs = this.timeoutOf(call.timeoutMs);
     if (call.idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(call.idempotencyKey)) {
       throw new GatewayError(
         'BAD_REQUEST',
         'Idempotency-Key must be 1 to 255 printable ASCII characters',
       );
     }
+    return data;
+  }
+
+  /** The device's presence: online for a call that waits; ever seen for a queued one. */
+  private presenceOf(call: CommandCall): ReturnType<DevicePresence['get']> {
+    const { device } = call;
     const presence = this.presence.get(device);
     if (!call.queued && presence?.status !== 'online') {
       throw new GatewayError('DEVICE_OFFLINE', `device ${device} is offline`, {
@@ -179,8 +224,16 @@ export class CommandsService implements OnApplicationBootstrap, OnApplicationShu
         `device ${device} has never connected: nothing would keep a queued command for it`,
       );
     }
+    return presence;
+  }
+
+  /** The shared record of the command, and how long it is kept. */
+  private recordFor(
+    call: CommandCall,
+    timeoutMs: number,
+  ): { record: CommandRecord; ttlMs: number } {
+    const { caller, device, name } = call;
     const mode = call.queued ? 'queued' : 'wait';
-    const id = CommandStore.idFor(caller.principalId, call.idempotencyKey);
     const now = Date.now();
     const ttlMs = call.queued
       ? (this.config.queueTtlSeconds + this.config.resultTtlSeconds) * 1000
@@ -188,7 +241,7 @@ export class CommandsService implements OnApplicationBootstrap, OnApplicationShu
         ? timeoutMs + this.config.resultTtlSeconds * 1000
         : timeoutMs + 5000;
     const record: CommandRecord = {
-      id,
+      id: CommandStore.idFor(caller.principalId, call.idempotencyKey),
       principal: caller.principalId,
       device,
       name,
@@ -198,23 +251,20 @@ export class CommandsService implements OnApplicationBootstrap, OnApplicationShu
       created_at: now,
       expires_at: now + ttlMs,
     };
-    const created = await this.shared(() => this.store.create(record, ttlMs));
-    if (created.outcome === 'full') {
-      throw new GatewayError(
-        'RATE_LIMITED',
-        `at most ${this.config.maxPending} commands may be pending per caller`,
-        {
-          retryAfter: 1,
-        },
-      );
-    }
-    if (created.outcome === 'exists') {
-      return { response: await this.replay(created.record, record, requestId, started), id };
-    }
+    return { record, ttlMs };
+  }
 
-    const v5 = presence?.protocol === 5;
+  /** Publishes the command in the device's form; a broker that does not take it is a 503. */
+  private async publishCommand(
+    prefix: string,
+    call: CommandCall,
+    id: string,
+    data: unknown,
+    v5: boolean,
+    timeoutMs: number,
+  ): Promise<void> {
+    const { device, name } = call;
     const expiry = call.queued ? this.config.queueTtlSeconds : Math.ceil(timeoutMs / 1000);
-    const answer = call.queued ? undefined : this.wait(id, timeoutMs);
     try {
       await this.connection.publish(
         commandTopics.command(prefix, device, name),
@@ -234,38 +284,26 @@ export class CommandsService implements OnApplicationBootstrap, OnApplicationShu
         },
       );
     } catch (error) {
-      this.waiting.delete(id);
+      this.inbox.forget(id);
       await this.store.delete(id).catch(() => undefined);
       throw new GatewayError('SERVICE_UNAVAILABLE', 'the broker did not take the command', {
         retryAfter: 1,
         cause: error,
       });
     }
-    if (!answer) {
-      return {
-        response: {
-          status: 202,
-          body: {
-            status: 'accepted',
-            command_id: id,
-            request_id: requestId,
-            expires_at: new Date(now + this.config.queueTtlSeconds * 1000).toISOString(),
-          },
-        },
-        id,
-      };
-    }
-    const outcome = await answer;
-    if (outcome === undefined) {
-      throw new GatewayError(
-        'GATEWAY_TIMEOUT',
-        `device ${device} did not answer within ${timeoutMs} ms`,
-        {
-          details: { command_id: id },
-        },
-      );
-    }
-    return { response: this.answered(id, outcome, requestId, started), id };
+  }
+
+  /** `202` for a queued command: where to fetch its answer, and until when it waits. */
+  private accepted(id: string, requestId: string, createdAt: number): CommandResponse {
+    return {
+      status: 202,
+      body: {
+        status: 'accepted',
+        command_id: id,
+        request_id: requestId,
+        expires_at: new Date(createdAt + this.config.queueTtlSeconds * 1000).toISOString(),
+      },
+    };
   }
 
   /** `GET /devices/{device}/commands/{name}/{id}`: a queued or keyed command's answer. */
@@ -433,75 +471,6 @@ export class CommandsService implements OnApplicationBootstrap, OnApplicationShu
         cause: error,
       });
     }
-  }
-
-  /** Resolves with the answer, or undefined after `timeoutMs`. */
-  private wait(id: string, timeoutMs: number): Promise<CommandOutcome | undefined> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(id);
-        resolve(undefined);
-      }, timeoutMs);
-      this.waiting.set(id, (outcome) => {
-        clearTimeout(timer);
-        this.waiting.delete(id);
-        resolve(outcome);
-      });
-    });
-  }
-
-  private settle(id: string, outcome: CommandOutcome): void {
-    this.waiting.get(id)?.(outcome);
-  }
-
-  private async onMessage(message: InboundMessage): Promise<void> {
-    const prefix = this.config.prefix as string;
-    const topic = parseDeviceTopic(prefix, message.topic);
-    if (topic?.kind === 'status') {
-      const protocol = message.userProperties[PROTOCOL_PROPERTY] === '5' ? 5 : 4;
-      this.presence.update(topic.device, message.payload.toString('utf8').trim(), protocol);
-      this.metrics.devicesOnline.set(this.presence.onlineCount);
-      return;
-    }
-    if (topic?.kind !== 'command-replies') return this.drop('invalid');
-    let id: string;
-    let outcome: CommandOutcome | undefined;
-    if (message.correlationData !== undefined) {
-      id = message.correlationData.toString('utf8');
-      outcome = parseV5Answer(message.payload, message.userProperties[ERROR_PROPERTY]);
-    } else {
-      const legacy = parseLegacyAnswer(message.payload);
-      id = legacy?.id ?? '';
-      outcome = legacy?.outcome;
-    }
-    if (!outcome) return this.drop('invalid');
-    const record = COMMAND_ID.test(id) ? await this.store.get(id) : null;
-    if (!record) return this.drop('unknown_id');
-    if (record.device !== topic.device) return this.drop('wrong_device');
-    if (record.name !== topic.name) return this.drop('wrong_command');
-    if (message.payload.length > this.config.maxBytes) {
-      outcome = {
-        ok: false,
-        error: {
-          code: 'ANSWER_TOO_LARGE',
-          message: `the device's answer is over ${this.config.maxBytes} bytes`,
-        },
-      };
-    }
-    const first = await this.store.answer(record, { outcome, answered_at: Date.now() });
-    if (!first) return this.drop('duplicate');
-    if (record.mode !== 'wait') return;
-    if (record.owner === this.connection.instance) {
-      this.metrics.commandAnswers.inc({ delivered: 'local' });
-      this.settle(record.id, outcome);
-      return;
-    }
-    this.metrics.commandAnswers.inc({ delivered: 'forwarded' });
-    await this.bus.send(record.owner, { id: record.id, outcome });
-  }
-
-  private drop(reason: string): void {
-    this.metrics.droppedCommandAnswers.inc({ reason });
   }
 }
 

@@ -60,36 +60,33 @@ export function createSharedState(
     settingsFor: breakerSettingsFor,
     onTransition: events.breakerTransition,
   };
-  const settings = config.redis;
-  if (!settings) {
-    return {
-      mode: 'memory',
-      kv: new PrefixedKvStore(new InMemoryKvStore(), config.keyPrefix),
-      registry: new InMemoryServiceRegistry(),
-      limiter: new InMemorySlidingWindowLimiter(),
-      breaker: new InMemoryCircuitBreaker(breakerOptions),
-      start: async () => undefined,
-      close: async () => undefined,
-    };
-  }
+  return config.redis
+    ? redisState(config, config.redis, events, logger, breakerOptions)
+    : memoryState(config, breakerOptions);
+}
 
-  const redis = createRedisClient(settings, {
-    // Fail fast while Redis is away instead of queueing commands without bound.
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-    lazyConnect: true,
-    // Commands issued in the same tick share one round trip (per node on Cluster).
-    enableAutoPipelining: true,
-  });
-  redis.on('error', (error: Error) => logger.warn(`redis: ${error.message}`));
-  const subscriber = () => {
-    const connection = createRedisClient(settings, {
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: true,
-    });
-    connection.on('error', () => undefined); // the main connection logs Redis errors
-    return connection;
+/** The embedded mode: everything in this process. */
+function memoryState(config: StateConfig, breakerOptions: BreakerOptions): SharedState {
+  return {
+    mode: 'memory',
+    kv: new PrefixedKvStore(new InMemoryKvStore(), config.keyPrefix),
+    registry: new InMemoryServiceRegistry(),
+    limiter: new InMemorySlidingWindowLimiter(),
+    breaker: new InMemoryCircuitBreaker(breakerOptions),
+    start: async () => undefined,
+    close: async () => undefined,
   };
+}
+
+/** Everything in Redis, shared by every instance. */
+function redisState(
+  config: StateConfig,
+  settings: NonNullable<StateConfig['redis']>,
+  events: SharedStateEvents,
+  logger: Logger,
+  breakerOptions: BreakerOptions,
+): SharedState {
+  const { redis, subscriber } = connections(settings, logger);
   const breaker = new RedisCircuitBreaker(redis, {
     ...breakerOptions,
     keyPrefix: config.keyPrefix,
@@ -118,4 +115,26 @@ export function createSharedState(
       await redis.quit().catch(() => redis.disconnect());
     },
   };
+}
+
+/** The main Redis connection, and how to open one for subscribing. */
+function connections(settings: NonNullable<StateConfig['redis']>, logger: Logger) {
+  const redis = createRedisClient(settings, {
+    // Fail fast while Redis is away instead of queueing commands without bound.
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    lazyConnect: true,
+    // Commands issued in the same tick share one round trip (per node on Cluster).
+    enableAutoPipelining: true,
+  });
+  redis.on('error', (error: Error) => logger.warn(`redis: ${error.message}`));
+  const subscriber = () => {
+    const connection = createRedisClient(settings, {
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: true,
+    });
+    connection.on('error', () => undefined); // the main connection logs Redis errors
+    return connection;
+  };
+  return { redis, subscriber };
 }

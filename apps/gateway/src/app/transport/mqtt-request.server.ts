@@ -139,23 +139,8 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
   }
 
   listen(callback: (error?: unknown) => void): void {
-    const { options } = this;
-    const clientOptions: IClientOptions = {
-      protocolVersion: 5,
-      clientId: options.clientId,
-      username: options.username,
-      password: options.password,
-      clean: options.sessionExpirySeconds === 0,
-      properties:
-        options.sessionExpirySeconds > 0
-          ? { sessionExpiryInterval: options.sessionExpirySeconds }
-          : {},
-      reconnectPeriod: 1000,
-      connectTimeout: 10_000,
-      resubscribe: false,
-      keepalive: 30,
-    };
-    if (!options.url) throw new Error('MQTT_URL is unset and no embedded broker was started');
+    const { url } = this.options;
+    if (!url) throw new Error('MQTT_URL is unset and no embedded broker was started');
     if (this.devices) {
       const p = this.devices.prefix;
       this.logger.warn(
@@ -164,7 +149,7 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
           `${p}/<its own username>/ alone (docs/security.md#devices).`,
       );
     }
-    const client = mqtt.connect(options.url, clientOptions);
+    const client = mqtt.connect(url, this.clientOptions());
     this.client = client;
     let started = false;
     client.on('connect', () => {
@@ -172,7 +157,7 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
       this.subscribe(client, this.subscribed)
         .then(() => {
           this.logger.log(
-            `subscribed to ${this.routes.routes.length} routes on ${redactUrlCredentials(options.url!)}`,
+            `subscribed to ${this.routes.routes.length} routes on ${redactUrlCredentials(url)}`,
           );
           if (!started) {
             started = true;
@@ -193,6 +178,25 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
     client.handleMessage = (_packet, done) => {
       if (this.inHand < 2 * this.options.maxInflight) done();
       else this.heldReads.push(() => done());
+    };
+  }
+
+  private clientOptions(): IClientOptions {
+    const { options } = this;
+    return {
+      protocolVersion: 5,
+      clientId: options.clientId,
+      username: options.username,
+      password: options.password,
+      clean: options.sessionExpirySeconds === 0,
+      properties:
+        options.sessionExpirySeconds > 0
+          ? { sessionExpiryInterval: options.sessionExpirySeconds }
+          : {},
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
+      resubscribe: false,
+      keepalive: 30,
     };
   }
 
