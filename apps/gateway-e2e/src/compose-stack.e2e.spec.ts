@@ -156,9 +156,11 @@ describe('docker compose stack on a real engine', () => {
       120_000,
     );
     expect([cliDevice.code, cliDevice.stderr]).toEqual([0, expect.stringContaining('success')]);
-    const health = await client.request('gateway/health');
+    // Replies are bound to the caller here: gateway/* requests are signed, since an
+    // anonymous one gets no answer in a user's reply space.
+    const health = await client.request('gateway/health', {}, { headers: auth() });
     expect(health.body).toMatchObject({ status: 'healthy', redis: 'healthy' });
-    const services = await client.request('gateway/services');
+    const services = await client.request('gateway/services', {}, { headers: auth() });
     expect(services.body['count']).toBeGreaterThanOrEqual(6);
     const unauthenticated = await client.request('api/v1/users/list');
     expect(unauthenticated.body).toMatchObject({
@@ -311,7 +313,11 @@ describe('docker compose stack on a real engine', () => {
       const mine = await again.request('api/v1/users/list', {}, { headers: auth() });
       expect(mine.body['status']).toBe('success');
       // The thief's own request is answered after the victim's: nothing reached it meanwhile.
-      const own = await thief.request('gateway/health');
+      const own = await thief.request(
+        'gateway/health',
+        {},
+        { headers: { authorization: `Bearer ${bob.token}` } },
+      );
       expect(own.body['status']).toBe('healthy');
       expect(stolen.filter((topic) => !topic.startsWith('replies/bob/'))).toEqual([]);
     });
@@ -440,7 +446,7 @@ describe('docker compose stack on a real engine', () => {
       async () => {
         client ??= await connect();
         const reply = await client
-          .request('gateway/health', {}, { timeoutMs: 1000 })
+          .request('gateway/health', {}, { headers: auth(), timeoutMs: 1000 })
           .catch(async (error) => {
             await client?.close().catch(() => undefined);
             client = undefined;

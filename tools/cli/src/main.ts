@@ -136,15 +136,17 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
       .description(what)
       .option('--timeout <ms>', 'how long to wait for the reply', positiveInt, 10_000)
       .action(async (options) => {
+        const config = env();
+        // Signed when the environment has credentials: where replies are bound to the caller
+        // (replies/{user}/#, as in compose) an anonymous request gets no answer.
+        const headers: Record<string, string> = {};
+        if (config.MQGW_TOKEN) headers['authorization'] = `Bearer ${config.MQGW_TOKEN}`;
+        else if (config.MQGW_API_KEY) headers['x-api-key'] = config.MQGW_API_KEY;
         exit(
-          await request(
-            io,
-            env(),
-            `gateway/${name}`,
-            {},
-            {},
-            { qos: 1, timeoutMs: options.timeout },
-          ),
+          await request(io, config, `gateway/${name}`, {}, headers, {
+            qos: 1,
+            timeoutMs: options.timeout,
+          }),
         );
       });
   }

@@ -1,6 +1,7 @@
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import mqtt from 'mqtt';
 import { DeviceRequester } from './device-requester';
+import { SimulatedDevice } from './simulated-device';
 import { MqttRequester } from './mqtt-requester';
 const MQTT_URL = process.env['TEST_MQTT_URL'] ?? 'mqtt://127.0.0.1:1883';
 const uniqueTestId = (label: string) =>
@@ -56,6 +57,9 @@ describe('MqttRequester (real Mosquitto)', () => {
       await expect(MqttRequester.connect(url)).rejects.toThrow("Couldn't connect");
       await expect(
         DeviceRequester.connect(url, { prefix: 'things', username: 'sensor-1' }),
+      ).rejects.toThrow("Couldn't connect");
+      await expect(
+        SimulatedDevice.connect(url, { prefix: 'things', username: 'sensor-1' }),
       ).rejects.toThrow("Couldn't connect");
     });
   });

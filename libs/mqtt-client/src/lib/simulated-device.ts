@@ -89,27 +89,24 @@ export class SimulatedDevice {
     }
     const status = commandTopics.status(prefix, options.username);
     const presence = protocolVersion === 5 ? { userProperties: { [PROTOCOL_PROPERTY]: '5' } } : {};
-    const client = await mqtt.connectAsync(
-      url,
-      {
-        reconnectPeriod: 0,
-        connectTimeout: 5000,
-        clientId: `${options.username}-${randomUUID().slice(0, 8)}`,
-        ...mqttOptions,
-        protocolVersion,
-        will: silentPresence
-          ? undefined
-          : {
-              topic: status,
-              payload: Buffer.from('offline'),
-              qos: 1,
-              retain: true,
-              ...(protocolVersion === 5 ? { properties: presence } : {}),
-            },
-      },
-      false,
-    );
-    setNoDelay(client);
+    const client = mqtt.connect(url, {
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+      clientId: `${options.username}-${randomUUID().slice(0, 8)}`,
+      ...mqttOptions,
+      protocolVersion,
+      will: silentPresence
+        ? undefined
+        : {
+            topic: status,
+            payload: Buffer.from('offline'),
+            qos: 1,
+            retain: true,
+            ...(protocolVersion === 5 ? { properties: presence } : {}),
+          },
+    });
+    // Listening before the session is up: a persistent session's queued commands arrive
+    // right behind the CONNACK, before anything awaiting the connection would run.
     const device = new SimulatedDevice(
       client,
       prefix,
@@ -117,6 +114,8 @@ export class SimulatedDevice {
       protocolVersion,
       handler ?? answerAfterDelay(options.username),
     );
+    await connected(client);
+    setNoDelay(client);
     try {
       await client.subscribeAsync(commandTopics.deviceFilter(prefix, options.username), { qos: 1 });
       if (!silentPresence) {
@@ -216,4 +215,24 @@ export class SimulatedDevice {
     this.client.stream.destroy();
     this.client.end(true);
   }
+}
+
+/** Resolves once the client is connected; rejects if the connection fails or closes first. */
+function connected(client: MqttClient): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const settle = (error?: Error) => {
+      client.off('connect', onConnect);
+      client.off('error', onError);
+      client.off('close', onClose);
+      if (!error) return resolve();
+      client.end(true);
+      reject(error);
+    };
+    const onConnect = () => settle();
+    const onError = (error: Error) => settle(error);
+    const onClose = () => settle(new Error("Couldn't connect to server"));
+    client.once('connect', onConnect);
+    client.once('error', onError);
+    client.once('close', onClose);
+  });
 }
