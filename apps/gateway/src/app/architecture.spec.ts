@@ -1,5 +1,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { STEP_NAMES } from '@mqgw/routes';
 
 const APP = __dirname;
 
@@ -90,4 +92,43 @@ describe('the gateway’s architecture', () => {
       ]);
     }
   });
+
+  it('has the order of the pipeline written once: no other file names the steps in order', () => {
+    const repo = join(APP, '../../../..');
+    const files = execFileSync('git', ['ls-files'], { cwd: repo, encoding: 'utf8' })
+      .split('\n')
+      .filter(
+        (f) => /\.(ts|mjs|cjs|js|json|ya?ml|md)$/.test(f) && !f.endsWith('package-lock.json'),
+      );
+    const listed = files.filter((file) => inOrder(readFileSync(join(repo, file), 'utf8')));
+    // Generated from STEPS: the routes file's JSON Schema and the AsyncAPI document.
+    expect(listed.filter((f) => !GENERATED.has(f))).toEqual(['libs/routes/src/lib/steps.ts']);
+  });
+
+  it('finds the order when a file writes it out (the check itself works)', () => {
+    expect(inOrder(`steps: ${STEP_NAMES.join(', ')}`)).toBe(true);
+    expect(inOrder(`steps: ${[...STEP_NAMES].reverse().join(', ')}`)).toBe(false);
+  });
 });
+
+const GENERATED = new Set(['config/routes.schema.json', 'docs/asyncapi.yaml']);
+
+/** True when every step is named, in pipeline order, within one stretch of the text. */
+function inOrder(text: string): boolean {
+  const STRETCH = 3000;
+  for (
+    let start = text.indexOf(STEP_NAMES[0]);
+    start >= 0;
+    start = text.indexOf(STEP_NAMES[0], start + 1)
+  ) {
+    let at = start;
+    const all = STEP_NAMES.every((name) => {
+      const next = text.indexOf(name, at);
+      if (next < 0 || next - start > STRETCH) return false;
+      at = next + name.length;
+      return true;
+    });
+    if (all) return true;
+  }
+  return false;
+}

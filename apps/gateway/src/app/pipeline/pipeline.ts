@@ -24,20 +24,21 @@ export type StepClass = Type<CanActivate> | Type<NestInterceptor>;
 
 /**
  * The Nest guard or interceptor that is each step of the pipeline, by the name the routes
- * file uses. The order is `STEPS`' (libs/routes), the one place it is written: a new step is
- * one entry there (with why it sits where it does) and one line here.
+ * file uses, in alphabetical order: the pipeline's order is `STEPS`' (libs/routes), the one
+ * place it is written. A new step is one entry there (with why it sits where it does) and
+ * one line here.
  */
 export const STEP_CLASSES = {
-  origin: OriginGuard,
-  auth: AuthGuard,
   admission: AdmissionGuard,
-  validate: ValidationGuard,
-  rateLimit: RateLimitGuard,
-  forwardHeaders: ForwardHeadersInterceptor,
-  idempotency: IdempotencyInterceptor,
-  fallback: FallbackInterceptor,
+  auth: AuthGuard,
   breaker: BreakerInterceptor,
   concurrency: ConcurrencyInterceptor,
+  fallback: FallbackInterceptor,
+  forwardHeaders: ForwardHeadersInterceptor,
+  idempotency: IdempotencyInterceptor,
+  origin: OriginGuard,
+  rateLimit: RateLimitGuard,
+  validate: ValidationGuard,
 } as const satisfies Record<StepName, StepClass>;
 
 /** The steps in pipeline order. */

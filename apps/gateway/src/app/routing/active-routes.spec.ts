@@ -8,7 +8,7 @@ const file = (routes: string[]) => `services:
   s:
 groups:
   - prefix: api/v1
-    middleware: [auth]
+    steps: [auth]
     routes:
 ${routes.map((topic) => `      - { topic: ${topic}, qos: 1, service: s, method: GET, path: /x }`).join('\n')}
 `;
