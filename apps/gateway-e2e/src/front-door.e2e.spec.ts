@@ -19,6 +19,32 @@ type Data = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 const unsafeDrops = async (httpUrl: string) =>
   (await scrape(httpUrl)).get('mqgw_dropped_requests_total{reason="unsafe_response_topic"}') ?? 0;
 
+/**
+ * What Redis spends on the keys matching `pattern` (`MEMORY USAGE`, allocator rounding
+ * included), and how many there are.
+ */
+async function memoryOf(stack: Stack, pattern: string) {
+  const redis = stack.redis.redis;
+  let cursor = '0';
+  let bytes = 0;
+  let keys = 0;
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    for (const key of batch) {
+      bytes += (await redis.memory('USAGE', key, 'SAMPLES', '0')) ?? 0;
+      keys++;
+    }
+  } while (cursor !== '0');
+  return { bytes, keys };
+}
+
+/** The documented defaults (README): per principal, in the store's own accounting. */
+const IDEMPOTENCY_MAX_BYTES = 4 * 1024 * 1024;
+const FALLBACK_CACHE_MAX_BYTES = 1024 * 1024;
+/** Redis's allocator may round a value up by a quarter (docs/security.md). */
+const ALLOCATOR_SLACK = 1.25;
+
 /** Every message on `filter` while the returned client is open. */
 async function listen(url: string, filter: string) {
   const client = await mqtt.connectAsync(url, { protocolVersion: 5, reconnectPeriod: 0 });
@@ -94,6 +120,41 @@ describe('one user against another, through the real services', () => {
       data: { status: 'pending' },
     });
   });
+
+  it('keeps a bounded record of each 400 that echoes a huge field, so one caller cannot fill Redis', async () => {
+    // The attack from issue 23: one ~95 KB unknown property name per body; the service
+    // answers 400 and echoes the name twice, and the gateway used to keep that whole reply
+    // for 24 h (300 requests grew Redis by 84 MB).
+    const eve = await stack.requester({ replyPrefix: 'replies/eve', keepReplies: false });
+    const headers = { authorization: await stack.bearer('eve') };
+    const huge = 'a'.repeat(95_000);
+    const send = (i: number) =>
+      eve.request<Data>(
+        'api/v1/users/create',
+        { name: 'Eve', email: 'eve@example.com', [`${huge}${i}`]: 1 },
+        { headers: { ...headers, 'idempotency-key': `fill-${i}` }, timeoutMs: 30_000 },
+      );
+    const codes: string[] = [];
+    for (let batch = 0; batch < 300; batch += 25) {
+      const replies = await Promise.all(Array.from({ length: 25 }, (_, i) => send(batch + i)));
+      codes.push(...replies.map((r) => r.body['error']?.code ?? r.body['status']));
+    }
+    expect(new Set(codes)).toEqual(new Set(['BAD_REQUEST']));
+    // A duplicate still gets an answer: the status, code and clipped message of the first.
+    const again = await send(7);
+    expect(again.body).toMatchObject({ status: 'error', status_code: 400 });
+    expect(again.body['error'].message.length).toBeLessThan(600);
+    expect(again.body['error'].details).toBeUndefined();
+
+    const principal = `${stack.prefix}idempotency:{user:eve}`;
+    const accounted = Number(await stack.redis.redis.hget(`${principal}:index:bytes`, ''));
+    const memory = await memoryOf(stack, `${principal}:*`);
+    expect(memory.keys).toBe(300 + 2); // the records, their index and its sizes
+    expect(accounted).toBeLessThanOrEqual(IDEMPOTENCY_MAX_BYTES);
+    expect(memory.bytes).toBeLessThanOrEqual(IDEMPOTENCY_MAX_BYTES * ALLOCATOR_SLACK);
+    // Each record is a clipped reply, not the payload: far below the per-record cap.
+    expect(memory.bytes / 300).toBeLessThan(2500);
+  }, 120_000);
 
   it.each([
     ['a role', 'api/v1/users/create', { name: 'Bob', email: 'bob@example.com', role: 'admin' }],
@@ -365,6 +426,52 @@ describe('abuse has a bounded cost', () => {
     await waitFor('the second stale copy', async () => (await stored()) >= 2);
     expect(await stored()).toBe(2);
   });
+});
+
+describe('the stale cache has a byte bound per principal', () => {
+  let stack: Stack;
+  let upstream: TestUpstream;
+
+  beforeAll(async () => {
+    // Every read answers 20 KB: a principal that reads many ids asks for many copies.
+    upstream = await TestUpstream.start((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ url: req.url, blob: 'x'.repeat(20_000) }));
+    });
+    stack = await Stack.start({
+      name: 'front-stale',
+      noServices: true,
+      gatewayEnv: { SERVICES: `user-service=${upstream.url}` },
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await upstream?.stop();
+  });
+
+  it('keeps the copies of one principal under FALLBACK_CACHE_MAX_BYTES', async () => {
+    const client = await stack.requester({ keepReplies: false });
+    const headers = { authorization: await stack.bearer('mallory') };
+    for (let batch = 0; batch < 150; batch += 25) {
+      const replies = await Promise.all(
+        Array.from({ length: 25 }, (_, i) =>
+          client.request<Data>(`api/v1/users/get/m-${batch + i}`, {}, { headers }),
+        ),
+      );
+      expect(replies.every((r) => r.body['status'] === 'success')).toBe(true);
+    }
+    const index = `${stack.prefix}fallback:{user:mallory}:index`;
+    // Cache writes trail the replies: wait until the index stops growing at its bound.
+    await waitFor('the stale copies to reach the byte bound', async () => {
+      const accounted = Number(await stack.redis.redis.hget(`${index}:bytes`, ''));
+      return accounted + 21_000 > FALLBACK_CACHE_MAX_BYTES;
+    });
+    const accounted = Number(await stack.redis.redis.hget(`${index}:bytes`, ''));
+    const memory = await memoryOf(stack, `${stack.prefix}fallback:{user:mallory}:*`);
+    expect(accounted).toBeLessThanOrEqual(FALLBACK_CACHE_MAX_BYTES);
+    expect(memory.bytes).toBeLessThanOrEqual(FALLBACK_CACHE_MAX_BYTES * ALLOCATOR_SLACK);
+    expect(memory.keys - 2).toBeLessThan(150);
+  }, 60_000);
 });
 
 describe('failed authentication has a budget', () => {
