@@ -12,6 +12,11 @@ import {
 // reserveBytes, overhead. The index is a sorted set of keys scored by expiry (Redis clock,
 // ms); the sizes hash holds each key's counted bytes and, under the empty field, their
 // total. Expired keys are pruned from both before anything is counted.
+//
+// A script is not undone when a command in it fails. Redis at `maxmemory` refuses a command
+// that may grow memory (SET, HSET, HINCRBY, ZADD; not a deletion) only as the first write
+// of a script, since it cannot stop one halfway: so the first write of each script below is
+// one it may refuse, and a refused script has changed nothing.
 const PRUNE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -20,10 +25,10 @@ if #expired > 0 then
   local freed = 0
   for i = 1, #expired do
     freed = freed + (tonumber(redis.call('HGET', KEYS[3], expired[i])) or 0)
-    redis.call('HDEL', KEYS[3], expired[i])
   end
-  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
   redis.call('HINCRBY', KEYS[3], '', -freed)
+  for i = 1, #expired do redis.call('HDEL', KEYS[3], expired[i]) end
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 end
 `;
 
@@ -55,12 +60,13 @@ return {'stored'}
 
 // KEYS: key, index, sizes.
 const DELETE_BOUNDED = `
-redis.call('DEL', KEYS[1])
-if redis.call('ZREM', KEYS[2], KEYS[1]) == 1 then
+if redis.call('ZSCORE', KEYS[2], KEYS[1]) then
   local size = tonumber(redis.call('HGET', KEYS[3], KEYS[1])) or 0
-  redis.call('HDEL', KEYS[3], KEYS[1])
   redis.call('HINCRBY', KEYS[3], '', -size)
+  redis.call('HDEL', KEYS[3], KEYS[1])
+  redis.call('ZREM', KEYS[2], KEYS[1])
 end
+redis.call('DEL', KEYS[1])
 return 1
 `;
 
