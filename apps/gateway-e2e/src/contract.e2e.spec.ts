@@ -224,7 +224,19 @@ describe('MQTT wire contract', () => {
   });
 
   describe('idempotency', () => {
-    const payment = { order_id: 'o-1', amount: 12.5, currency: 'EUR' };
+    /** A payment of an order of `as`'s own, worth 12.5 USD. */
+    const orderOf = async (as: string) => {
+      const order = await client.request<SuccessReply<Data>>(
+        'api/v1/orders/create',
+        { items: [{ sku: 'sku-1', quantity: 5 }] },
+        { headers: { authorization: as } },
+      );
+      return { order_id: order.body.data.order_id as string, amount: 12.5 };
+    };
+    let payment: { order_id: string; amount: number };
+    beforeAll(async () => {
+      payment = await orderOf(auth);
+    });
 
     it('executes payments/process once per key and gives duplicates the same reply', async () => {
       const headers = { authorization: auth, 'idempotency-key': `pay-${Date.now()}` };
@@ -274,9 +286,12 @@ describe('MQTT wire contract', () => {
         status_code: 422,
         error: { code: 'UNPROCESSABLE_ENTITY' },
       });
-      const bob = await client.request<SuccessReply<Data>>('api/v1/payments/process', payment, {
-        headers: { authorization: await stack.bearer('bob'), 'idempotency-key': key },
-      });
+      const bobAuth = await stack.bearer('bob');
+      const bob = await client.request<SuccessReply<Data>>(
+        'api/v1/payments/process',
+        await orderOf(bobAuth),
+        { headers: { authorization: bobAuth, 'idempotency-key': key } },
+      );
       expect(bob.body.data.payment_id).not.toBe(first.body.data.payment_id);
     });
   });

@@ -121,6 +121,28 @@ describe('one user against another, through the real services', () => {
     });
   });
 
+  it("refuses a payment for another user's order, and charges only the order's total", async () => {
+    // Issue 23: eve paid 0.01 USD for an order worth 2.5 owned by someone else, captured.
+    const order = await ask('alice', 'api/v1/orders/create', {
+      items: [{ sku: 'sku-1', quantity: 1 }],
+    });
+    const orderId = order['data'].order_id;
+    const notFound = { status: 'error', status_code: 404, error: { code: 'NOT_FOUND' } };
+    for (const body of [
+      { order_id: orderId, amount: 0.01, currency: 'USD' },
+      { order_id: orderId },
+    ]) {
+      expect(await ask('bob', 'api/v1/payments/process', body)).toMatchObject(notFound);
+    }
+    expect(
+      await ask('alice', 'api/v1/payments/process', { order_id: orderId, amount: 0.01 }),
+    ).toMatchObject({ status: 'error', status_code: 422 });
+    expect(await ask('alice', 'api/v1/payments/process', { order_id: orderId })).toMatchObject({
+      status: 'success',
+      data: { order_id: orderId, amount: 2.5, currency: 'USD', user_id: 'alice' },
+    });
+  });
+
   it('keeps a bounded record of each 400 that echoes a huge field, so one caller cannot fill Redis', async () => {
     // The attack from issue 23: one ~95 KB unknown property name per body; the service
     // answers 400 and echoes the name twice, and the gateway used to keep that whole reply
