@@ -60,6 +60,20 @@ describe('the gateway on a Redis that refuses writes (maxmemory, noeviction)', (
     expect(await admin.zcard('ratelimit:{user:a}')).toBe(2);
   });
 
+  it('keeps services registered: a heartbeat may write at maxmemory', async () => {
+    const instance = {
+      service: 'svc',
+      instanceId: 'i1',
+      url: 'http://127.0.0.1:1',
+      healthUrl: 'http://127.0.0.1:1/health',
+      metadata: {},
+      registeredAt: 1,
+    };
+    await state.registry.register(instance, 15);
+    await state.registry.register(instance, 15);
+    expect((await state.registry.listInstances('svc')).map((i) => i.instanceId)).toEqual(['i1']);
+  });
+
   it('serves reads without keeping a stale copy', async () => {
     const cache = new FallbackCache(state.kv, config().pipeline);
     const req = requestFor('t/read/1');
