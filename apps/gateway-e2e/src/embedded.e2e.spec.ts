@@ -70,7 +70,11 @@ describe('the one-command start on the embedded default', () => {
     } finally {
       await client.close();
     }
-    expect(readFileSync(stack.logFile, 'utf8')).toContain('EMBEDDED MODE');
+    const log = readFileSync(stack.logFile, 'utf8');
+    expect(log).toContain('EMBEDDED MODE');
+    // The generated secret is in its file, never in the log.
+    expect(log).toContain(`development secret in ${secretFile}`);
+    expect(log).not.toContain(readFileSync(secretFile, 'utf8').trim());
   });
 
   it('stops cleanly on SIGINT', async () => {

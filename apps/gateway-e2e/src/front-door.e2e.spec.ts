@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import mqtt from 'mqtt';
 import type { MqttRequester } from '@mqgw/testing';
 import { waitFor } from './support/processes';
@@ -584,6 +586,35 @@ describe('secrets stay secret', () => {
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(new RegExp(`^config error: Invalid ${variable}: `));
       if (secret) expect(run.stderr + run.stdout).not.toContain(secret);
+    },
+  );
+
+  it.each(['development', 'test'])(
+    'never logs the development JWT secret (NODE_ENV=%s, real broker and Redis); it says where the 0600 file is',
+    async (mode) => {
+      const stack = await Stack.start({
+        name: `front-devsecret-${mode}`,
+        gateways: 0,
+        noServices: true,
+      });
+      try {
+        const file = join(mkdtempSync(join(tmpdir(), 'mqgw-devsecret-')), 'dev-jwt-secret');
+        const handle = await stack.startGateway({
+          NODE_ENV: mode,
+          JWT_SECRET: '',
+          DEV_SECRET_FILE: file,
+          LOG_LEVEL: 'verbose',
+        });
+        const log = () => readFileSync(handle.process.logFile, 'utf8');
+        await waitFor('the ready line', async () => /"msg":"ready: /.test(log()));
+        const secret = readFileSync(file, 'utf8').trim();
+        expect(secret.length).toBeGreaterThanOrEqual(32);
+        expect(statSync(file).mode & 0o777).toBe(0o600);
+        expect(log()).toContain(`development secret in ${file} (mode 0600)`);
+        expect(log()).not.toContain(secret);
+      } finally {
+        await stack.stop();
+      }
     },
   );
 

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { readOrCreateDevSecret } from '@mqgw/auth';
 import { ConfigError, bool, custom, int, maybe, str, url, type EnvOf } from '@mqgw/config';
 import { isReservedHeader } from '@mqgw/contracts';
@@ -141,6 +142,8 @@ export interface JwtSettings {
   algorithms: string[];
   /** True when the secret was generated for development, not configured. */
   devSecret: boolean;
+  /** Where that development secret is kept (absolute), to say so instead of printing it. */
+  devSecretFile?: string;
   issuer?: string;
   audience?: string;
   clockToleranceSeconds: number;
@@ -258,7 +261,7 @@ function isLoopback(hostname: string): boolean {
 function jwtKeys(
   env: EnvOf<typeof pipelineEnv>,
   nodeEnv: string,
-): Pick<JwtSettings, 'secret' | 'jwksUrl' | 'algorithms' | 'devSecret'> {
+): Pick<JwtSettings, 'secret' | 'jwksUrl' | 'algorithms' | 'devSecret' | 'devSecretFile'> {
   if (env.JWT_SECRET && env.JWT_JWKS_URL) {
     throw new ConfigError(
       'JWT_JWKS_URL',
@@ -301,5 +304,11 @@ function jwtKeys(
       '',
     );
   }
-  return { secret: readOrCreateDevSecret(env.DEV_SECRET_FILE), algorithms, devSecret: true };
+  const devSecretFile = resolve(env.DEV_SECRET_FILE);
+  return {
+    secret: readOrCreateDevSecret(devSecretFile),
+    algorithms,
+    devSecret: true,
+    devSecretFile,
+  };
 }
