@@ -105,7 +105,11 @@ export class IdempotencyStore {
       const clipped: ErrorReply = {
         status: 'error',
         status_code: reply.status_code,
-        error: { code, message: clipText(message), ...(retry_after ? { retry_after } : {}) },
+        error: {
+          code,
+          message: clipText(message),
+          ...(retry_after !== undefined ? { retry_after } : {}),
+        },
         request_id: reply.request_id,
       };
       return JSON.stringify({ state: 'done', fp, reply: clipped } satisfies Entry);
