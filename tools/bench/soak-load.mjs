@@ -74,12 +74,16 @@ const MIX = [
   [15, () => (recent.orders.length ? [`api/v1/orders/get/${pick(recent.orders)}`, {}] : null)],
   [
     10,
-    () => [
-      'api/v1/payments/process',
-      { order_id: `o-${seq}`, amount: 9.5, currency: 'EUR' },
-      { 'idempotency-key': `soak-${run}-${seq}` },
-      (d) => remember(recent.payments, d.payment_id),
-    ],
+    // A payment charges one of the caller's own orders, its total.
+    () =>
+      recent.orders.length
+        ? [
+            'api/v1/payments/process',
+            { order_id: pick(recent.orders) },
+            { 'idempotency-key': `soak-${run}-${seq}` },
+            (d) => remember(recent.payments, d.payment_id),
+          ]
+        : null,
   ],
   [
     10,

@@ -94,11 +94,15 @@ const prefix = `soak-${Date.now()}:`;
 const processes = [];
 let report;
 try {
+  let orderServiceUrl = '';
   for (const app of SERVICES) {
     const port = await freePort();
+    if (app === 'order-service') orderServiceUrl = `http://127.0.0.1:${port}`;
     processes.push(
       start(process.execPath, [mainOf(app)], {
         PORT: String(port),
+        // The payment service asks the order service for the order it charges.
+        ...(app === 'payment-service' ? { ORDER_SERVICE_URL: orderServiceUrl } : {}),
         REDIS_URL: redisUrl,
         REDIS_KEY_PREFIX: prefix,
         LOG_LEVEL: 'warn',
@@ -120,9 +124,10 @@ try {
     HTTP_PORT: String(httpPort),
     ...jwtEnv(secret),
     RATE_LIMIT_MAX: '1000000000',
-    // The whole mix runs as one principal: lift the per-principal bound on idempotency
-    // records (10,000 by default), which a real user never reaches at this rate.
+    // The whole mix runs as one principal: lift the per-principal bounds on idempotency
+    // records (10,000 and 4 MiB by default), which a real user never reaches at this rate.
     IDEMPOTENCY_MAX_KEYS: '1000000000',
+    IDEMPOTENCY_MAX_BYTES: '100000000000',
     LOG_LEVEL: 'warn',
   });
   processes.push(gateway);

@@ -97,7 +97,18 @@ const staticServices = services
   })
   .join(',');
 
-for (const [app] of services) start(app, app, { PORT: portOf(app) });
+// The payment service asks the order service for the order it charges.
+const own = {
+  'payment-service': {
+    ORDER_SERVICE_URL: env.ORDER_SERVICE_URL ?? `http://127.0.0.1:${portOf('order-service')}`,
+  },
+};
+for (const [app] of services) {
+  start(app, app, {
+    PORT: portOf(app),
+    .../** @type {Record<string, Record<string, string>>} */ (own)[app],
+  });
+}
 
 const group = env.SHARED_SUBSCRIPTION_GROUP ?? (replicas > 1 ? 'gateway' : '');
 const basePort = Number(env.HTTP_PORT ?? 3000);

@@ -123,7 +123,7 @@ describe('docker compose stack on a real engine', () => {
     const orderData = order.body['data'] as { order_id: string; total: number };
     const payment = await client.request(
       'api/v1/payments/process',
-      { order_id: orderData.order_id, amount: orderData.total, currency: 'EUR' },
+      { order_id: orderData.order_id, amount: orderData.total },
       { headers: { ...auth(), 'idempotency-key': 'compose-e2e-1' } },
     );
     expect(payment.body).toMatchObject({ status: 'success', service: 'payment-service' });
@@ -394,11 +394,25 @@ describe('docker compose stack on a real engine', () => {
         'user-service',
         ...command,
       ]);
-    expect((await asUserService('HLEN', 'services:{user-service}:data')).stdout).toMatch(/^\d+/);
+    // What its registry client does: read and write its own entries.
+    const own = await asUserService(
+      'ZRANGEBYSCORE',
+      'services:{user-service}:instances',
+      '0',
+      '+inf',
+    );
+    expect(own.stdout.trim()).not.toMatch(/NOPERM|^$/);
     for (const command of [
       ['HSET', 'services:{order-service}:data', 'fake', '{}'],
+      ['ZREM', 'services:{order-service}:instances', 'any'],
+      ['SREM', 'services:all', 'order-service'],
+      ['PUBLISH', 'services:changed', 'order-service'],
+      ['PUBLISH', 'services:{order-service}:changed', 'order-service'],
       ['SET', 'apikey:forged', '{}'],
+      ['SCAN', '0'],
       ['KEYS', '*'],
+      ['SCRIPT', 'FLUSH'],
+      ['FUNCTION', 'FLUSH'],
       ['FLUSHALL'],
       ['CONFIG', 'GET', '*'],
     ]) {

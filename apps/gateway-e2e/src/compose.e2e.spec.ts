@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { WORKSPACE } from './support/processes';
@@ -77,8 +78,49 @@ describe('docker-compose.yml', () => {
       'order-service-secrets': ['setup', 'order-service'],
       'payment-service-secrets': ['setup', 'payment-service'],
       'notification-service-secrets': ['setup', 'notification-service'],
-      'cli-secrets': ['setup', 'broker-provision', 'cli'],
+      'broker-provision-secrets': ['setup', 'broker-provision'],
+      'cli-secrets': ['setup', 'cli'],
     });
+  });
+
+  it('mounts in each container only the secrets it reads', () => {
+    // What the setup step really writes, consumer by consumer.
+    const dir = mkdtempSync(join(tmpdir(), 'compose-setup-'));
+    const setup = spawnSync(process.execPath, [CLI_MAIN, 'setup'], {
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        SETUP_STATE_DIR: join(dir, 'state'),
+        SETUP_OUT_DIR: join(dir, 'out'),
+      },
+      encoding: 'utf8',
+    });
+    expect([setup.status, setup.stderr]).toEqual([0, expect.stringMatching(/^setup: created/)]);
+    const outOf = new Map<string, string>();
+    for (const volume of services['setup']['volumes'] as string[]) {
+      const [source, target] = volume.split(':');
+      if (source.endsWith('-secrets')) outOf.set(source, target.split('/').pop()!);
+    }
+    for (const [name, service] of Object.entries(services)) {
+      if (name === 'setup') continue;
+      for (const volume of (service['volumes'] ?? []) as string[]) {
+        const [source, target] = volume.split(':');
+        if (!source.endsWith('-secrets')) continue;
+        const given = readdirSync(join(dir, 'out', outOf.get(source)!))
+          .filter((file) => !file.endsWith('_username'))
+          .sort();
+        const read = Object.values((service['environment'] ?? {}) as Record<string, string>)
+          .filter((value) => String(value).startsWith(`${target}/`))
+          .map((value) => value.slice(target.length + 1))
+          .sort();
+        expect([name, given]).toEqual([name, read]);
+      }
+    }
+  });
+
+  it('bounds Redis in bytes and never evicts', () => {
+    const command = (services['redis']['command'] as string[]).join(' ');
+    expect(command).toMatch(/--maxmemory \$\{REDIS_MAXMEMORY:-256mb\}/);
+    expect(command).toMatch(/--maxmemory-policy noeviction/);
   });
 
   it('hardens every container: no capability, no privilege, a non-root user, health-gated order', () => {

@@ -26,14 +26,28 @@ describe('MQTT wire contract', () => {
   let users: TestUpstream;
   let orders: TestUpstream;
   let notifications: TestUpstream;
+  let payable: TestUpstream;
 
   beforeAll(async () => {
     users = await TestUpstream.start(echo);
     orders = await TestUpstream.start(hang);
     notifications = await TestUpstream.start(status(500, { message: 'database on fire' }));
+    // What the payment service asks for the order it charges: any order is the caller's.
+    payable = await TestUpstream.start((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(
+        JSON.stringify({
+          order_id: decodeURIComponent(req.url.split('/').pop() ?? ''),
+          user_id: req.headers['x-user-id'],
+          total: 12.5,
+          currency: 'USD',
+          status: 'pending',
+        }),
+      );
+    });
     stack = await Stack.start({
       name: 'contract',
-      services: ['payment-service'],
+      services: [],
       gatewayEnv: {
         UPSTREAM_TIMEOUT_MS: '1500',
         // The NestJS form's reply topics, allowed on purpose next to the reply space.
@@ -47,12 +61,13 @@ describe('MQTT wire contract', () => {
         ].join(','),
       },
     });
+    await stack.startService('payment-service', { ORDER_SERVICE_URL: payable.url });
     client = await stack.requester();
     auth = await stack.bearer('alice', ['admin']);
   });
   afterAll(async () => {
     await stack?.stop();
-    await Promise.all([users, orders, notifications].map((u) => u?.stop()));
+    await Promise.all([users, orders, notifications, payable].map((u) => u?.stop()));
   });
 
   const last = () => users.requests[users.requests.length - 1];
@@ -224,7 +239,8 @@ describe('MQTT wire contract', () => {
   });
 
   describe('idempotency', () => {
-    const payment = { order_id: 'o-1', amount: 12.5, currency: 'EUR' };
+    // The order service's stand-in makes every order the caller's, worth 12.5 USD.
+    const payment = { order_id: 'o-1', amount: 12.5 };
 
     it('executes payments/process once per key and gives duplicates the same reply', async () => {
       const headers = { authorization: auth, 'idempotency-key': `pay-${Date.now()}` };

@@ -172,4 +172,29 @@ describe('the dashboard in headless Chromium', () => {
       expect([name, new RegExp(`^${name}[{ ]`, 'm').test(exported)]).toEqual([name, true]);
     }
   });
+
+  it('gives a DNS-rebinding page nothing, even from a gateway without a token', async () => {
+    // A second gateway with no DASHBOARD_TOKEN, and a browser that resolves an attacker's
+    // name to this machine: the page is same-origin with the dashboard, and still refused.
+    const open = await stack.startGateway({ DASHBOARD_TOKEN: '' });
+    const port = new URL(open.httpUrl).port;
+    const rebound = await chromium.launch({
+      executablePath: chromiumPath(),
+      args: ['--no-sandbox', '--host-resolver-rules=MAP rebind.test 127.0.0.1'],
+    });
+    try {
+      const attacker = await rebound.newPage();
+      for (const path of ['/dashboard', '/dashboard/data', '/routes', '/asyncapi.yaml']) {
+        const response = await attacker.goto(`http://rebind.test:${port}${path}`);
+        expect([path, response?.status()]).toEqual([path, 403]);
+        expect(await attacker.content()).not.toContain('api/v1/users/create');
+      }
+      // The same dashboard, under a name it answers to.
+      const own = await attacker.goto(`http://127.0.0.1:${port}/dashboard/data`);
+      expect(own?.status()).toBe(200);
+    } finally {
+      await rebound.close();
+      await open.process.stop();
+    }
+  });
 });

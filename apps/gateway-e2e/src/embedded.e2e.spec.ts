@@ -47,20 +47,20 @@ describe('the one-command start on the embedded default', () => {
         service: 'user-service',
         data: { name: 'New' },
       });
-      const limited = await client.request<Data>(
-        'api/v1/payments/process',
-        { order_id: 'o', amount: 1, currency: 'USD' },
-        {
-          headers: { authorization: `Bearer ${token}`, 'idempotency-key': 'first' },
-        },
+      const order = await client.request<Data>(
+        'api/v1/orders/create',
+        { items: [{ sku: 'sku-1', quantity: 2 }] },
+        { headers: { authorization: `Bearer ${token}` } },
       );
-      const again = await client.request<Data>(
-        'api/v1/payments/process',
-        { order_id: 'o', amount: 1, currency: 'USD' },
-        {
-          headers: { authorization: `Bearer ${token}`, 'idempotency-key': 'first' },
-        },
-      );
+      const payment = { order_id: order.body['data'].order_id };
+      const keyed = { authorization: `Bearer ${token}`, 'idempotency-key': 'first' };
+      const limited = await client.request<Data>('api/v1/payments/process', payment, {
+        headers: keyed,
+      });
+      expect(limited.body).toMatchObject({ status: 'success', data: { amount: 5 } });
+      const again = await client.request<Data>('api/v1/payments/process', payment, {
+        headers: keyed,
+      });
       expect(again.body).toEqual(limited.body);
       const health = (await client.request<Data>('gateway/health')).body;
       expect(health['services']).toMatchObject({
@@ -70,7 +70,11 @@ describe('the one-command start on the embedded default', () => {
     } finally {
       await client.close();
     }
-    expect(readFileSync(stack.logFile, 'utf8')).toContain('EMBEDDED MODE');
+    const log = readFileSync(stack.logFile, 'utf8');
+    expect(log).toContain('EMBEDDED MODE');
+    // The generated secret is in its file, never in the log.
+    expect(log).toContain(`development secret in ${secretFile}`);
+    expect(log).not.toContain(readFileSync(secretFile, 'utf8').trim());
   });
 
   it('stops cleanly on SIGINT', async () => {

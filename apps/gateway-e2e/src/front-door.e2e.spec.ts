@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import mqtt from 'mqtt';
 import type { MqttRequester } from '@mqgw/testing';
 import { waitFor } from './support/processes';
@@ -19,6 +21,32 @@ type Data = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 const dropped = async (httpUrl: string, reason: string) =>
   (await scrape(httpUrl)).get(`mqgw_dropped_requests_total{reason="${reason}"}`) ?? 0;
 const unsafeDrops = (httpUrl: string) => dropped(httpUrl, 'unsafe_response_topic');
+
+/**
+ * What Redis spends on the keys matching `pattern` (`MEMORY USAGE`, allocator rounding
+ * included), and how many there are.
+ */
+async function memoryOf(stack: Stack, pattern: string) {
+  const redis = stack.redis.redis;
+  let cursor = '0';
+  let bytes = 0;
+  let keys = 0;
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    for (const key of batch) {
+      bytes += (await redis.memory('USAGE', key, 'SAMPLES', '0')) ?? 0;
+      keys++;
+    }
+  } while (cursor !== '0');
+  return { bytes, keys };
+}
+
+/** The documented defaults (README): per principal, in the store's own accounting. */
+const IDEMPOTENCY_MAX_BYTES = 4 * 1024 * 1024;
+const FALLBACK_CACHE_MAX_BYTES = 1024 * 1024;
+/** Redis's allocator may round a value up by a quarter (docs/security.md). */
+const ALLOCATOR_SLACK = 1.25;
 
 /** Every message on `filter` while the returned client is open. */
 async function listen(url: string, filter: string) {
@@ -95,6 +123,63 @@ describe('one user against another, through the real services', () => {
       data: { status: 'pending' },
     });
   });
+
+  it("refuses a payment for another user's order, and charges only the order's total", async () => {
+    // Issue 23: eve paid 0.01 USD for an order worth 2.5 owned by someone else, captured.
+    const order = await ask('alice', 'api/v1/orders/create', {
+      items: [{ sku: 'sku-1', quantity: 1 }],
+    });
+    const orderId = order['data'].order_id;
+    const notFound = { status: 'error', status_code: 404, error: { code: 'NOT_FOUND' } };
+    for (const body of [
+      { order_id: orderId, amount: 0.01, currency: 'USD' },
+      { order_id: orderId },
+    ]) {
+      expect(await ask('bob', 'api/v1/payments/process', body)).toMatchObject(notFound);
+    }
+    expect(
+      await ask('alice', 'api/v1/payments/process', { order_id: orderId, amount: 0.01 }),
+    ).toMatchObject({ status: 'error', status_code: 422 });
+    expect(await ask('alice', 'api/v1/payments/process', { order_id: orderId })).toMatchObject({
+      status: 'success',
+      data: { order_id: orderId, amount: 2.5, currency: 'USD', user_id: 'alice' },
+    });
+  });
+
+  it('keeps a bounded record of each 400 that echoes a huge field, so one caller cannot fill Redis', async () => {
+    // The attack from issue 23: one ~95 KB unknown property name per body; the service
+    // answers 400 and echoes the name twice, and the gateway used to keep that whole reply
+    // for 24 h (300 requests grew Redis by 84 MB).
+    const eve = await stack.requester({ replyPrefix: 'replies/eve', keepReplies: false });
+    const headers = { authorization: await stack.bearer('eve') };
+    const huge = 'a'.repeat(95_000);
+    const send = (i: number) =>
+      eve.request<Data>(
+        'api/v1/users/create',
+        { name: 'Eve', email: 'eve@example.com', [`${huge}${i}`]: 1 },
+        { headers: { ...headers, 'idempotency-key': `fill-${i}` }, timeoutMs: 30_000 },
+      );
+    const codes: string[] = [];
+    for (let batch = 0; batch < 300; batch += 25) {
+      const replies = await Promise.all(Array.from({ length: 25 }, (_, i) => send(batch + i)));
+      codes.push(...replies.map((r) => r.body['error']?.code ?? r.body['status']));
+    }
+    expect(new Set(codes)).toEqual(new Set(['BAD_REQUEST']));
+    // A duplicate still gets an answer: the status, code and clipped message of the first.
+    const again = await send(7);
+    expect(again.body).toMatchObject({ status: 'error', status_code: 400 });
+    expect(again.body['error'].message.length).toBeLessThan(600);
+    expect(again.body['error'].details).toBeUndefined();
+
+    const principal = `${stack.prefix}idempotency:{user:eve}`;
+    const accounted = Number(await stack.redis.redis.hget(`${principal}:index:bytes`, ''));
+    const memory = await memoryOf(stack, `${principal}:*`);
+    expect(memory.keys).toBe(300 + 2); // the records, their index and its sizes
+    expect(accounted).toBeLessThanOrEqual(IDEMPOTENCY_MAX_BYTES);
+    expect(memory.bytes).toBeLessThanOrEqual(IDEMPOTENCY_MAX_BYTES * ALLOCATOR_SLACK);
+    // Each record is a clipped reply, not the payload: far below the per-record cap.
+    expect(memory.bytes / 300).toBeLessThan(2500);
+  }, 120_000);
 
   it.each([
     ['a role', 'api/v1/users/create', { name: 'Bob', email: 'bob@example.com', role: 'admin' }],
@@ -372,6 +457,52 @@ describe('abuse has a bounded cost', () => {
   });
 });
 
+describe('the stale cache has a byte bound per principal', () => {
+  let stack: Stack;
+  let upstream: TestUpstream;
+
+  beforeAll(async () => {
+    // Every read answers 20 KB: a principal that reads many ids asks for many copies.
+    upstream = await TestUpstream.start((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ url: req.url, blob: 'x'.repeat(20_000) }));
+    });
+    stack = await Stack.start({
+      name: 'front-stale',
+      noServices: true,
+      gatewayEnv: { SERVICES: `user-service=${upstream.url}` },
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await upstream?.stop();
+  });
+
+  it('keeps the copies of one principal under FALLBACK_CACHE_MAX_BYTES', async () => {
+    const client = await stack.requester({ keepReplies: false });
+    const headers = { authorization: await stack.bearer('mallory') };
+    for (let batch = 0; batch < 150; batch += 25) {
+      const replies = await Promise.all(
+        Array.from({ length: 25 }, (_, i) =>
+          client.request<Data>(`api/v1/users/get/m-${batch + i}`, {}, { headers }),
+        ),
+      );
+      expect(replies.every((r) => r.body['status'] === 'success')).toBe(true);
+    }
+    const index = `${stack.prefix}fallback:{user:mallory}:index`;
+    // Cache writes trail the replies: wait until the index stops growing at its bound.
+    await waitFor('the stale copies to reach the byte bound', async () => {
+      const accounted = Number(await stack.redis.redis.hget(`${index}:bytes`, ''));
+      return accounted + 21_000 > FALLBACK_CACHE_MAX_BYTES;
+    });
+    const accounted = Number(await stack.redis.redis.hget(`${index}:bytes`, ''));
+    const memory = await memoryOf(stack, `${stack.prefix}fallback:{user:mallory}:*`);
+    expect(accounted).toBeLessThanOrEqual(FALLBACK_CACHE_MAX_BYTES);
+    expect(memory.bytes).toBeLessThanOrEqual(FALLBACK_CACHE_MAX_BYTES * ALLOCATOR_SLACK);
+    expect(memory.keys - 2).toBeLessThan(150);
+  }, 60_000);
+});
+
 describe('failed authentication has a budget', () => {
   let stack: Stack;
   let upstream: TestUpstream;
@@ -460,6 +591,35 @@ describe('secrets stay secret', () => {
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(new RegExp(`^config error: Invalid ${variable}: `));
       if (secret) expect(run.stderr + run.stdout).not.toContain(secret);
+    },
+  );
+
+  it.each(['development', 'test'])(
+    'never logs the development JWT secret (NODE_ENV=%s, real broker and Redis); it says where the 0600 file is',
+    async (mode) => {
+      const stack = await Stack.start({
+        name: `front-devsecret-${mode}`,
+        gateways: 0,
+        noServices: true,
+      });
+      try {
+        const file = join(mkdtempSync(join(tmpdir(), 'mqgw-devsecret-')), 'dev-jwt-secret');
+        const handle = await stack.startGateway({
+          NODE_ENV: mode,
+          JWT_SECRET: '',
+          DEV_SECRET_FILE: file,
+          LOG_LEVEL: 'verbose',
+        });
+        const log = () => readFileSync(handle.process.logFile, 'utf8');
+        await waitFor('the ready line', async () => /"msg":"ready: /.test(log()));
+        const secret = readFileSync(file, 'utf8').trim();
+        expect(secret.length).toBeGreaterThanOrEqual(32);
+        expect(statSync(file).mode & 0o777).toBe(0o600);
+        expect(log()).toContain(`development secret in ${file} (mode 0600)`);
+        expect(log()).not.toContain(secret);
+      } finally {
+        await stack.stop();
+      }
     },
   );
 

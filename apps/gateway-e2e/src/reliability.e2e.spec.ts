@@ -83,7 +83,7 @@ describe('one of two gateways SIGKILLed under load', () => {
   const start = (sessionExpiry: string) =>
     Stack.start({
       name: `sigkill-${sessionExpiry}`,
-      services: ['payment-service'],
+      services: ['order-service', 'payment-service'],
       gateways: 2,
       gatewayEnv: {
         SHARED_SUBSCRIPTION_GROUP: 'kill',
@@ -95,25 +95,46 @@ describe('one of two gateways SIGKILLed under load', () => {
   /** Gateway 0 is SIGKILLed once request KILLED_AFTER has been sent. */
   const KILLED_AFTER = 60;
 
+  /** New orders of the paying user, made at the order service itself. */
+  async function ordersOf(stack: Stack, count: number): Promise<string[]> {
+    const orders = stack.services.get('order-service')!.url;
+    const create = async () => {
+      const response = await fetch(`${orders}/orders`, {
+        method: 'POST',
+        headers: { 'x-user-id': 'killer', 'content-type': 'application/json' },
+        body: JSON.stringify({ items: [{ sku: 'sku-1', quantity: 1 }] }),
+      });
+      return ((await response.json()) as Data)['order_id'] as string;
+    };
+    const ids: string[] = [];
+    for (let i = 0; i < count; i += 20) {
+      ids.push(...(await Promise.all(Array.from({ length: Math.min(20, count - i) }, create))));
+    }
+    return ids;
+  }
+
   /** 80 payments to warm both instances, then 200 keyed payments 4 ms apart; gateway 0 is killed after request KILLED_AFTER. */
   async function loadAndKill(stack: Stack, timeoutMs: number) {
     const client = await stack.requester();
     const headers = { authorization: await stack.bearer('killer') };
     const run = `${Date.now()}`;
-    const pay = (orderId: string, timeout: number) =>
+    const [warmOrders, orders] = [await ordersOf(stack, 80), await ordersOf(stack, TOTAL)];
+    const pay = (orderId: string, key: string, timeout: number) =>
       client
         .request<Data>(
           'api/v1/payments/process',
-          { order_id: orderId, amount: 1, currency: 'EUR' },
-          { headers: { ...headers, 'idempotency-key': orderId }, timeoutMs: timeout },
+          { order_id: orderId },
+          { headers: { ...headers, 'idempotency-key': key }, timeoutMs: timeout },
         )
         .then((r) => r.body)
         .catch(() => undefined);
-    const send = (i: number, timeout: number) => pay(`kill-${run}-${i}`, timeout);
+    const send = (i: number, timeout: number) => pay(orders[i], `kill-${run}-${i}`, timeout);
     // A crash hits an instance that has been running, not one answering its first requests.
     for (let round = 0; round < 4; round++) {
       const warm = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => pay(`warm-${run}-${round}-${i}`, 10_000)),
+        Array.from({ length: 20 }, (_, i) =>
+          pay(warmOrders[round * 20 + i], `warm-${run}-${round}-${i}`, 10_000),
+        ),
       );
       expect(warm.map((w) => w?.['status'])).toEqual(Array(20).fill('success'));
     }
@@ -126,14 +147,14 @@ describe('one of two gateways SIGKILLed under load', () => {
       if (i === KILLED_AFTER) await stack.gateways[0].process.stop('SIGKILL');
       await sleep(4);
     }
-    return { client, run, send, pending, answered };
+    return { client, orders, send, pending, answered };
   }
 
   /** Exactly one payment per order, the one the client was told about; one reply each. */
   async function expectExactlyOnce(
     stack: Stack,
     client: MqttRequester,
-    run: string,
+    orders: string[],
     answers: (Data | undefined)[],
   ) {
     expect(answers.filter((a) => a?.['status'] === 'success')).toHaveLength(TOTAL);
@@ -142,12 +163,11 @@ describe('one of two gateways SIGKILLed under load', () => {
     const all = (await (
       await fetch(`${payments}/payments`, { headers: { 'x-user-id': 'killer' } })
     ).json()) as Data[];
-    const ours = all.filter((p) => String(p['order_id']).startsWith(`kill-${run}-`));
+    const wanted = new Set(orders);
+    const ours = all.filter((p) => wanted.has(String(p['order_id'])));
     expect(ours).toHaveLength(TOTAL);
     const byOrder = new Map(ours.map((p) => [p['order_id'], p['payment_id']]));
-    answers.forEach((a, i) =>
-      expect(a?.['data']['payment_id']).toBe(byOrder.get(`kill-${run}-${i}`)),
-    );
+    answers.forEach((a, i) => expect(a?.['data']['payment_id']).toBe(byOrder.get(orders[i])));
     const replies = client.received.filter((r) => r.topic.startsWith(client.replyPrefix));
     const correlations = replies.map((r) => r.packet.properties?.correlationData?.toString());
     expect(new Set(correlations).size).toBe(correlations.length);
@@ -156,7 +176,7 @@ describe('one of two gateways SIGKILLed under load', () => {
   it('clean sessions: the survivor takes over at once; the few lost requests succeed on retry, once', async () => {
     const stack = await start('0');
     try {
-      const { client, run, send, pending } = await loadAndKill(stack, 3000);
+      const { client, orders, send, pending } = await loadAndKill(stack, 3000);
       const answers = await Promise.all(pending);
       const lost = answers.flatMap((a, i) => (a ? [] : [i]));
       for (let attempt = 0; attempt < 3 && answers.some((a) => !a); attempt++) {
@@ -167,7 +187,7 @@ describe('one of two gateways SIGKILLed under load', () => {
       writeMeasurement('sigkill-clean', { total: TOTAL, lostBeforeRetry: lost });
       // Only what the dead instance held in flight is lost, not its share of what followed.
       expect(lost.filter((i) => i > KILLED_AFTER)).toEqual([]);
-      await expectExactlyOnce(stack, client, run, answers);
+      await expectExactlyOnce(stack, client, orders, answers);
     } finally {
       await stack.stop();
     }
@@ -176,7 +196,7 @@ describe('one of two gateways SIGKILLed under load', () => {
   it('persistent sessions: the dead share waits in the broker and is answered when the instance returns', async () => {
     const stack = await start('300');
     try {
-      const { client, run, send, pending, answered } = await loadAndKill(stack, 30_000);
+      const { client, orders, send, pending, answered } = await loadAndKill(stack, 30_000);
       await sleep(1000);
       const unanswered = TOTAL - answered();
       await stack.startGateway(stack.gateways[0].env);
@@ -195,7 +215,7 @@ describe('one of two gateways SIGKILLed under load', () => {
       expect(unanswered).toBeGreaterThan(20);
       // What was lost had reached the dead instance before the kill; all that followed waited.
       expect(lost.filter((i) => i > KILLED_AFTER)).toEqual([]);
-      await expectExactlyOnce(stack, client, run, answers);
+      await expectExactlyOnce(stack, client, orders, answers);
     } finally {
       await stack.stop();
     }

@@ -99,15 +99,17 @@ describe('every route, end to end', () => {
     });
 
     it('payments: process, status, refund (with the payments:refund scope)', async () => {
-      const paid = await ok(
-        'api/v1/payments/process',
-        { order_id: ids['order'], amount: 6, currency: 'USD' },
+      const order = await ok(
+        'api/v1/orders/create',
+        { items: [{ sku: 'sku-2', quantity: 2 }] },
         user,
         2,
       );
+      // The payment charges the order's total; the order is the caller's.
+      const paid = await ok('api/v1/payments/process', { order_id: order.data.order_id }, user, 2);
       expect(paid).toMatchObject({ service: 'payment-service', data: { status: 'captured' } });
       ids['payment'] = paid.data.payment_id;
-      expect((await ok(`api/v1/payments/status/${ids['payment']}`)).data.amount).toBe(6);
+      expect((await ok(`api/v1/payments/status/${ids['payment']}`)).data.amount).toBe(20);
       // The refund route needs the payments:refund scope; an admin may refund any payment.
       expect((await ok(`api/v1/payments/refund/${ids['payment']}`, {}, admin, 2)).data.status).toBe(
         'refunded',
@@ -278,11 +280,8 @@ describe('every route, end to end', () => {
       );
       expect(invalid).toMatchObject({ status_code: 400, error: { code: 'BAD_REQUEST' } });
       expect(invalid.error.message).toContain('email must be an email');
-      const paid = await ok('api/v1/payments/process', {
-        order_id: 'o',
-        amount: 1,
-        currency: 'USD',
-      });
+      const order = await ok('api/v1/orders/create', { items: [{ sku: 'sku-1', quantity: 1 }] });
+      const paid = await ok('api/v1/payments/process', { order_id: order.data.order_id });
       const tooMuch = await fail(
         `api/v1/payments/refund/${paid.data.payment_id}`,
         { amount: 5 },

@@ -51,8 +51,9 @@ async function bootstrap(): Promise<void> {
   }
   const { jwt } = config.pipeline;
   if (jwt.devSecret) {
+    // The secret itself is never logged, in any mode: logs travel further than files.
     log.warn(
-      `JWT_SECRET is unset: development secret ${jwt.secret} (kept in the DEV_SECRET_FILE). ` +
+      `JWT_SECRET is unset: using the development secret in ${jwt.devSecretFile} (mode 0600). ` +
         'Mint a token with "npm run cli -- token --sub <id>". Never run like this in production.',
     );
   }

@@ -1,4 +1,5 @@
 export * from './lib/canonical-json';
+export * from './lib/clip';
 export * from './lib/error-code';
 export * from './lib/failure';
 export * from './lib/gateway-error';

@@ -1,9 +1,11 @@
-import type { INestApplication, Type } from '@nestjs/common';
+import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 
 /** A stub service's module as a real HTTP app for supertest, without registration or logs. */
-export async function startTestApp(module: Type<unknown>): Promise<INestApplication> {
+export async function startTestApp(
+  module: Type<unknown> | DynamicModule,
+): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({ imports: [module] }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
   await app.init();

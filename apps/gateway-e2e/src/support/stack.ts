@@ -107,8 +107,11 @@ export class Stack {
     extraEnv: Record<string, string> = {},
   ): Promise<ServiceHandle> {
     const port = await freePort();
+    const orders = this.services.get('order-service');
     const env = {
       PORT: String(port),
+      // The payment service asks the order service for the order it charges.
+      ...(app === 'payment-service' && orders ? { ORDER_SERVICE_URL: orders.url } : {}),
       REDIS_URL: process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379',
       REDIS_KEY_PREFIX: this.prefix,
       HEARTBEAT_SECONDS: '1',

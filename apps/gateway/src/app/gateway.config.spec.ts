@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '@mqgw/config';
@@ -199,6 +199,15 @@ describe('readGatewayConfig', () => {
     expect(b.pipeline.jwt.secret).toBe(a.pipeline.jwt.secret);
     expect(readFileSync(file, 'utf8').trim()).toBe(a.pipeline.jwt.secret);
     expect(readOrCreateDevSecret(file)).toBe(a.pipeline.jwt.secret);
+    expect(a.pipeline.jwt.devSecretFile).toBe(file);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('keeps the development secret readable by its owner only, even an older file', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'mqgw-')), 'secret');
+    writeFileSync(file, `${'s'.repeat(40)}\n`, { mode: 0o644 });
+    expect(readGatewayConfig({ DEV_SECRET_FILE: file }).pipeline.jwt.secret).toBe('s'.repeat(40));
+    expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 
   it('defaults SERVICES to the local stub services only when there is no registry', () => {

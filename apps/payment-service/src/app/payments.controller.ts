@@ -1,15 +1,30 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+} from '@nestjs/common';
 import { Caller, type CallerIdentity } from '@mqgw/service-kit';
 import { CreatePaymentDto, ListPaymentsQuery, RefundDto } from './payments.dto';
+import { OrdersClient } from './orders.client';
 import { PaymentsStore } from './payments.store';
 
 @Controller('payments')
 export class PaymentsController {
-  constructor(private readonly payments: PaymentsStore) {}
+  constructor(
+    private readonly payments: PaymentsStore,
+    private readonly orders: OrdersClient,
+  ) {}
 
   @Post()
-  create(@Caller() caller: CallerIdentity, @Body() body: CreatePaymentDto) {
-    return this.payments.create(caller, body);
+  async create(@Caller() caller: CallerIdentity, @Body() body: CreatePaymentDto) {
+    const order = await this.orders.find(caller, body.order_id);
+    if (!order) throw new NotFoundException(`order ${body.order_id} not found`);
+    return this.payments.create(caller, body, order);
   }
 
   @Post(':id/refund')

@@ -17,20 +17,26 @@ export const MAX_AMOUNT = 1_000_000;
 
 const MONEY = { allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 } as const;
 
-/** `POST /payments`. Owner, status and refunded amount are the server's. */
+/**
+ * `POST /payments`. The amount and currency are the order's, from the order service; a
+ * client may send them only to say what it expects to pay (a mismatch is a 422). Owner,
+ * status and refunded amount are the server's.
+ */
 export class CreatePaymentDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(100)
   order_id!: string;
 
+  @IsOptional()
   @IsNumber(MONEY)
   @Min(0.01)
   @Max(MAX_AMOUNT)
-  amount!: number;
+  amount?: number;
 
+  @IsOptional()
   @IsCurrencyCode()
-  currency!: string;
+  currency?: string;
 
   @IsOptional()
   @IsIn(METHODS)

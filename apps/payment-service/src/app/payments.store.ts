@@ -5,6 +5,7 @@ import {
   UnprocessableEntityException,
 } from '@nestjs/common';
 import { isSelfOrAdmin, newId, type CallerIdentity } from '@mqgw/service-kit';
+import type { PayableOrder } from './orders.client';
 import type { CreatePaymentDto, PaymentMethod } from './payments.dto';
 
 export interface Payment {
@@ -23,21 +24,39 @@ export interface Payment {
 
 /**
  * In-memory payments. A payment belongs to the user who made it: its owner and admins see
- * and refund it, and to anyone else it is a 404, exactly like a missing one. Refunds never
- * exceed what was captured.
+ * and refund it, and to anyone else it is a 404, exactly like a missing one. A payment
+ * charges its order's total, in the order's currency, and only the order's owner (or an
+ * admin) pays it. Refunds never exceed what was captured.
  */
 @Injectable()
 export class PaymentsStore {
   private readonly payments = new Map<string, Payment>();
 
-  create(caller: CallerIdentity, input: CreatePaymentDto): Payment {
+  create(caller: CallerIdentity, input: CreatePaymentDto, order: PayableOrder): Payment {
+    // The order service answers only the owner; checked again here, as the money moves here.
+    if (!isSelfOrAdmin(caller, order.user_id) || order.order_id !== input.order_id) {
+      throw new NotFoundException(`order ${input.order_id} not found`);
+    }
+    if (order.status === 'cancelled') {
+      throw new ConflictException(`order ${order.order_id} is cancelled`);
+    }
+    if (input.amount !== undefined && input.amount !== order.total) {
+      throw new UnprocessableEntityException(
+        `amount ${input.amount} is not the order's total ${order.total}`,
+      );
+    }
+    if (input.currency !== undefined && input.currency !== order.currency) {
+      throw new UnprocessableEntityException(
+        `currency ${input.currency} is not the order's currency ${order.currency}`,
+      );
+    }
     const now = new Date().toISOString();
     const payment: Payment = {
       payment_id: newId('pay'),
       user_id: caller.userId,
-      order_id: input.order_id,
-      amount: input.amount,
-      currency: input.currency,
+      order_id: order.order_id,
+      amount: order.total,
+      currency: order.currency,
       method: input.method ?? 'card',
       status: 'captured',
       refunded_amount: 0,

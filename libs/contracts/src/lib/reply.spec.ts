@@ -32,6 +32,16 @@ describe('toErrorReply', () => {
     expect(codeForUpstreamStatus(409)).toBe('CONFLICT');
   });
 
+  it('clips a long message and leaves the details whole', () => {
+    const echoed = `property ${'a'.repeat(95_000)} should not exist`;
+    const reply = toErrorReply(
+      new GatewayError('BAD_REQUEST', echoed, { details: { message: [echoed] } }),
+      'r',
+    );
+    expect(reply.error.message.length).toBeLessThan(600);
+    expect(reply.error.details).toEqual({ message: [echoed] });
+  });
+
   it('hides anything that is not a GatewayError behind INTERNAL_ERROR', () => {
     const reply = toErrorReply(new Error('secret at /srv/app.js:12'), 'r');
     expect(reply.status_code).toBe(500);

@@ -1,3 +1,4 @@
+import { clipText } from './clip';
 import { PUBLIC_REASONS, isGatewayError } from './gateway-error';
 import type { ErrorCode } from './error-code';
 
@@ -34,12 +35,13 @@ export function isErrorReply(reply: unknown): reply is ErrorReply {
 
 /**
  * Turns any thrown value into the wire's error envelope. Only a `GatewayError` keeps its
- * message; anything else is reported as `INTERNAL_ERROR` with a fixed message, so no stack
- * trace or internal detail ever reaches a client.
+ * message, clipped to `MAX_MESSAGE_CHARS` (`details` keeps a service's whole error body);
+ * anything else is reported as `INTERNAL_ERROR` with a fixed message, so no stack trace or
+ * internal detail ever reaches a client.
  */
 export function toErrorReply(error: unknown, requestId: string): ErrorReply {
   if (isGatewayError(error)) {
-    const body: ErrorBody = { code: error.code, message: error.message };
+    const body: ErrorBody = { code: error.code, message: clipText(error.message) };
     if (error.reason !== undefined && PUBLIC_REASONS.has(error.reason)) body.reason = error.reason;
     if (error.details !== undefined) body.details = error.details;
     if (error.retryAfter !== undefined) body.retry_after = error.retryAfter;

@@ -74,29 +74,59 @@ describe('Redis ACL users, on a real redis-server', () => {
       metadata: {},
       registeredAt: 1,
     });
+    // A gateway watches, as in the stack: it sees the service's own announcements.
+    const gateway = await as('gateway', secrets.redis.gateway);
+    const watcher = new RedisServiceRegistry(gateway);
+    const events: string[] = [];
+    const stop = await watcher.onChange((service) => events.push(service));
     await registry.register(instance('user-service'), 15);
     await registry.register(instance('user-service-v2'), 15);
     await registry.deregister('user-service-v2', 'i1');
     await expect(registry.register(instance('payment-service'), 15)).rejects.toThrow(
       /NOPERM|can't run|No permissions/,
     );
-    const gateway = await as('gateway', secrets.redis.gateway);
     expect(
       (await new RedisServiceRegistry(gateway).listInstances('user-service')).map((i) => i.url),
     ).toEqual(['http://user-service:3001']);
-    await users.hset('services:{user-service}:data', 'i1', '{}');
-    await users.hset('services:{user-service-v2}:data', 'i1', '{}');
-    await users.sadd('services:all', 'user-service');
-    await users.publish('services:changed', 'user-service');
-    // Another service's registry, API keys and rate limits are out of reach, scripts included.
-    await expect(users.hset('services:{payment-service}:data', 'fake', '{}')).rejects.toThrow(
-      /NOPERM/,
-    );
-    await expect(users.hset('apikey:{evil}', 'id', 'evil')).rejects.toThrow(/NOPERM/);
-    await expect(
-      users.eval("return redis.call('SET', KEYS[1], 1)", 1, 'ratelimit:{x}'),
-    ).rejects.toThrow(/NOPERM/);
-    await expect(users.publish('breaker:changed', 'x')).rejects.toThrow(/NOPERM/);
+    await registry.register(instance('user-service'), 15);
+    await gateway.publish('services:{last}:changed', 'x');
+    for (let i = 0; !events.includes('last'); i++) {
+      if (i > 100) throw new Error('no change event reached the gateway');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(events).toEqual(['user-service', 'user-service-v2', 'user-service-v2', 'last']);
+    await stop();
+    expect(await watcher.listServiceNames()).toEqual(['last', 'user-service', 'user-service-v2']);
+  });
+
+  it.each([
+    ['list every key name', ['SCAN', '0']],
+    ['list every key name with KEYS', ['KEYS', '*']],
+    ['flush the scripts', ['SCRIPT', 'FLUSH']],
+    ['flush the functions', ['FUNCTION', 'FLUSH']],
+    ['take another service out of the index', ['SREM', 'services:all', 'payment-service']],
+    ['fill the index', ['SADD', 'services:all', 'forged']],
+    ['announce on the old shared channel', ['PUBLISH', 'services:changed', 'payment-service']],
+    ['announce for another service', ['PUBLISH', 'services:{payment-service}:changed', 'x']],
+    ['forge another service’s instance', ['HSET', 'services:{payment-service}:data', 'f', '{}']],
+    ['remove another service’s instance', ['ZREM', 'services:{payment-service}:instances', 'i']],
+    [
+      'read another service’s instances',
+      ['ZRANGEBYSCORE', 'services:{order-service}:instances', '0', '+inf'],
+    ],
+    ['write an API key', ['HSET', 'apikey:{evil}', 'id', 'evil']],
+    [
+      'write a rate limit from a script',
+      ['EVAL', "return redis.call('SET', KEYS[1], 1)", '1', 'ratelimit:{x}'],
+    ],
+    ['announce a breaker change', ['PUBLISH', 'breaker:changed', 'x']],
+    [
+      'read its own keys with a command it does not use',
+      ['HGETALL', 'services:{user-service}:data'],
+    ],
+  ])('refuses a service that tries to %s', async (_what, command) => {
+    const users = await as('user-service', secrets.redis['user-service']);
+    await expect(users.call(command[0], ...command.slice(1))).rejects.toThrow(/NOPERM/);
   });
 
   it('gives the CLI API keys and device records only, and the healthcheck PING only', async () => {

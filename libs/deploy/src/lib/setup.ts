@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { brokerBootstrap } from './broker-policy';
 import { devCaFiles, ensureDevCa } from './dev-ca';
@@ -16,7 +16,7 @@ export interface SetupOptions {
   stateDir: string;
   /**
    * One directory per consumer, each a volume that only that consumer mounts:
-   * `gateway`, each service, `cli`, `broker` and `redis`.
+   * `gateway`, each service, `broker-provision`, `cli`, `broker` and `redis`.
    */
   outDir: string;
   overrides?: SecretOverrides;
@@ -47,9 +47,11 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
   if (ca.created) changes.push('development CA and broker certificate');
 
   const out = (consumer: string, file: string) => join(options.outDir, consumer, file);
+  const written = new Map<string, Set<string>>();
   const put = (consumer: string, file: string, value: string, mode = 0o600) => {
     mkdirSync(join(options.outDir, consumer), { recursive: true });
     writePrivate(out(consumer, file), value, mode);
+    written.set(consumer, (written.get(consumer) ?? new Set()).add(file));
   };
 
   put('gateway', 'jwt_secret', secrets.jwtSecret);
@@ -57,9 +59,14 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
   put('gateway', 'redis_password', secrets.redis.gateway);
   for (const service of SERVICE_NAMES) put(service, 'redis_password', secrets.redis[service]);
 
+  // Provisioning sets the broker's logins: it needs their passwords and the admin's, and
+  // nothing else (not the JWT secret, not a Redis password).
+  put('broker-provision', 'mqtt_admin_password', secrets.mqtt.admin);
+  put('broker-provision', 'mqtt_gateway_password', secrets.mqtt.gateway);
+  put('broker-provision', 'mqtt_client_password', secrets.mqtt.client.password);
+
   put('cli', 'jwt_secret', secrets.jwtSecret);
   put('cli', 'mqtt_admin_password', secrets.mqtt.admin);
-  put('cli', 'mqtt_gateway_password', secrets.mqtt.gateway);
   put('cli', 'mqtt_client_username', secrets.mqtt.client.username);
   put('cli', 'mqtt_client_password', secrets.mqtt.client.password);
   put('cli', 'redis_password', secrets.redis.cli);
@@ -76,6 +83,13 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
     copyFileSync(from, out('broker', to));
   }
   copyFileSync(tls.caCert, out('cli', 'ca.pem'));
+  written.get('cli')?.add('ca.pem');
+  // A consumer keeps only what it is given now: an older version may have given it more.
+  for (const [consumer, files] of written) {
+    for (const file of readdirSync(join(options.outDir, consumer))) {
+      if (!files.has(file)) rmSync(out(consumer, file), { force: true });
+    }
+  }
   put('broker', 'health_password', secrets.mqtt.health, 0o644);
   // Written once: the broker owns its copy in its data volume from then on.
   if (!existsSync(out('broker', 'dynamic-security.json')) || changed) {

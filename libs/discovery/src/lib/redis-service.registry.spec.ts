@@ -14,6 +14,12 @@ const instance = (id: string, service = 'user-service'): ServiceInstance => ({
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+async function until(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !(await check()); await sleep(20)) {
+    if (Date.now() > deadline) throw new Error('timed out');
+  }
+}
+
 describe('RedisServiceRegistry (real Redis)', () => {
   let t: TestRedis;
   let registry: RedisServiceRegistry;
@@ -24,13 +30,30 @@ describe('RedisServiceRegistry (real Redis)', () => {
   });
   afterEach(() => t.close());
 
-  it('lists registered instances and service names', async () => {
+  it('lists registered instances and the service names a watcher saw', async () => {
+    const stop = await registry.onChange(() => undefined);
     await registry.register(instance('i-01'), 15);
     await registry.register(instance('i-02'), 15);
     await registry.register(instance('i-03', 'order-service'), 15);
     const ids = (await registry.listInstances('user-service')).map((i) => i.instanceId).sort();
     expect(ids).toEqual(['i-01', 'i-02']);
+    await until(async () => (await registry.listServiceNames()).length === 2);
     expect(await registry.listServiceNames()).toEqual(['order-service', 'user-service']);
+    await stop();
+  });
+
+  it('takes the service from the channel, never from the message', async () => {
+    const events: string[] = [];
+    const stop = await registry.onChange((s) => events.push(s));
+    const publish = (channel: string, message: string) =>
+      t.redis.publish(t.prefix + channel, message);
+    await publish(registryKeys.changes('user-service'), 'payment-service');
+    await publish('services:changed', 'order-service');
+    await publish('services:{bad name}:changed', 'x');
+    await publish(registryKeys.changes('last'), 'last');
+    await until(async () => events.includes('last'));
+    expect(events).toEqual(['user-service', 'last']);
+    await stop();
   });
 
   it('drops an instance that stops heartbeating, leaving no stale member behind', async () => {
@@ -53,13 +76,15 @@ describe('RedisServiceRegistry (real Redis)', () => {
     await registry.register(instance('i-01'), 15); // a heartbeat is not news
     await registry.deregister('user-service', 'i-01');
     expect(await registry.listInstances('user-service')).toEqual([]);
-    await sleep(100);
-    expect(events).toEqual(['user-service', 'user-service']);
+    await registry.register(instance('i-09', 'last'), 15);
+    await until(async () => events.includes('last'));
+    expect(events).toEqual(['user-service', 'user-service', 'last']);
     await stop();
   });
 
-  it('keeps the keys of one service in one cluster slot', () => {
+  it('keeps the keys and channel of one service in one cluster slot', () => {
     const tag = (key: string) => key.slice(key.indexOf('{') + 1, key.indexOf('}'));
     expect(tag(registryKeys.instances('a-b'))).toBe(tag(registryKeys.data('a-b')));
+    expect(tag(registryKeys.changes('a-b'))).toBe('a-b');
   });
 });

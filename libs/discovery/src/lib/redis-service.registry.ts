@@ -1,6 +1,6 @@
 import type { RedisClient } from '@mqgw/store';
 import type { ServiceInstance, ServiceRegistry } from './service-instance';
-import { registryKeys } from './registry.keys';
+import { escapeGlob, registryKeys, serviceOfChannel } from './registry.keys';
 
 /*
  * KEYS[1] zset instanceId -> expiry (ms, Redis clock); KEYS[2] hash instanceId -> JSON.
@@ -16,7 +16,11 @@ if #dead > 0 then
 end
 `;
 
-const REGISTER = `${PRUNE}
+// Heartbeats may write while Redis is at its maxmemory (`allow-oom`, Redis 7): a heartbeat
+// rewrites an entry in place, and without it every registered instance would leave
+// routing once Redis is full.
+const REGISTER = `#!lua flags=allow-oom
+${PRUNE}
 local ttl = tonumber(ARGV[3])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 local added = redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
@@ -55,7 +59,11 @@ export interface RedisRegistryOptions {
   subscriber?: () => RedisClient;
 }
 
-/** The registry in Redis: atomic Lua writes, expiry by the Redis clock, change events by pub/sub. */
+/**
+ * The registry in Redis: atomic Lua writes, expiry by the Redis clock, change events by
+ * pub/sub. A service touches only its own keys and channel (see `registryKeys`); the
+ * gateways, which watch every channel, keep the index of service names.
+ */
 export class RedisServiceRegistry implements ServiceRegistry {
   private readonly prefix: string;
   private readonly redis: RedisClient & RegistryCommands;
@@ -77,7 +85,6 @@ export class RedisServiceRegistry implements ServiceRegistry {
       JSON.stringify({ ...instance, lastHeartbeatAt: Date.now() }),
       Math.round(ttlSeconds * 1000),
     );
-    await this.redis.sadd(this.key(registryKeys.all), name);
     // Heartbeats refresh silently; only a new (or expired and returning) member is news.
     if (added > 0) await this.publish(name);
   }
@@ -103,14 +110,21 @@ export class RedisServiceRegistry implements ServiceRegistry {
     return (await this.redis.smembers(this.key(registryKeys.all))).sort();
   }
 
+  /**
+   * Watches every service's channel. A service may publish only on its own (its ACL names
+   * it), so the channel, not the message, says which service changed; each name seen is
+   * added to the index for `listServiceNames`.
+   */
   async onChange(listener: (service: string) => void): Promise<() => Promise<void>> {
     const subscriber = this.options.subscriber?.() ?? this.redis.duplicate();
-    const channel = this.key(registryKeys.changes);
-    subscriber.on('message', (ch: string, message: string) => {
-      if (ch === channel) listener(message);
+    subscriber.on('pmessage', (_pattern: string, channel: string) => {
+      const service = serviceOfChannel(channel, this.prefix);
+      if (service === undefined) return;
+      listener(service);
+      this.redis.sadd(this.key(registryKeys.all), service).catch(() => undefined);
     });
     try {
-      await subscriber.subscribe(channel);
+      await subscriber.psubscribe(escapeGlob(this.prefix) + registryKeys.changesPattern);
     } catch (error) {
       subscriber.disconnect();
       throw error;
@@ -121,7 +135,7 @@ export class RedisServiceRegistry implements ServiceRegistry {
   }
 
   private async publish(service: string): Promise<void> {
-    await this.redis.publish(this.key(registryKeys.changes), service);
+    await this.redis.publish(this.key(registryKeys.changes(service)), service);
   }
 
   private key(key: string): string {

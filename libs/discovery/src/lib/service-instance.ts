@@ -33,7 +33,10 @@ export interface ServiceRegistry {
   deregister(service: string, instanceId: string): Promise<void>;
   /** The live (unexpired) instances of a service. */
   listInstances(service: string): Promise<ServiceInstance[]>;
-  /** Every service name ever registered. */
+  /**
+   * The names of the services seen registering. In Redis the watchers of `onChange` (the
+   * gateways) keep this index, so a service's login needs no write outside its own keys.
+   */
   listServiceNames(): Promise<string[]>;
   /** Calls `listener` whenever an instance is added or removed, from any process. */
   onChange(listener: (service: string) => void): Promise<() => Promise<void>>;

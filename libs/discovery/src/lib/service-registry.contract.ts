@@ -1,6 +1,13 @@
 import type { ServiceInstance, ServiceRegistry } from './service-instance';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Resolves once `check` holds; fails after `timeoutMs`. */
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 5000) {
+  for (const deadline = Date.now() + timeoutMs; !(await check()); await sleep(20)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+  }
+}
 const instance = (id: string, service = 'svc'): ServiceInstance => ({
   service,
   instanceId: id,
@@ -22,14 +29,18 @@ export function describeServiceRegistryContract(
     });
     afterEach(() => ctx.teardown?.());
 
-    it('lists what was registered, metadata included', async () => {
+    it('lists what was registered, metadata included, and the names a watcher saw', async () => {
+      const stop = await ctx.registry.onChange(() => undefined);
       await ctx.registry.register(instance('a'), 15);
       await ctx.registry.register(instance('b'), 15);
       await ctx.registry.register(instance('c', 'other'), 15);
       const listed = await ctx.registry.listInstances('svc');
       expect(listed.map((i) => i.instanceId).sort()).toEqual(['a', 'b']);
       expect(listed[0].metadata).toEqual({ weight: 2 });
-      expect(await ctx.registry.listServiceNames()).toEqual(['other', 'svc']);
+      await until('both names in the index', async () => {
+        return (await ctx.registry.listServiceNames()).join() === 'other,svc';
+      });
+      await stop();
     });
 
     it('forgets an instance whose TTL ran out, and one that deregistered', async () => {
@@ -46,9 +57,12 @@ export function describeServiceRegistryContract(
       const stop = await ctx.registry.onChange((service) => events.push(service));
       await ctx.registry.register(instance('a'), 15);
       await ctx.registry.register(instance('a'), 15);
+      await ctx.registry.register(instance('z', 'other'), 15);
       await ctx.registry.deregister('svc', 'a');
-      await sleep(100);
-      expect(events).toEqual(['svc', 'svc']);
+      // Events arrive in the order they were sent: once the last is in, all are.
+      await ctx.registry.register(instance('end', 'last'), 15);
+      await until('the last event', async () => events.includes('last'));
+      expect(events).toEqual(['svc', 'other', 'svc', 'last']);
       await stop();
     });
   });

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { Logger } from '@nestjs/common';
-import { PinoNestLogger, createLogger } from './logger';
+import { MAX_LOG_TEXT_CHARS, PinoNestLogger, createLogger } from './logger';
 import { forRequest } from './for-request';
 
 function capture() {
@@ -61,6 +61,20 @@ describe('logging', () => {
       context: 'Ctx',
       stack: 'Error: boom\n    at x',
     });
+  });
+
+  it('clips long messages and stacks, however they are logged', () => {
+    const { lines, stream } = capture();
+    const nest = new PinoNestLogger(createLogger('gateway', 'log', stream));
+    const topic = `api/${'t'.repeat(65_000)}`;
+    nest.warn(`dropped request on ${topic}`, 'Transport');
+    nest.warn(forRequest('r1', `request on ${topic} failed`), 'Transport');
+    nest.error(`failed on ${topic}`, `Error: ${topic}\n    at x`, 'Transport');
+    expect(lines).toHaveLength(3);
+    for (const line of lines)
+      expect(JSON.stringify(line).length).toBeLessThan(2 * MAX_LOG_TEXT_CHARS + 500);
+    expect(lines[0]['msg']).toMatch(/clipped from 65023 characters\)$/);
+    expect(lines[1]).toMatchObject({ request_id: 'r1' });
   });
 
   it('is silent when asked', () => {

@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 import { redactUrlCredentials } from '@mqgw/config';
+import { clipText } from '@mqgw/contracts';
 
 /** LOG_LEVEL values, in Nest's words. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose', 'silent'] as const;
@@ -17,9 +18,17 @@ const PINO_LEVEL: Record<LogLevelName, LevelWithSilent> = {
 };
 
 /**
+ * The longest message or stack a line keeps. Lines quote what clients send (topics, a
+ * service's error that echoes a request), so without a cap one request could write a
+ * line as large as its payload; a route table printed at startup still fits.
+ */
+export const MAX_LOG_TEXT_CHARS = 16_384;
+
+/**
  * One JSON object per line on stdout; see `forRequest` for lines about one request. Every
  * line is written with the credentials of any URL in it (`mqtt://user:password@…`) masked,
- * whoever logged it: the app, a library, or an error's message or stack.
+ * whoever logged it: the app, a library, or an error's message or stack; and its message,
+ * `msg` and `stack` clipped to `MAX_LOG_TEXT_CHARS`.
  */
 export function createLogger(
   app: string,
@@ -32,10 +41,28 @@ export function createLogger(
       base: { app },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      hooks: { streamWrite: redactUrlCredentials },
+      hooks: {
+        streamWrite: redactUrlCredentials,
+        logMethod(args, method) {
+          return method.apply(this, args.map(clipArgument) as typeof args);
+        },
+      },
     },
     destination,
   );
+}
+
+function clipArgument(arg: unknown): unknown {
+  if (typeof arg === 'string') return clipText(arg, MAX_LOG_TEXT_CHARS);
+  if (typeof arg !== 'object' || arg === null || arg instanceof Error) return arg;
+  const fields = arg as Record<string, unknown>;
+  const long = (name: string) =>
+    typeof fields[name] === 'string' && (fields[name] as string).length > MAX_LOG_TEXT_CHARS;
+  if (!long('msg') && !long('stack')) return arg;
+  const copy = { ...fields };
+  for (const name of ['msg', 'stack'])
+    if (long(name)) copy[name] = clipText(copy[name] as string, MAX_LOG_TEXT_CHARS);
+  return copy;
 }
 
 /** Nest's logger interface on top of pino, so framework and app lines share one format. */

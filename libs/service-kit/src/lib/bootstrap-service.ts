@@ -1,4 +1,4 @@
-import { Logger, type Type } from '@nestjs/common';
+import { Logger, type DynamicModule, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import { exitCleanlyOnSignals } from '@mqgw/config';
@@ -10,7 +10,7 @@ import type { ServiceConfig } from './service.config';
 import { RegistrationLifecycle } from './registration.lifecycle';
 
 export interface BootstrapServiceOptions {
-  module: Type<unknown>;
+  module: Type<unknown> | DynamicModule;
   /** Registry names; the first is the service's own. */
   names: readonly string[];
   config: ServiceConfig;

@@ -10,6 +10,7 @@ import {
   str,
   url,
   type EnvOf,
+  type EnvSchema,
 } from '@mqgw/config';
 
 /** The variables every stub service reads; each app adds its default port. */
@@ -56,8 +57,14 @@ export function readServiceConfig(
   return { ...parsed, redis: readRedisSettings(parsed) };
 }
 
-/** Boot-time config for a service's main.ts: `--env-schema`, then a one-line exit on bad values. */
-export function loadServiceConfig(defaultPort: number): ServiceConfig {
-  exitWithEnvSchemaIfAsked(serviceEnvSchema(defaultPort));
-  return loadConfigOrExit(() => readServiceConfig(defaultPort));
+/**
+ * Boot-time config for a service's main.ts: `--env-schema`, then a one-line exit on bad
+ * values. `own` declares the variables only this service reads.
+ */
+export function loadServiceConfig<S extends EnvSchema = Record<never, never>>(
+  defaultPort: number,
+  own: S = {} as S,
+): ServiceConfig & EnvOf<S> {
+  exitWithEnvSchemaIfAsked({ ...serviceEnvSchema(defaultPort), ...own });
+  return loadConfigOrExit(() => ({ ...readServiceConfig(defaultPort), ...readEnv(own) }));
 }

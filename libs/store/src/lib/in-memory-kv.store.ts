@@ -1,6 +1,18 @@
-import type { BoundedPut, KvStore, PutBound } from './kv-store';
+import {
+  boundedEntryBytes,
+  type BoundedPut,
+  type BoundedUsage,
+  type KvStore,
+  type PutBound,
+} from './kv-store';
 
-type Value = string | Map<string, string> | Set<string> | string[] | Map<string, number>;
+/** One owner's bounded keys: expiry and counted bytes of each, and their total. */
+interface BoundedIndex {
+  entries: Map<string, { expiresAt: number; bytes: number }>;
+  bytes: number;
+}
+
+type Value = string | Map<string, string> | Set<string> | string[];
 
 /**
  * KvStore in this process's memory, with the same semantics as Redis for the commands it
@@ -8,6 +20,8 @@ type Value = string | Map<string, string> | Set<string> | string[] | Map<string,
  */
 export class InMemoryKvStore implements KvStore {
   private readonly data = new Map<string, { value: Value; expiresAt: number }>();
+  /** Bounded indexes live beside the data, as Redis keeps them in keys of their own. */
+  private readonly indexes = new Map<string, BoundedIndex>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -37,16 +51,50 @@ export class InMemoryKvStore implements KvStore {
       const existing = this.read(key);
       if (typeof existing === 'string') return { outcome: 'exists', existing };
     }
-    const now = this.now();
-    const index = this.collection(bound.indexKey, () => new Map<string, number>()) as Map<
-      string,
-      number
-    >;
-    for (const [member, expiresAt] of index) if (expiresAt <= now) index.delete(member);
-    if (!index.has(key) && index.size >= bound.max) return { outcome: 'full' };
+    const index = this.index(bound.indexKey);
+    const counted = index.entries.get(key);
+    if (!counted && index.entries.size >= bound.max) return { outcome: 'full' };
+    const size = boundedEntryBytes(
+      key,
+      Math.max(Buffer.byteLength(value), bound.reserveBytes ?? 0),
+    );
+    const old = counted?.bytes ?? 0;
+    if (bound.maxBytes && index.bytes - old + size > bound.maxBytes) return { outcome: 'full' };
     this.write(key, value, ttlMs);
-    index.set(key, now + ttlMs);
+    index.entries.set(key, { expiresAt: this.now() + ttlMs, bytes: size });
+    index.bytes += size - old;
     return { outcome: 'stored' };
+  }
+
+  async deleteBounded(key: string, indexKey: string): Promise<void> {
+    this.data.delete(key);
+    const index = this.indexes.get(indexKey);
+    const entry = index?.entries.get(key);
+    if (!index || !entry) return;
+    index.entries.delete(key);
+    index.bytes -= entry.bytes;
+  }
+
+  async boundedUsage(indexKey: string): Promise<BoundedUsage> {
+    const index = this.indexes.get(indexKey);
+    return { keys: index?.entries.size ?? 0, bytes: index?.bytes ?? 0 };
+  }
+
+  /**
+   * The index of `indexKey`, its expired keys pruned, values included: nothing reads an
+   * expired record again, so without this its value would stay in memory for good.
+   */
+  private index(indexKey: string): BoundedIndex {
+    let index = this.indexes.get(indexKey);
+    if (!index) this.indexes.set(indexKey, (index = { entries: new Map(), bytes: 0 }));
+    const now = this.now();
+    for (const [member, entry] of index.entries) {
+      if (entry.expiresAt > now) continue;
+      index.entries.delete(member);
+      index.bytes -= entry.bytes;
+      this.read(member);
+    }
+    return index;
   }
 
   async delete(key: string): Promise<void> {

@@ -1,4 +1,4 @@
-import type { KvStore } from './kv-store';
+import { BOUNDED_ENTRY_OVERHEAD_BYTES, type KvStore } from './kv-store';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -77,6 +77,70 @@ export function describeKvStoreContract(
       expect((await store.putBounded(k('{o2}:b'), 'v', 100, bound)).outcome).toBe('full');
       await sleep(150);
       expect((await store.putBounded(k('{o2}:b'), 'v', 100, bound)).outcome).toBe('stored');
+    });
+
+    /** What one key of this name's length with a value of `bytes` counts as. */
+    const entrySize = async (tag: string, bytes: number) => {
+      const indexKey = k(`{${tag}}:index`);
+      await store.putBounded(k(`{${tag}}:0`), 'v'.repeat(bytes), 10_000, { indexKey, max: 1 });
+      return (await store.boundedUsage(indexKey)).bytes;
+    };
+
+    it('bounds the bytes one index may hold, atomically, counting names and overhead', async () => {
+      const one = await entrySize('bp', 1000);
+      expect(one).toBeGreaterThanOrEqual(1000 + 3 * '{bp}:0'.length + BOUNDED_ENTRY_OVERHEAD_BYTES);
+      const bound = { indexKey: k('{bo}:index'), max: 100, maxBytes: 3 * one };
+      const outcomes = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          store.putBounded(k(`{bo}:${i}`), 'v'.repeat(1000), 10_000, bound),
+        ),
+      );
+      expect(outcomes.filter((o) => o.outcome === 'stored')).toHaveLength(3);
+      expect(await store.boundedUsage(bound.indexKey)).toEqual({ keys: 3, bytes: 3 * one });
+      // A smaller value for a key already counted replaces its size, and makes room.
+      const held = outcomes.findIndex((o) => o.outcome === 'stored');
+      expect((await store.putBounded(k(`{bo}:${held}`), 'v', 10_000, bound)).outcome).toBe(
+        'stored',
+      );
+      const free = outcomes.findIndex((o) => o.outcome === 'full');
+      expect(
+        (await store.putBounded(k(`{bo}:${free}`), 'v'.repeat(500), 10_000, bound)).outcome,
+      ).toBe('stored');
+      expect((await store.putBounded(k('{bo}:x'), 'v', 10_000, bound)).outcome).toBe('full');
+      expect((await store.boundedUsage(bound.indexKey)).bytes).toBeLessThanOrEqual(3 * one);
+    });
+
+    it('holds a reservation until its value replaces it, and frees a deleted key', async () => {
+      const one = await entrySize('rp', 1000);
+      const bound = { indexKey: k('{ro}:index'), max: 100, maxBytes: 2 * one };
+      const claim = { ...bound, reserveBytes: 1000, onlyIfAbsent: true };
+      expect((await store.putBounded(k('{ro}:0'), 'p', 10_000, claim)).outcome).toBe('stored');
+      expect((await store.putBounded(k('{ro}:1'), 'p', 10_000, claim)).outcome).toBe('stored');
+      expect(await store.boundedUsage(bound.indexKey)).toEqual({ keys: 2, bytes: 2 * one });
+      // The room is spent by the reservations; each final value fits in its own.
+      expect((await store.putBounded(k('{ro}:2'), 'p', 10_000, claim)).outcome).toBe('full');
+      expect((await store.putBounded(k('{ro}:0'), 'v'.repeat(1000), 10_000, bound)).outcome).toBe(
+        'stored',
+      );
+      await store.deleteBounded(k('{ro}:1'), bound.indexKey);
+      expect(await store.get(k('{ro}:1'))).toBeNull();
+      expect(await store.boundedUsage(bound.indexKey)).toEqual({ keys: 1, bytes: one });
+      expect((await store.putBounded(k('{ro}:2'), 'p', 10_000, claim)).outcome).toBe('stored');
+    });
+
+    it('gives the bytes of expired keys back', async () => {
+      const bound = { indexKey: k('{eo}:index'), max: 100, maxBytes: 2000 };
+      expect((await store.putBounded(k('{eo}:a'), 'v'.repeat(1000), 100, bound)).outcome).toBe(
+        'stored',
+      );
+      expect((await store.putBounded(k('{eo}:b'), 'v'.repeat(1000), 100, bound)).outcome).toBe(
+        'full',
+      );
+      await sleep(150);
+      expect((await store.putBounded(k('{eo}:b'), 'v'.repeat(1000), 100, bound)).outcome).toBe(
+        'stored',
+      );
+      expect((await store.boundedUsage(bound.indexKey)).keys).toBe(1);
     });
 
     it('keeps hashes with atomic increments', async () => {

@@ -1,12 +1,51 @@
-/** What `putBounded` counts a key against: the owner's index of live keys and its size. */
+/**
+ * What `putBounded` counts a key against: the owner's index of live keys, how many it may
+ * hold and how many bytes they may take together.
+ */
 export interface PutBound {
   indexKey: string;
+  /** Live keys the index may hold. */
   max: number;
+  /** Bytes the index's live keys may take together, each counted by `boundedEntryBytes`. */
+  maxBytes?: number;
+  /**
+   * Counts the value as at least this many bytes: room kept for the value that will later
+   * replace it (a pending claim holds the room of its final record, so completing it never
+   * finds the budget spent).
+   */
+  reserveBytes?: number;
   onlyIfAbsent?: boolean;
 }
 
 export type BoundedPut =
   { outcome: 'stored' } | { outcome: 'exists'; existing: string } | { outcome: 'full' };
+
+/** What one index holds: live keys and their bytes (expired ones leave at the next put). */
+export interface BoundedUsage {
+  keys: number;
+  bytes: number;
+}
+
+/**
+ * What Redis spends on a bounded key beyond its value, measured with `MEMORY USAGE` on
+ * Redis 7: the key's own object (its name and about 70 bytes), its member in the index
+ * (the name and about 115 bytes) and its entry in the sizes hash (the name and about 70).
+ */
+export const BOUNDED_ENTRY_OVERHEAD_BYTES = 256;
+
+/**
+ * The bytes one bounded key is counted as: its value and three copies of its name, in
+ * UTF-8, plus `BOUNDED_ENTRY_OVERHEAD_BYTES`. Redis may take up to a quarter more for a
+ * large value, since its allocator rounds sizes up to a size class.
+ */
+export function boundedEntryBytes(key: string, valueBytes: number): number {
+  return valueBytes + 3 * Buffer.byteLength(key) + BOUNDED_ENTRY_OVERHEAD_BYTES;
+}
+
+/** The hash beside an index that holds each key's counted bytes, and their total. */
+export function boundedSizesKey(indexKey: string): string {
+  return `${indexKey}:bytes`;
+}
 
 /**
  * The small key-value surface the gateway keeps its shared state in (idempotency records,
@@ -23,10 +62,15 @@ export interface KvStore {
   /**
    * Stores `value` under `key` for `ttlMs`, counting `key` in `indexKey`, which holds the
    * live keys of one owner: refused (`full`) when the index already holds `max` other live
-   * keys. With `onlyIfAbsent`, an existing value is returned instead (`exists`). Atomic;
-   * `key` and `indexKey` share a hash tag on Redis Cluster.
+   * keys, or when the value would take the index past `maxBytes`. With `onlyIfAbsent`, an
+   * existing value is returned instead (`exists`). Atomic; `key` and `indexKey` share a
+   * hash tag on Redis Cluster.
    */
   putBounded(key: string, value: string, ttlMs: number, bound: PutBound): Promise<BoundedPut>;
+  /** Deletes a key written by `putBounded` and gives its room back to `indexKey`. Atomic. */
+  deleteBounded(key: string, indexKey: string): Promise<void>;
+  /** What `indexKey` holds now. */
+  boundedUsage(indexKey: string): Promise<BoundedUsage>;
   delete(key: string): Promise<void>;
   exists(key: string): Promise<boolean>;
   hashSet(key: string, fields: Record<string, string>): Promise<void>;

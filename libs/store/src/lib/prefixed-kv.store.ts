@@ -20,6 +20,9 @@ export class PrefixedKvStore implements KvStore {
       ...bound,
       indexKey: this.prefix + bound.indexKey,
     });
+  deleteBounded = (key: string, indexKey: string) =>
+    this.inner.deleteBounded(this.prefix + key, this.prefix + indexKey);
+  boundedUsage = (indexKey: string) => this.inner.boundedUsage(this.prefix + indexKey);
   delete = (key: string) => this.inner.delete(this.prefix + key);
   exists = (key: string) => this.inner.exists(this.prefix + key);
   hashSet = (key: string, fields: Record<string, string>) =>

@@ -20,12 +20,17 @@ export interface TestRedisCluster {
 export async function startRedisCluster(): Promise<TestRedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'mqgw-cluster-'));
   const ports = [await freePort(), await freePort(), await freePort()];
-  const children: ChildProcess[] = ports.map((port) =>
+  // The cluster bus would default to port + 10000, which may be taken or past 65535: each
+  // node gets a free port of its own for it.
+  const busPorts = [await freePort(), await freePort(), await freePort()];
+  const children: ChildProcess[] = ports.map((port, i) =>
     spawn(
       'redis-server',
       [
         '--port',
         String(port),
+        '--cluster-port',
+        String(busPorts[i]),
         '--bind',
         '127.0.0.1',
         '--cluster-enabled',

@@ -29,4 +29,30 @@ describe('RequestRecorder', () => {
       total_requests: String(burst),
     });
   });
+
+  it('clips the messages and topics it logs, so twenty echoed 95 KB errors stay small', async () => {
+    const kv = new InMemoryKvStore();
+    const config = readGatewayConfig({ JWT_SECRET: 'x'.repeat(32) });
+    const recorder = new RequestRecorder(kv, config.observability, new PrometheusMetrics());
+    const echoed = `property ${'a'.repeat(95_000)} should not exist`;
+    for (let i = 0; i < 20; i++) {
+      recorder.completed(undefined, `api/v1/${'t'.repeat(60_000)}`, {
+        status: 'error',
+        status_code: 400,
+        request_id: `r${i}`,
+        error: { code: 'BAD_REQUEST', message: `${echoed}; ${echoed}` },
+      } as Reply);
+    }
+    recorder.dropped('unsafe_response_topic', 'x'.repeat(60_000), `replies/${'y'.repeat(60_000)}`);
+    await recorder.flush();
+    const lists = [metricsKeys.requestLogs, metricsKeys.responseLogs, metricsKeys.errorLogs];
+    for (const key of lists) {
+      for (const entry of await kv.listRange(key, 0, -1)) {
+        expect(Buffer.byteLength(entry)).toBeLessThan(1500);
+      }
+    }
+    const errors = (await kv.listRange(metricsKeys.errorLogs, 0, -1)).map((e) => JSON.parse(e));
+    expect(errors).toHaveLength(21);
+    expect(errors[1].error).toMatch(/clipped from 190054 characters/);
+  });
 });

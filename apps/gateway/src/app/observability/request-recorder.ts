@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { KvStore } from '@mqgw/store';
-import { isErrorReply, type ErrorReply, type Reply } from '@mqgw/contracts';
+import { clipText, isErrorReply, type ErrorReply, type Reply } from '@mqgw/contracts';
 import type { GatewayRequest } from '../request/gateway-request';
 import { RequestObserver, type DropReason } from '../request/request-observer';
 import { KV_STORE } from '../state/state.tokens';
@@ -107,7 +107,8 @@ export class RequestRecorder extends RequestObserver {
         service: service ?? null,
         topic: request?.route.template ?? clip(topic),
         code: error.error.code,
-        error: error.error.message,
+        // A replayed reply may predate clipping; every entry is clipped here once more.
+        error: clipText(error.error.message),
         timestamp: now,
       });
     }
@@ -133,7 +134,7 @@ export class RequestRecorder extends RequestObserver {
       request_id: null,
       topic: clip(topic),
       code: 'DROPPED',
-      error: `${reason}${detail ? `: ${detail}` : ''}`,
+      error: clipText(`${reason}${detail ? `: ${detail}` : ''}`),
       timestamp: Date.now() / 1000,
     });
   }
@@ -228,9 +229,9 @@ function outcomeOf(reply: Reply): string {
   return r.status === 'fallback' ? 'fallback' : 'success';
 }
 
-/** Raw topics come from clients: keep logged copies short. */
+/** Raw topics come from clients (up to 64 KiB): keep logged copies short. */
 function clip(topic: string): string {
-  return topic.length > 256 ? `${topic.slice(0, 256)}…` : topic;
+  return clipText(topic, 256);
 }
 
 function serviceOf(key: string): string {

@@ -113,6 +113,29 @@ describe('DashboardData', () => {
     });
   });
 
+  it('keeps a snapshot small when services echo what callers sent into their errors', async () => {
+    // The issue's numbers: twenty 400s echoing a ~95 KB property name made one snapshot
+    // 870 KB. Written raw here, as an instance without clipping would have written them.
+    const kv = new InMemoryKvStore();
+    const echoed = `property ${'a'.repeat(95_000)} should not exist`;
+    const entries = Array.from({ length: 20 }, (_, i) =>
+      JSON.stringify({
+        request_id: `r${i}`,
+        topic: `api/v1/${'t'.repeat(60_000)}`,
+        code: 'BAD_REQUEST',
+        error: `${echoed}; ${echoed}`,
+        timestamp: i,
+      }),
+    );
+    await kv.listPushCapped(metricsKeys.errorLogs, entries, 100);
+    const snap = await build(kv).data.snapshot();
+    expect(snap.recent_errors).toHaveLength(20);
+    expect(snap.recent_errors[0].message).toMatch(
+      /^property a+… \(clipped from 190054 characters\)$/,
+    );
+    expect(Buffer.byteLength(JSON.stringify(snap))).toBeLessThan(40_000);
+  });
+
   it('keeps answering while Redis is down, and says so', async () => {
     const down = new Proxy(new InMemoryKvStore(), {
       get: (target, name) =>

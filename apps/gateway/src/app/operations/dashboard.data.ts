@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CircuitBreaker } from '@mqgw/breaker';
 import { InstanceDirectory } from '@mqgw/discovery';
+import { clipText } from '@mqgw/contracts';
 import { routeRows, type RouteRow } from '@mqgw/routes';
 import type { KvStore } from '@mqgw/store';
 import { TRAFFIC_WINDOW_SECONDS, metricsKeys, trafficWindow } from '../observability/metrics.keys';
@@ -281,13 +282,18 @@ function finiteMs(seconds: number): number {
   return Number.isFinite(seconds) ? Math.round(seconds * 1000 * 10) / 10 : 30_000;
 }
 
+/**
+ * One entry of the shared error log, clipped again: an entry written by an older instance
+ * may not be, and one page shows twenty of them every second.
+ */
 function toErrorEntry(raw: string): DashboardSnapshot['recent_errors'][number] {
   const entry = JSON.parse(raw) as Record<string, unknown>;
+  const topic = entry['topic'];
   return {
     time: Number(entry['timestamp'] ?? 0),
-    request_id: (entry['request_id'] as string | null) ?? null,
-    topic: (entry['topic'] as string | null) ?? null,
-    code: String(entry['code'] ?? ''),
-    message: String(entry['error'] ?? ''),
+    request_id: typeof entry['request_id'] === 'string' ? clipText(entry['request_id'], 64) : null,
+    topic: typeof topic === 'string' ? clipText(topic, 256) : null,
+    code: clipText(String(entry['code'] ?? ''), 64),
+    message: clipText(String(entry['error'] ?? '')),
   };
 }

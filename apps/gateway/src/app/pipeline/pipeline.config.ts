@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { readOrCreateDevSecret } from '@mqgw/auth';
 import { ConfigError, bool, custom, int, maybe, str, url, type EnvOf } from '@mqgw/config';
 import { isReservedHeader } from '@mqgw/contracts';
@@ -85,11 +86,31 @@ export const pipelineEnv = {
     min: 1,
     doc: 'idempotency records one principal may hold at once',
   }),
+  IDEMPOTENCY_MAX_BYTES: int({
+    default: 4 * 1024 * 1024,
+    min: 1024,
+    doc: 'bytes the idempotency records of one principal may take in the store',
+  }),
+  IDEMPOTENCY_MAX_RECORD_BYTES: int({
+    default: 16 * 1024,
+    min: 4096,
+    doc: 'a reply larger than this is not kept whole: an error is kept clipped, a success not at all',
+  }),
   FALLBACK_CACHE_TTL_SECONDS: int({ default: 300, min: 0, doc: '0 turns the stale cache off' }),
   FALLBACK_CACHE_MAX_ENTRIES: int({
     default: 1000,
     min: 1,
-    doc: 'stale copies one principal may hold per service',
+    doc: 'stale copies one principal may hold',
+  }),
+  FALLBACK_CACHE_MAX_BYTES: int({
+    default: 1024 * 1024,
+    min: 1024,
+    doc: 'bytes the stale copies of one principal may take in the store',
+  }),
+  FALLBACK_CACHE_MAX_RECORD_BYTES: int({
+    default: 64 * 1024,
+    min: 1024,
+    doc: 'a read reply larger than this gets no stale copy',
   }),
 };
 
@@ -130,6 +151,8 @@ export interface JwtSettings {
   algorithms: string[];
   /** True when the secret was generated for development, not configured. */
   devSecret: boolean;
+  /** Where that development secret is kept (absolute), to say so instead of printing it. */
+  devSecretFile?: string;
   issuer?: string;
   audience?: string;
   clockToleranceSeconds: number;
@@ -155,8 +178,10 @@ export interface PipelineConfig {
   authFailures: { limit: number; windowMs: number };
   /** Exact header names, and prefixes (the part before `*`). */
   forwardHeaders: { names: ReadonlySet<string>; prefixes: readonly string[] };
-  idempotencyMaxKeys: number;
-  fallbackCacheMaxEntries: number;
+  /** Per principal: records, their bytes in the store, and the largest record kept whole. */
+  idempotency: { maxKeys: number; maxBytes: number; maxRecordBytes: number };
+  /** Per principal: stale copies, their bytes in the store, and the largest one kept. */
+  fallbackCache: { maxEntries: number; maxBytes: number; maxRecordBytes: number };
   rateLimit: { limit: number; windowMs: number };
   gatewayRateLimit: { limit: number; windowMs: number };
   idempotencyTtlSeconds: number;
@@ -215,8 +240,26 @@ export function readPipelineConfig(
       names: new Set(env.FORWARD_HEADERS.filter((n) => !n.endsWith('*'))),
       prefixes: env.FORWARD_HEADERS.filter((n) => n.endsWith('*')).map((n) => n.slice(0, -1)),
     },
-    idempotencyMaxKeys: env.IDEMPOTENCY_MAX_KEYS,
-    fallbackCacheMaxEntries: env.FALLBACK_CACHE_MAX_ENTRIES,
+    idempotency: {
+      maxKeys: env.IDEMPOTENCY_MAX_KEYS,
+      maxBytes: atLeastOneRecord(
+        'IDEMPOTENCY_MAX_BYTES',
+        env.IDEMPOTENCY_MAX_BYTES,
+        'IDEMPOTENCY_MAX_RECORD_BYTES',
+        env.IDEMPOTENCY_MAX_RECORD_BYTES,
+      ),
+      maxRecordBytes: env.IDEMPOTENCY_MAX_RECORD_BYTES,
+    },
+    fallbackCache: {
+      maxEntries: env.FALLBACK_CACHE_MAX_ENTRIES,
+      maxBytes: atLeastOneRecord(
+        'FALLBACK_CACHE_MAX_BYTES',
+        env.FALLBACK_CACHE_MAX_BYTES,
+        'FALLBACK_CACHE_MAX_RECORD_BYTES',
+        env.FALLBACK_CACHE_MAX_RECORD_BYTES,
+      ),
+      maxRecordBytes: env.FALLBACK_CACHE_MAX_RECORD_BYTES,
+    },
     rateLimit: { limit: env.RATE_LIMIT_MAX, windowMs: env.RATE_LIMIT_WINDOW_SECONDS * 1000 },
     gatewayRateLimit: {
       limit: env.GATEWAY_RATE_LIMIT_MAX,
@@ -228,6 +271,17 @@ export function readPipelineConfig(
   };
 }
 
+/**
+ * A byte budget that holds at least one largest record and its bookkeeping (key names and
+ * Redis overhead, see `boundedEntryBytes`); a smaller one would refuse every write.
+ */
+function atLeastOneRecord(name: string, budget: number, recordName: string, record: number) {
+  if (budget < record + 4096) {
+    throw new ConfigError(name, `at least ${recordName} + 4096 (${record + 4096})`, String(budget));
+  }
+  return budget;
+}
+
 function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
@@ -235,7 +289,7 @@ function isLoopback(hostname: string): boolean {
 function jwtKeys(
   env: EnvOf<typeof pipelineEnv>,
   nodeEnv: string,
-): Pick<JwtSettings, 'secret' | 'jwksUrl' | 'algorithms' | 'devSecret'> {
+): Pick<JwtSettings, 'secret' | 'jwksUrl' | 'algorithms' | 'devSecret' | 'devSecretFile'> {
   if (env.JWT_SECRET && env.JWT_JWKS_URL) {
     throw new ConfigError(
       'JWT_JWKS_URL',
@@ -278,5 +332,11 @@ function jwtKeys(
       '',
     );
   }
-  return { secret: readOrCreateDevSecret(env.DEV_SECRET_FILE), algorithms, devSecret: true };
+  const devSecretFile = resolve(env.DEV_SECRET_FILE);
+  return {
+    secret: readOrCreateDevSecret(devSecretFile),
+    algorithms,
+    devSecret: true,
+    devSecretFile,
+  };
 }

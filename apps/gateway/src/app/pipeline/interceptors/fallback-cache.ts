@@ -11,7 +11,8 @@ import { PIPELINE_CONFIG, type PipelineConfig } from '../pipeline.config';
  * route, parameters and principal (the body of a GET is not sent upstream, so it is no part
  * of it): the stored key is a SHA-256 of those, stable across processes, and no caller ever
  * gets another caller's data. One principal keeps at most `FALLBACK_CACHE_MAX_ENTRIES`
- * copies; past that, new reads are not cached.
+ * copies and `FALLBACK_CACHE_MAX_BYTES` of store; past that, new reads are not cached. A
+ * reply larger than `FALLBACK_CACHE_MAX_RECORD_BYTES` is never cached.
  */
 @Injectable()
 export class FallbackCache {
@@ -42,9 +43,13 @@ export class FallbackCache {
     if (last !== undefined && now - last < 1000) return;
     if (this.lastWrite.size >= 10_000) this.lastWrite.clear();
     this.lastWrite.set(read, now);
-    await this.kv.putBounded(this.key(req, read), JSON.stringify(data ?? null), ttlSeconds * 1000, {
+    const { maxEntries, maxBytes, maxRecordBytes } = this.config.fallbackCache;
+    const value = JSON.stringify(data ?? null);
+    if (Buffer.byteLength(value) > maxRecordBytes) return;
+    await this.kv.putBounded(this.key(req, read), value, ttlSeconds * 1000, {
       indexKey: `fallback:{${req.principal.id}}:index`,
-      max: this.config.fallbackCacheMaxEntries,
+      max: maxEntries,
+      maxBytes,
     });
   }
 

@@ -66,6 +66,31 @@ describe('FallbackInterceptor', () => {
     });
   });
 
+  it('keeps no copy over FALLBACK_CACHE_MAX_RECORD_BYTES and one principal under FALLBACK_CACHE_MAX_BYTES', async () => {
+    const kv = new InMemoryKvStore();
+    const config = pipelineConfig({
+      FALLBACK_CACHE_MAX_BYTES: '20000',
+      FALLBACK_CACHE_MAX_RECORD_BYTES: '4000',
+    });
+    const cache = new FallbackCache(kv, config);
+    const put = (id: number, bytes: number, principal = 'user:a') => {
+      const req = as(`t/read/${id}`, principal);
+      return cache.put(req, cache.readOf(req), { blob: 'x'.repeat(bytes) }, 60);
+    };
+    const usage = (principal = 'user:a') => kv.boundedUsage(`fallback:{${principal}}:index`);
+    await put(0, 50_000);
+    expect(await usage()).toEqual({ keys: 0, bytes: 0 });
+    for (let id = 1; id <= 20; id++) await put(id, 3500);
+    const held = await usage();
+    expect(held.keys).toBeGreaterThan(0);
+    expect(held.keys).toBeLessThan(20);
+    expect(held.bytes).toBeLessThanOrEqual(20_000);
+    // The newest reads found no room; another principal has room of its own.
+    expect(await cache.get(as('t/read/20'), cache.readOf(as('t/read/20')))).toBeUndefined();
+    await put(1, 3500, 'user:b');
+    expect((await usage('user:b')).keys).toBe(1);
+  });
+
   it('lets the caller’s own errors stand', async () => {
     const step = new FallbackInterceptor(
       new FallbackCache(new InMemoryKvStore(), pipelineConfig()),

@@ -1,4 +1,4 @@
-import { GatewayError } from '@mqgw/contracts';
+import { GatewayError, type ErrorReply } from '@mqgw/contracts';
 import { InMemoryKvStore, type KvStore } from '@mqgw/store';
 import { pipelineConfig, requestFor, through } from '../testing/pipeline.fixtures';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
@@ -98,6 +98,89 @@ describe('IdempotencyInterceptor', () => {
     expect(keyOf(a)).toMatch(/^[0-9a-f]{64}$/);
     expect(keyOf(a)).not.toBe(keyOf(b));
     expect(keyOf(a)).not.toContain('k6');
+  });
+
+  describe('bytes in the store', () => {
+    const echoed = `property ${'a'.repeat(95_000)} should not exist`;
+    const refused = async () => {
+      calls++;
+      throw new GatewayError('BAD_REQUEST', echoed, {
+        reason: 'rejected',
+        details: { statusCode: 400, message: [echoed], error: 'Bad Request' },
+      });
+    };
+    const bounded = pipelineConfig({
+      IDEMPOTENCY_MAX_BYTES: '40000',
+      IDEMPOTENCY_MAX_RECORD_BYTES: '8000',
+    });
+    let kv: InMemoryKvStore;
+    let small: IdempotencyInterceptor;
+    const usage = (principal = 'user:a') => kv.boundedUsage(`idempotency:{${principal}}:index`);
+    beforeEach(() => {
+      kv = new InMemoryKvStore();
+      small = new IdempotencyInterceptor(new IdempotencyStore(kv, bounded), bounded);
+    });
+
+    it('keeps a large error reply as its status, code and clipped message', async () => {
+      const first = await through(small, keyed('e1'), refused).catch((e: unknown) => e);
+      expect(first).toMatchObject({ code: 'BAD_REQUEST' });
+      const again = (await through(small, keyed('e1'), refused)) as ErrorReply;
+      expect(calls).toBe(1);
+      expect(again).toMatchObject({
+        status: 'error',
+        status_code: 400,
+        error: { code: 'BAD_REQUEST' },
+        request_id: 'req-1',
+      });
+      expect(again.error.message.length).toBeLessThan(600);
+      expect(again.error.details).toBeUndefined();
+      expect((await usage()).bytes).toBeLessThan(8000);
+    });
+
+    it('keeps a success reply too large to store as the fact that it ran', async () => {
+      const large = async () => ({
+        status: 'success',
+        data: { blob: 'x'.repeat(10_000), n: ++calls },
+        request_id: 'first',
+      });
+      expect(await through(small, keyed('s1'), large)).toMatchObject({ status: 'success' });
+      expect(await through(small, keyed('s1'), large)).toMatchObject({
+        status: 'error',
+        status_code: 409,
+        error: { code: 'CONFLICT', details: { request_id: 'first' } },
+        request_id: 'first',
+      });
+      await expect(
+        through(small, keyed('s1', 'user:a', { other: 1 }), large),
+      ).rejects.toMatchObject({
+        code: 'UNPROCESSABLE_ENTITY',
+      });
+      expect(calls).toBe(1);
+    });
+
+    it('holds one principal under IDEMPOTENCY_MAX_BYTES, whatever it sends', async () => {
+      const codes: string[] = [];
+      for (let i = 0; i < 40; i++) {
+        const outcome = await through(small, keyed(`f${i}`), refused).catch((e) => e);
+        codes.push((outcome as GatewayError).code);
+      }
+      expect(codes.filter((c) => c === 'BAD_REQUEST').length).toBeGreaterThan(10);
+      expect(codes.slice(-5)).toEqual(Array(5).fill('RATE_LIMITED'));
+      expect((await usage()).bytes).toBeLessThanOrEqual(40_000);
+      // Another principal is not affected.
+      await through(small, keyed('f0', 'user:b'), handler);
+      expect((await usage('user:b')).keys).toBe(1);
+    });
+
+    it('gives the room of a released claim back', async () => {
+      const failing = async () => {
+        throw new GatewayError('UPSTREAM_ERROR', 'down', { reason: 'status' });
+      };
+      for (let i = 0; i < 10; i++) {
+        await through(small, keyed(`r${i}`), failing).catch(() => undefined);
+      }
+      expect(await usage()).toEqual({ keys: 0, bytes: 0 });
+    });
   });
 
   it('passes a request without a key straight through', async () => {
