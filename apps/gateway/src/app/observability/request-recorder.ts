@@ -57,20 +57,46 @@ export class RequestRecorder extends RequestObserver {
 
   completed(request: GatewayRequest | undefined, topic: string, reply: Reply): void {
     if (topic.startsWith('gateway/')) return;
-    const elapsedMs = request ? Math.round(performance.now() - request.receivedAt) : 0;
     const error = isErrorReply(reply) ? reply : undefined;
     const refusal = error?.error.reason;
     if (refusal !== undefined && REFUSALS.has(refusal)) return this.refused(refusal, error!);
-    const route = request?.route.template ?? 'unmatched';
-    const outcome = error ? error.error.code : outcomeOf(reply);
-    const service = request?.service;
-    this.prometheus.recordRequest(route, service ?? 'gateway', outcome, elapsedMs / 1000);
+    const elapsedMs = request ? Math.round(performance.now() - request.receivedAt) : 0;
     const nowMs = Date.now();
-    const now = nowMs / 1000;
+    const route = request?.route.template ?? 'unmatched';
+    const service = request?.service;
+    const outcome = error ? error.error.code : outcomeOf(reply);
+    this.prometheus.recordRequest(route, service ?? 'gateway', outcome, elapsedMs / 1000);
+    this.countRequest(route, error, elapsedMs, nowMs);
+    if (service && request?.upstreamAttempted) this.countService(service, error, elapsedMs);
+    const entry = {
+      request_id: request?.requestId ?? error?.request_id ?? '',
+      service: service ?? null,
+      timestamp: nowMs / 1000,
+    };
+    const where = request?.route.template ?? clip(topic);
+    this.log('request', { ...entry, topic: where });
+    this.log('response', {
+      ...entry,
+      status_code: error ? error.status_code : 200,
+      processing_time: elapsedMs / 1000,
+    });
+    if (error) {
+      // A replayed reply may predate clipping; every entry is clipped here once more.
+      const message = clipText(error.error.message);
+      this.log('error', { ...entry, topic: where, code: error.error.code, error: message });
+    }
+  }
+
+  /** The gateway's totals, and for the dashboard: per route, per error code, per window. */
+  private countRequest(
+    route: string,
+    error: ErrorReply | undefined,
+    elapsedMs: number,
+    nowMs: number,
+  ): void {
     this.add(metricsKeys.gateway, 'total_requests');
     this.add(metricsKeys.gateway, error ? 'failed_requests' : 'successful_requests');
     if (error?.error.code === 'RATE_LIMITED') this.add(metricsKeys.gateway, 'rate_limit_hits');
-    // For the dashboard: per route, per error code, and per time window.
     this.add(metricsKeys.routes, `${route}|requests`);
     const window = metricsKeys.traffic(trafficWindow(nowMs));
     this.add(window, 'requests');
@@ -80,38 +106,15 @@ export class RequestRecorder extends RequestObserver {
       this.add(metricsKeys.errors, error.error.code);
       this.add(window, 'errors');
     }
-    const requestId = request?.requestId ?? error?.request_id ?? '';
-    if (service && request?.upstreamAttempted) {
-      const key = metricsKeys.service(service);
-      this.add(key, 'requests');
-      this.add(key, 'time_ms', elapsedMs);
-      this.add(key, bucketField(elapsedMs / 1000));
-      if (error) this.add(key, 'errors');
-    }
-    this.log('request', {
-      request_id: requestId,
-      service: service ?? null,
-      topic: request?.route.template ?? clip(topic),
-      timestamp: now,
-    });
-    this.log('response', {
-      request_id: requestId,
-      service: service ?? null,
-      status_code: error ? error.status_code : 200,
-      processing_time: elapsedMs / 1000,
-      timestamp: now,
-    });
-    if (error) {
-      this.log('error', {
-        request_id: requestId,
-        service: service ?? null,
-        topic: request?.route.template ?? clip(topic),
-        code: error.error.code,
-        // A replayed reply may predate clipping; every entry is clipped here once more.
-        error: clipText(error.error.message),
-        timestamp: now,
-      });
-    }
+  }
+
+  /** A call the service was sent: its count, time and latency bucket. */
+  private countService(service: string, error: ErrorReply | undefined, elapsedMs: number): void {
+    const key = metricsKeys.service(service);
+    this.add(key, 'requests');
+    this.add(key, 'time_ms', elapsedMs);
+    this.add(key, bucketField(elapsedMs / 1000));
+    if (error) this.add(key, 'errors');
   }
 
   /**
@@ -156,16 +159,26 @@ export class RequestRecorder extends RequestObserver {
     if (counters.size === 0 && logs.request.length + logs.error.length === 0) return;
     this.counters = new Map();
     this.logs = { request: [], response: [], error: [] };
-    // One command per key, sent together (the connection auto-pipelines): no command spans
-    // two keys, so this runs unchanged on Redis Cluster. Each HINCRBY that fails puts
-    // exactly its own delta back, so a retry can never count twice.
+    const failures: unknown[] = [];
+    await Promise.all([...this.writeCounters(counters, failures), ...this.writeLogs(logs)]);
+    if (failures.length > 0 && Date.now() - this.lastWarning > 10_000) {
+      this.lastWarning = Date.now();
+      this.logger.warn(`metrics flush failed, will retry: ${(failures[0] as Error).message}`);
+    }
+  }
+
+  /**
+   * One command per key, sent together (the connection auto-pipelines): no command spans two
+   * keys, so this runs unchanged on Redis Cluster. Each HINCRBY that fails puts exactly its
+   * own delta back, so a retry can never count twice.
+   */
+  private writeCounters(counters: Counters, failures: unknown[]): Promise<unknown>[] {
     const writes: Promise<unknown>[] = [];
-    let failure: unknown;
     for (const [key, fields] of counters) {
       for (const [field, delta] of fields) {
         writes.push(
           this.kv.hashIncrement(key, field, delta).catch((error: unknown) => {
-            failure = error;
+            failures.push(error);
             this.add(key, field, delta);
           }),
         );
@@ -183,24 +196,24 @@ export class RequestRecorder extends RequestObserver {
       .map(serviceOf);
     if (services.length > 0)
       writes.push(this.kv.setAdd(metricsKeys.services, services).catch(() => undefined));
+    return writes;
+  }
+
+  /** Only the newest `LOG_CAP` of each list are encoded; logs are best effort. */
+  private writeLogs(logs: Record<LogList, Record<string, unknown>[]>): Promise<unknown>[] {
     const lists: [string, Record<string, unknown>[]][] = [
       [metricsKeys.requestLogs, logs.request],
       [metricsKeys.responseLogs, logs.response],
       [metricsKeys.errorLogs, logs.error],
     ];
-    for (const [key, all] of lists) {
-      if (all.length === 0) continue;
-      const entries = (all.length > LOG_CAP ? all.slice(-LOG_CAP) : all).map((e) =>
-        JSON.stringify(e),
-      );
-      // Logs are best effort: capped, and dropped if Redis is away.
-      writes.push(this.kv.listPushCapped(key, entries, LOG_CAP).catch(() => undefined));
-    }
-    await Promise.all(writes);
-    if (failure && Date.now() - this.lastWarning > 10_000) {
-      this.lastWarning = Date.now();
-      this.logger.warn(`metrics flush failed, will retry: ${(failure as Error).message}`);
-    }
+    return lists
+      .filter(([, all]) => all.length > 0)
+      .map(([key, all]) => {
+        const entries = (all.length > LOG_CAP ? all.slice(-LOG_CAP) : all).map((e) =>
+          JSON.stringify(e),
+        );
+        return this.kv.listPushCapped(key, entries, LOG_CAP).catch(() => undefined);
+      });
   }
 
   private add(key: string, field: string, delta = 1): void {

@@ -198,20 +198,6 @@ export function readPipelineConfig(
   upstreamTimeoutMs: number,
   maxInflight: number,
 ): PipelineConfig {
-  const keys = jwtKeys(env, nodeEnv);
-  // In production, a token from any issuer or for any audience the key signs would do:
-  // both must be named, unless waived on purpose.
-  if (nodeEnv === 'production' && !env.JWT_ISSUER_AUDIENCE_OPTIONAL) {
-    for (const name of ['JWT_ISSUER', 'JWT_AUDIENCE'] as const) {
-      if (!env[name]) {
-        throw new ConfigError(
-          name,
-          'set when NODE_ENV=production (or JWT_ISSUER_AUDIENCE_OPTIONAL=true)',
-          '',
-        );
-      }
-    }
-  }
   return {
     allowedOrigins: env.ALLOWED_ORIGINS === '*' ? '*' : new Set(env.ALLOWED_ORIGINS.split(',')),
     admission: {
@@ -222,12 +208,7 @@ export function readPipelineConfig(
       maxInflight,
       defaultDeadlineMs: upstreamTimeoutMs,
     },
-    jwt: {
-      ...keys,
-      issuer: env.JWT_ISSUER,
-      audience: env.JWT_AUDIENCE,
-      clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE_SECONDS,
-    },
+    jwt: jwtSettings(env, nodeEnv),
     authCache: { max: env.AUTH_CACHE_MAX, ttlSeconds: env.AUTH_CACHE_TTL_SECONDS },
     apiKeyCacheTtlSeconds: env.API_KEY_CACHE_TTL_SECONDS,
     deviceCacheTtlSeconds: env.DEVICE_CACHE_TTL_SECONDS,
@@ -240,26 +221,7 @@ export function readPipelineConfig(
       names: new Set(env.FORWARD_HEADERS.filter((n) => !n.endsWith('*'))),
       prefixes: env.FORWARD_HEADERS.filter((n) => n.endsWith('*')).map((n) => n.slice(0, -1)),
     },
-    idempotency: {
-      maxKeys: env.IDEMPOTENCY_MAX_KEYS,
-      maxBytes: atLeastOneRecord(
-        'IDEMPOTENCY_MAX_BYTES',
-        env.IDEMPOTENCY_MAX_BYTES,
-        'IDEMPOTENCY_MAX_RECORD_BYTES',
-        env.IDEMPOTENCY_MAX_RECORD_BYTES,
-      ),
-      maxRecordBytes: env.IDEMPOTENCY_MAX_RECORD_BYTES,
-    },
-    fallbackCache: {
-      maxEntries: env.FALLBACK_CACHE_MAX_ENTRIES,
-      maxBytes: atLeastOneRecord(
-        'FALLBACK_CACHE_MAX_BYTES',
-        env.FALLBACK_CACHE_MAX_BYTES,
-        'FALLBACK_CACHE_MAX_RECORD_BYTES',
-        env.FALLBACK_CACHE_MAX_RECORD_BYTES,
-      ),
-      maxRecordBytes: env.FALLBACK_CACHE_MAX_RECORD_BYTES,
-    },
+    ...storeBounds(env),
     rateLimit: { limit: env.RATE_LIMIT_MAX, windowMs: env.RATE_LIMIT_WINDOW_SECONDS * 1000 },
     gatewayRateLimit: {
       limit: env.GATEWAY_RATE_LIMIT_MAX,
@@ -280,6 +242,57 @@ function atLeastOneRecord(name: string, budget: number, recordName: string, reco
     throw new ConfigError(name, `at least ${recordName} + 4096 (${record + 4096})`, String(budget));
   }
   return budget;
+}
+
+/** The JWT settings; in production both issuer and audience, unless waived on purpose. */
+function jwtSettings(env: EnvOf<typeof pipelineEnv>, nodeEnv: string): JwtSettings {
+  const keys = jwtKeys(env, nodeEnv);
+  // In production, a token from any issuer or for any audience the key signs would do.
+  if (nodeEnv === 'production' && !env.JWT_ISSUER_AUDIENCE_OPTIONAL) {
+    for (const name of ['JWT_ISSUER', 'JWT_AUDIENCE'] as const) {
+      if (!env[name]) {
+        throw new ConfigError(
+          name,
+          'set when NODE_ENV=production (or JWT_ISSUER_AUDIENCE_OPTIONAL=true)',
+          '',
+        );
+      }
+    }
+  }
+  return {
+    ...keys,
+    issuer: env.JWT_ISSUER,
+    audience: env.JWT_AUDIENCE,
+    clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE_SECONDS,
+  };
+}
+
+/** What one principal may keep: idempotency records and stale copies, in count and bytes. */
+function storeBounds(
+  env: EnvOf<typeof pipelineEnv>,
+): Pick<PipelineConfig, 'idempotency' | 'fallbackCache'> {
+  return {
+    idempotency: {
+      maxKeys: env.IDEMPOTENCY_MAX_KEYS,
+      maxBytes: atLeastOneRecord(
+        'IDEMPOTENCY_MAX_BYTES',
+        env.IDEMPOTENCY_MAX_BYTES,
+        'IDEMPOTENCY_MAX_RECORD_BYTES',
+        env.IDEMPOTENCY_MAX_RECORD_BYTES,
+      ),
+      maxRecordBytes: env.IDEMPOTENCY_MAX_RECORD_BYTES,
+    },
+    fallbackCache: {
+      maxEntries: env.FALLBACK_CACHE_MAX_ENTRIES,
+      maxBytes: atLeastOneRecord(
+        'FALLBACK_CACHE_MAX_BYTES',
+        env.FALLBACK_CACHE_MAX_BYTES,
+        'FALLBACK_CACHE_MAX_RECORD_BYTES',
+        env.FALLBACK_CACHE_MAX_RECORD_BYTES,
+      ),
+      maxRecordBytes: env.FALLBACK_CACHE_MAX_RECORD_BYTES,
+    },
+  };
 }
 
 function isLoopback(hostname: string): boolean {
