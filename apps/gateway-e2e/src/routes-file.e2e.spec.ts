@@ -192,7 +192,7 @@ describe('a routes file of your own, reloaded without a restart', () => {
     });
     expect(run.status).toBe(78);
     expect(run.stderr).toBe(
-      'routes error: routes-broken.yaml:3 groups[0].middleware[1]: expected one of origin, auth, rateLimit, forwardHeaders, idempotency, fallback, breaker, got "cache"\n',
+      'routes error: routes-broken.yaml:3 groups[0].middleware[1]: expected one of origin, auth, validate, rateLimit, forwardHeaders, idempotency, fallback, breaker, got "cache"\n',
     );
   });
 });

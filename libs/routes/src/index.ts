@@ -4,3 +4,4 @@ export * from './lib/route-matcher';
 export * from './lib/body-rewrite';
 export * from './lib/routes-file.schema';
 export * from './lib/routes-file';
+export * from './lib/schema-compiler';

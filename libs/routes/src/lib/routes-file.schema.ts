@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BALANCER_STRATEGIES, MIDDLEWARE } from './route.types';
+import { BALANCER_STRATEGIES, MIDDLEWARE, REPLY_VALIDATION } from './route.types';
 
 /*
  * The routes file (ROUTES_FILE), as a zod schema: the one definition the loader validates
@@ -11,6 +11,19 @@ const serviceName = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/, 'a service name: letters, digits and -');
 
 const positiveInt = z.number().int().positive();
+
+const replyValidation = z
+  .enum(REPLY_VALIDATION)
+  .optional()
+  .describe(
+    'what to do with a service reply that breaks its reply schema: off (default), warn (log and count), enforce (also answer UPSTREAM_ERROR)',
+  );
+
+const jsonSchema = z
+  .union([z.boolean(), z.record(z.string(), z.unknown())])
+  .describe(
+    'a JSON Schema (2020-12), inline, or {$ref: <file>} naming a JSON or YAML file relative to this one',
+  );
 
 const instanceUrl = z
   .string()
@@ -34,6 +47,7 @@ const service = z
       .describe(
         'overrides BREAKER_FAILURE_THRESHOLD, BREAKER_RECOVERY_SECONDS, BREAKER_HALF_OPEN_PROBES',
       ),
+    replyValidation,
   })
   .strict();
 
@@ -60,6 +74,7 @@ const routeOptions = {
     .strict()
     .optional()
     .describe("a bucket of the route's own instead of the caller's shared one"),
+  replyValidation,
 };
 
 const route = z
@@ -84,6 +99,16 @@ const route = z
       .strict()
       .optional()
       .describe('rename, then remove, then set fields; "{name}" in a set value is a parameter'),
+    request: jsonSchema
+      .optional()
+      .describe(
+        'the JSON Schema (2020-12) of the request body, before any body rewrite: a body that breaks it is BAD_REQUEST, and the service never sees it. Inline, or {$ref: <file>}',
+      ),
+    reply: jsonSchema
+      .optional()
+      .describe(
+        "the JSON Schema (2020-12) of a success reply's data (of the whole reply, on the gateway's own routes). Inline, or {$ref: <file>}",
+      ),
     ...routeOptions,
   })
   .strict();
