@@ -24,6 +24,8 @@ export type FailureReason =
   | 'invalid_request'
   /** The service's answer is larger than the gateway may pass on. */
   | 'too_large'
+  /** The service's success reply breaks the route's reply schema (reply validation `enforce`). */
+  | 'contract'
   /** The reply topic is in another principal's reply space: not executed, not answered. */
   | 'reply_not_owned';
 

@@ -3,6 +3,7 @@ import { DiscoveryModule as NestDiscoveryModule } from '@nestjs/core';
 import { ApiKeyStore, DeviceStore, JwtVerifier } from '@mqgw/auth';
 import type { KvStore } from '@mqgw/store';
 import { DiscoveryModule } from '../discovery/discovery.module';
+import { ObservabilityModule } from '../observability/observability.module';
 import { StateModule } from '../state/state.module';
 import { KV_STORE } from '../state/state.tokens';
 import { AuthFailureBudget } from './guards/auth-failure.budget';
@@ -21,7 +22,7 @@ const STEPS = [...PIPELINE_GUARDS, ...PIPELINE_INTERCEPTORS];
  * Controllers elsewhere put their handlers behind it with `@UsePipeline()`.
  */
 @Module({
-  imports: [NestDiscoveryModule, StateModule, DiscoveryModule],
+  imports: [NestDiscoveryModule, StateModule, DiscoveryModule, ObservabilityModule],
   providers: [
     ...STEPS,
     RpcErrorFilter,
@@ -79,6 +80,7 @@ const STEPS = [...PIPELINE_GUARDS, ...PIPELINE_INTERCEPTORS];
     FallbackCache,
     StateModule,
     DiscoveryModule,
+    ObservabilityModule,
   ],
 })
 export class PipelineModule {}

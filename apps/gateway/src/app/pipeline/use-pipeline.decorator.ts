@@ -2,6 +2,7 @@ import { UseFilters, UseGuards, UseInterceptors, applyDecorators } from '@nestjs
 import { AuthGuard } from './guards/auth.guard';
 import { OriginGuard } from './guards/origin.guard';
 import { RateLimitGuard } from './guards/rate-limit.guard';
+import { ValidationGuard } from './guards/validation.guard';
 import { BreakerInterceptor } from './interceptors/breaker.interceptor';
 import { FallbackInterceptor } from './interceptors/fallback.interceptor';
 import { ForwardHeadersInterceptor } from './interceptors/forward-headers.interceptor';
@@ -15,6 +16,8 @@ import { RpcErrorFilter } from './rpc-error.filter';
  * Guards:
  *   origin          a browser's `origin` must be allowed (no I/O, so first)
  *   auth            verifies the JWT or API key, sets the principal, checks scopes
+ *   validate        the body must match the route's request schema (no I/O, so before
+ *                   rateLimit; after auth, so the refusal goes to an authenticated caller)
  *   rateLimit       counts the request in the principal's bucket (needs the principal)
  * Interceptors, outermost first:
  *   forwardHeaders  passes the client's safe `x-*` headers to the service
@@ -25,7 +28,7 @@ import { RpcErrorFilter } from './rpc-error.filter';
  * Then the handler (the upstream call, or the gateway's own answer). Anything thrown
  * becomes the error envelope (`RpcErrorFilter`, `toErrorReply`).
  */
-export const PIPELINE_GUARDS = [OriginGuard, AuthGuard, RateLimitGuard] as const;
+export const PIPELINE_GUARDS = [OriginGuard, AuthGuard, ValidationGuard, RateLimitGuard] as const;
 export const PIPELINE_INTERCEPTORS = [
   ForwardHeadersInterceptor,
   IdempotencyInterceptor,

@@ -4,16 +4,21 @@ import type { RouteTable } from '@mqgw/routes';
 import { ActiveRoutes } from '../routing/active-routes';
 import { RoutingModule } from '../routing/routing.module';
 import { DiscoveryModule } from '../discovery/discovery.module';
+import { ObservabilityModule } from '../observability/observability.module';
 import { PipelineModule } from '../pipeline/pipeline.module';
 import { ProxyController } from './proxy.controller';
+import { ReplyContract } from './reply-contract';
 import { UPSTREAM_CONFIG, type UpstreamConfig } from './upstream.config';
 import { UpstreamHttpClient } from './upstream-http.client';
 import { UpstreamService } from './upstream.service';
 import { LOAD_BALANCER } from './upstream.tokens';
 
-/** The upstream step: balancing, the HTTP client, retries, and the `proxy` handler. */
+/**
+ * The upstream step: balancing, the HTTP client, retries, the check of replies against the
+ * route's reply schema, and the `proxy` handler.
+ */
 @Module({
-  imports: [DiscoveryModule, PipelineModule, RoutingModule],
+  imports: [DiscoveryModule, PipelineModule, RoutingModule, ObservabilityModule],
   controllers: [ProxyController],
   providers: [
     {
@@ -37,6 +42,7 @@ import { LOAD_BALANCER } from './upstream.tokens';
       inject: [UPSTREAM_CONFIG],
       useFactory: (config: UpstreamConfig) => new UpstreamHttpClient(config.maxResponseBytes),
     },
+    ReplyContract,
     UpstreamService,
   ],
   exports: [UpstreamHttpClient, UpstreamService],
