@@ -39,7 +39,8 @@ const OPTIONS: Options = {
  * it compiles each schema to a JavaScript function once, so a check on the hot path costs
  * well under a microsecond for the default table's bodies (docs/benchmarks.md). Each schema
  * is compiled twice: a validator that stops at the first error for every request, and one
- * that collects them all, used only to describe a small invalid value.
+ * that collects them all, used only to describe a small invalid value (compiled the first
+ * time one comes).
  */
 export class SchemaCompiler {
   private readonly first = addFormats(new Ajv2020({ ...OPTIONS, allErrors: false }));
@@ -48,11 +49,14 @@ export class SchemaCompiler {
   /** Throws Ajv's error when the schema does not compile. */
   compile(schema: JsonSchema): Validator {
     const first = this.first.compile(schema as object);
-    const all = this.all.compile(schema as object);
+    // Compiled when first needed: most schemas never see an invalid value, and a table
+    // loads in half the time.
+    let all: ValidateFunction | undefined;
     return (value) => {
       if (first(value)) return NONE;
-      const errors = nodesAtMost(value, DETAILED_NODE_LIMIT) ? errorsOf(all, value) : first.errors;
-      return toViolations(errors ?? []);
+      if (!nodesAtMost(value, DETAILED_NODE_LIMIT)) return toViolations(first.errors ?? []);
+      all ??= this.all.compile(schema as object);
+      return toViolations(errorsOf(all, value) ?? []);
     };
   }
 }
