@@ -50,6 +50,16 @@ describe('SchemaCompiler', () => {
     ]);
   });
 
+  it('names a key that breaks propertyNames, not its object', () => {
+    const data = new SchemaCompiler().compile({
+      type: 'object',
+      propertyNames: { enum: ['name'] },
+    });
+    expect(data({ name: 1, coupon: 2 })).toEqual([
+      { pointer: '/coupon', message: 'is not allowed: the name must be one of "name"' },
+    ]);
+  });
+
   it('caps the violations in number and each in length', () => {
     const many = Object.fromEntries(
       Array.from({ length: 50 }, (_, i) => [`field${i}`, i] as const),

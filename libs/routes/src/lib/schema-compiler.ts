@@ -71,8 +71,9 @@ export function toViolations(errors: readonly ErrorObject[]): Violation[] {
   const out: Violation[] = [];
   const seen = new Set<string>();
   for (const error of errors) {
-    // The branch that failed says more than "must match "then" schema".
-    if (error.keyword === 'if') continue;
+    // The branch that failed says more than "must match "then" schema", and the name that
+    // failed more than "property name must be valid".
+    if (error.keyword === 'if' || error.keyword === 'propertyNames') continue;
     const violation = describe(error);
     const key = `${violation.pointer}\u0000${violation.message}`;
     if (seen.has(key)) continue;
@@ -89,6 +90,14 @@ export function toViolations(errors: readonly ErrorObject[]): Violation[] {
 function describe(error: ErrorObject): Violation {
   const params = error.params as Record<string, unknown>;
   const at = error.instancePath;
+  // A key that breaks `propertyNames`: the key is at fault, not its object.
+  if (error.propertyName !== undefined) {
+    const rule =
+      error.keyword === 'enum'
+        ? describe({ ...error, propertyName: undefined }).message
+        : error.message;
+    return { pointer: child(at, error.propertyName), message: `is not allowed: the name ${rule}` };
+  }
   switch (error.keyword) {
     case 'required':
       return { pointer: child(at, String(params['missingProperty'])), message: 'is required' };
