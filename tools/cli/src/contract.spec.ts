@@ -62,7 +62,7 @@ describe('generate types', () => {
         'generate',
         'types',
         '--routes',
-        join(WORKSPACE, 'config/routes.yaml'),
+        'config/routes.yaml',
         '--out',
         join(dir, 'routes.ts'),
       ],
@@ -82,6 +82,13 @@ describe('generate types', () => {
     );
     expect(types).toContain("{ topic: 'api/v1/users/get/{user_id}', method: 'GET' },");
     expect(typeErrors(dir, ['routes.ts'])).toEqual([]);
+  });
+
+  it('has written the browser example’s types from the current table', () => {
+    // Written by `npm run -s cli -- generate types --routes config/routes.yaml --out apps/web-example/src/mqgw-routes.ts`.
+    expect(readFileSync(join(WORKSPACE, 'apps/web-example/src/mqgw-routes.ts'), 'utf8')).toBe(
+      readFileSync(join(dir, 'routes.ts'), 'utf8'),
+    );
   });
 
   it('makes a wrong body a compile error, and types the reply of a right one', () => {

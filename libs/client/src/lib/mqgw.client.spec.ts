@@ -110,6 +110,25 @@ describe('MqgwClient (real Mosquitto)', () => {
     expect(second.headers['idempotency-key']).not.toBe(first.headers['idempotency-key']);
   });
 
+  it('takes only the reply to its own request: a forged one on its reply topic is ignored', async () => {
+    let forge: () => Promise<unknown> = async () => undefined;
+    const gw = await gatewayStub(MQTT_URL, base, async (s) => {
+      await forge();
+      return success({ echo: s.body });
+    });
+    track(gw.client);
+    const client = track(await connect(MQTT_URL));
+    // Another client that knows the reply topic, but not the correlation data of a request.
+    forge = () =>
+      gw.client.publishAsync(client.replyTopic, JSON.stringify(success('forged')), {
+        qos: 1,
+        properties: { correlationData: Buffer.from(`${gw.seen[0].correlationData}x`) },
+      });
+    expect((await client.request(`${base}/things/create`, { n: 1 }))['data']).toEqual({
+      echo: { n: 1 },
+    });
+  });
+
   it('sends no key on a route its table says is safe, and takes a key of the caller', async () => {
     const gw = await gatewayStub(MQTT_URL, base, () => success(null));
     track(gw.client);
