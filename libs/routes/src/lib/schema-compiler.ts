@@ -46,8 +46,21 @@ export class SchemaCompiler {
   private readonly first = addFormats(new Ajv2020({ ...OPTIONS, allErrors: false }));
   private readonly all = addFormats(new Ajv2020({ ...OPTIONS, allErrors: true }));
 
+  /** Validators by schema text: routes often share one (the default table's 40 have 20). */
+  private readonly compiled = new Map<string, Validator>();
+
   /** Throws Ajv's error when the schema does not compile. */
   compile(schema: JsonSchema): Validator {
+    const key = JSON.stringify(schema);
+    let validator = this.compiled.get(key);
+    if (!validator) {
+      validator = this.compileOnce(schema);
+      this.compiled.set(key, validator);
+    }
+    return validator;
+  }
+
+  private compileOnce(schema: JsonSchema): Validator {
     const first = this.first.compile(schema as object);
     // Compiled when first needed: most schemas never see an invalid value, and a table
     // loads in half the time.
