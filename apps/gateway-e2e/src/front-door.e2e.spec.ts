@@ -96,7 +96,11 @@ describe('one user against another, through the real services', () => {
   });
 
   it.each([
-    ['an admin role', 'api/v1/users/create', { name: 'Bob', email: 'bob@example.com', role: 'admin' }],
+    [
+      'an admin role',
+      'api/v1/users/create',
+      { name: 'Bob', email: 'bob@example.com', role: 'admin' },
+    ],
     ['a price', 'api/v1/orders/create', { items: [{ sku: 'sku-1', quantity: 1, price: 0 }] }],
     [
       'a status',
