@@ -18,8 +18,9 @@ COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY docker/launch.cjs ./launch.cjs
-# The default route table; mount another file here, or set ROUTES_FILE.
+# The default route table and the schemas it names; mount another file here, or set ROUTES_FILE.
 COPY config/routes.yaml config/routes.schema.json ./config/
+COPY config/schemas ./config/schemas/
 # Mount points of the deployment's volumes, owned by `node` so that a new volume is too.
 RUN mkdir -p /var/lib/mqgw/state /var/lib/mqgw/secrets \
     /var/lib/mqgw/out/gateway /var/lib/mqgw/out/cli /var/lib/mqgw/out/broker /var/lib/mqgw/out/redis \

@@ -1,13 +1,22 @@
-// The MQTT 5 request/reply core both load generators share: one connection with
-// TCP_NODELAY, replies matched by correlation data, a timeout per request.
-import { randomUUID } from 'node:crypto';
+// The MQTT 5 request/reply core both load generators share: @mqgw/client's `send`, the
+// same code a client application runs (one connection with TCP_NODELAY, replies matched by
+// correlation data, a timeout per request), without its retries or idempotency keys, so
+// every request is sent exactly once and measured as sent.
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import hdr from 'hdr-histogram-js';
-import mqtt from 'mqtt';
+
+// The library from its source, as the CLI runs: no build step before a benchmark. Node does
+// not read the `@mqgw/client` path alias (the TypeScript compiler's), so the path is spelled.
+const require = createRequire(import.meta.url);
+process.env.SWC_NODE_PROJECT ??= join(import.meta.dirname, '../../tsconfig.base.json');
+require('@swc-node/register');
+/** @type {typeof import('@mqgw/client')} */
+const { MqgwClient } = require(join(import.meta.dirname, '../../libs/client/src/index.ts'));
 
 /**
  * @typedef {{ status: string, data?: Record<string, unknown> }} ReplyBody
  * @typedef {{ timeout: true } | { timeout?: undefined, micros: number, body: ReplyBody }} Reply
- * @typedef {{ started: number, timer: NodeJS.Timeout, done: (reply: Reply) => void }} Pending
  */
 
 export const newHistogram = () =>
@@ -31,24 +40,14 @@ export const ms = (micros) => Math.round(micros) / 1000;
  * @param {number} timeoutMs
  */
 export async function connectRequester(url, clientId, timeoutMs) {
-  const replyTo = `replies/${clientId}`;
-  /** @type {Map<string, Pending>} */
-  const pending = new Map();
-  const client = await mqtt.connectAsync(url, { protocolVersion: 5, clientId, clean: true });
-  /** @type {{ setNoDelay?: (on: boolean) => void }} */ (
-    /** @type {unknown} */ (client.stream)
-  ).setNoDelay?.(true);
-  client.on('message', (_topic, payload, packet) => {
-    const id = packet.properties?.correlationData?.toString();
-    const entry = id && pending.get(id);
-    if (!entry) return;
-    pending.delete(id);
-    clearTimeout(entry.timer);
-    const micros = Math.max(1, Math.round((performance.now() - entry.started) * 1000));
-    entry.done({ micros, body: JSON.parse(payload.toString()) });
+  const client = await MqgwClient.connect(url, {
+    clientId,
+    timeoutMs,
+    // A clean session, as before: a load generator has nothing to resume.
+    sessionExpirySeconds: 0,
+    idempotencyKeys: false,
+    retries: 0,
   });
-  await client.subscribeAsync(`${replyTo}/#`, { qos: 1 });
-
   return {
     /**
      * @param {string} topic
@@ -57,31 +56,34 @@ export async function connectRequester(url, clientId, timeoutMs) {
      * @param {(reply: Reply) => void} done
      */
     send(topic, payload, userProperties, done) {
-      const id = randomUUID();
-      const timer = setTimeout(() => {
-        pending.delete(id);
-        done({ timeout: true });
-      }, timeoutMs);
-      pending.set(id, { started: performance.now(), timer, done });
-      client.publish(topic, payload, {
-        qos: 1,
-        properties: {
-          responseTopic: `${replyTo}/r`,
-          correlationData: Buffer.from(id),
-          // mqtt.js never sends a PUBLISH whose userProperties is an empty object.
-          ...(userProperties ? { userProperties } : {}),
-        },
+      const started = performance.now();
+      client.send(topic, payload, userProperties, (outcome) => {
+        if (!('body' in outcome)) {
+          // A reply that is not JSON counts as an error, not as a lost request.
+          if (outcome.error === 'unparsable') {
+            done({ micros: elapsedMicros(started), body: { status: 'unparsable' } });
+          } else done({ timeout: true });
+          return;
+        }
+        done({ micros: elapsedMicros(started), body: /** @type {ReplyBody} */ (outcome.body) });
       });
     },
-    /** Waits up to `timeoutMs` for the replies still due; returns how many never came. */
+    /**
+     * Waits for the replies still due. Every request settles by its own timeout, each then
+     * counted by its `done`, so this returns how many settled no other way: none.
+     */
     async drain() {
-      const deadline = Date.now() + timeoutMs;
-      while (pending.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      const left = pending.size;
-      for (const { timer } of pending.values()) clearTimeout(timer);
-      pending.clear();
-      return left;
+      const deadline = Date.now() + 2 * timeoutMs;
+      while (client.inFlight > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return 0;
     },
-    close: () => client.endAsync(true),
+    close: () => client.close(),
   };
+}
+
+/** @param {number} started */
+function elapsedMicros(started) {
+  return Math.max(1, Math.round((performance.now() - started) * 1000));
 }

@@ -365,7 +365,7 @@ describe('docker compose stack on a real engine', () => {
         { name: 'Bob', email: 'bob@example.com', role: 'admin' },
         { headers: bobAuth },
       );
-      expect(promote.body).toMatchObject({ status: 'error', error: { code: 'BAD_REQUEST' } });
+      expect(promote.body).toMatchObject({ status: 'error', error: { code: 'FORBIDDEN' } });
       const list = await attacker.request('api/v1/users/list', {}, { headers: bobAuth });
       const users = (list.body['data'] as { users: { user_id: string }[] }).users;
       expect(users.every((u) => u.user_id === 'bob')).toBe(true);

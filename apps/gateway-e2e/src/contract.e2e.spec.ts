@@ -184,7 +184,7 @@ describe('MQTT wire contract', () => {
   it('transforms api/v2 payloads and forwards no client headers there', async () => {
     await client.request(
       'api/v2/users/create',
-      { user_data: { name: 'N' }, extra: 1 },
+      { user_data: { name: 'N' }, query: 'q' },
       {
         headers: { authorization: auth, 'x-tenant': 'acme' },
       },
@@ -192,7 +192,7 @@ describe('MQTT wire contract', () => {
     expect(last().url).toBe('/v2/users/create');
     expect(JSON.parse(last().body)).toEqual({
       user: { name: 'N' },
-      extra: 1,
+      query: 'q',
       api_version: 'v2',
       action: 'create',
     });

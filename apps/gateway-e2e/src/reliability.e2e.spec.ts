@@ -291,7 +291,11 @@ describe('idempotency and metrics across two gateway instances', () => {
     const headers = { authorization: await stack.bearer('dup'), 'idempotency-key': 'one-user' };
     const replies = await Promise.all(
       Array.from({ length: 40 }, () =>
-        client.request<Data>('api/v1/users/create', { name: 'Once' }, { headers }),
+        client.request<Data>(
+          'api/v1/users/create',
+          { name: 'Once', email: 'once@example.com' },
+          { headers },
+        ),
       ),
     );
     expect(upstream.requests.filter((r) => r.method === 'POST')).toHaveLength(1);

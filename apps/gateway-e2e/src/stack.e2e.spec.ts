@@ -97,7 +97,8 @@ describe('npm run stack: two gateways sharing the load', () => {
     const timeout = await runCli(['request', 'nobody/listens', '--timeout', '300'], cliEnv);
     expect(timeout).toMatchObject({
       code: 2,
-      stderr: 'error: no reply on nobody/listens within 300 ms\n',
+      // Sent again twice with its idempotency key: the CLI's --retries defaults to 2.
+      stderr: 'error: no reply on nobody/listens within 300 ms (3 attempts)\n',
     });
   });
 });

@@ -5,3 +5,5 @@ export * from './lib/route-matcher';
 export * from './lib/body-rewrite';
 export * from './lib/routes-file.schema';
 export * from './lib/routes-file';
+export * from './lib/schema-compiler';
+export * from './lib/contract-diff';

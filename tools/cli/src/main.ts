@@ -1,9 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { mintDevToken, readDevSecret } from '@mqgw/auth';
 import { ConfigError } from '@mqgw/config';
+import { isMqgwError, isMqgwTimeoutError } from '@mqgw/client';
 import {
   RoutesFileError,
+  diffContracts,
   formatRouteRows,
   formatRouteTable,
   loadRoutesFile,
@@ -26,12 +28,13 @@ import {
   UsageError,
   apiKeyStore,
   connectAdmin,
+  connectClient,
   connectDevice,
-  connectRequester,
   deviceStore,
   withRedis,
 } from './commands/connections';
 import { fetchPresence, fetchResult, sendCommand, simulate } from './commands/device-commands';
+import { formatChange } from './commands/routes-diff';
 
 export interface Io {
   out: (line: string) => void;
@@ -99,6 +102,12 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
     .addOption(new Option('--qos <n>', 'QoS').choices(['0', '1', '2']).default('1'))
     .option('--timeout <ms>', 'how long to wait for the reply', positiveInt, 10_000)
     .option(
+      '--retries <n>',
+      'send again where safe (an idempotency key on anything but a GET, or a reply that says so)',
+      nonNegativeInt,
+      2,
+    )
+    .option(
       '--device',
       'send as a device of DEVICE_TOPIC_PREFIX over MQTT 3.1.1: {id, data}, no token, the broker login is the identity',
     )
@@ -123,6 +132,7 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
         await request(io, config, topic, parseData(options.data), headers, {
           qos: Number(options.qos) as 0 | 1 | 2,
           timeoutMs: options.timeout,
+          retries: options.retries,
         }),
       );
     });
@@ -146,6 +156,7 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
           await request(io, config, `gateway/${name}`, {}, headers, {
             qos: 1,
             timeoutMs: options.timeout,
+            retries: 0,
           }),
         );
       });
@@ -238,6 +249,38 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
       const active = (await response.json()) as { digest: string; routes: RouteRow[] };
       io.out(formatRouteRows(active.routes));
       io.err(`${active.routes.length} routes, table ${active.digest}`);
+    });
+
+  routes
+    .command('diff <old> <new>')
+    .description(
+      'what changed for clients between two routes files; exits 1 on a breaking change (a route removed, a required request field added, a reply field removed, a type narrowed)',
+    )
+    .action((before: string, after: string) => {
+      const changes = diffContracts(loadRoutesFile(before).routes, loadRoutesFile(after).routes);
+      for (const change of changes) io.out(formatChange(change));
+      const breaking = changes.filter((c) => c.breaking).length;
+      io.err(
+        `${before} -> ${after}: ${changes.length} change${changes.length === 1 ? '' : 's'}, ${breaking} breaking`,
+      );
+      exit(breaking > 0 ? 1 : 0);
+    });
+
+  program
+    .command('generate')
+    .description('code from the route table')
+    .command('types')
+    .description(
+      "TypeScript types of each route's request and reply, for @mqgw/client: connect<Routes>(...)",
+    )
+    .requiredOption('--routes <file>', 'the routes file')
+    .requiredOption('--out <file.ts>', 'where to write the types')
+    .action(async (options: { routes: string; out: string }) => {
+      const table = loadRoutesFile(options.routes);
+      // Loaded only here: the compiler and its formatter are large, and no other command uses them.
+      const { generateTypes } = await import('./commands/generate-types');
+      writeFileSync(options.out, await generateTypes(table, options.routes));
+      io.err(`${options.out}: types of ${table.routes.length} routes (table ${table.digest})`);
     });
 
   const devices = program
@@ -479,18 +522,37 @@ async function request(
   topic: string,
   body: unknown,
   headers: Record<string, string>,
-  options: { qos: 0 | 1 | 2; timeoutMs: number },
+  options: { qos: 0 | 1 | 2; timeoutMs: number; retries: number },
 ): Promise<number> {
-  const client = await connectRequester(env);
+  const client = await connectClient(env);
   try {
     const started = performance.now();
-    const reply = await client.request(topic, body, { headers, ...options }).catch((error) => {
+    const took = () => (performance.now() - started).toFixed(1);
+    // A key the caller gives is the one the client sends, and repeats.
+    const keyHeader = Object.keys(headers).find((h) => h.toLowerCase() === 'idempotency-key');
+    const { [keyHeader ?? '']: idempotencyKey, ...rest } = headers;
+    try {
+      const reply = await client.request(topic, body as Record<string, unknown>, {
+        ...options,
+        headers: rest,
+        ...(idempotencyKey ? { idempotencyKey } : {}),
+      });
+      io.out(JSON.stringify(reply, null, 2));
+      io.err(`${topic}: ${String(reply['status'])} in ${took()} ms`);
+      return 0;
+    } catch (error) {
+      if (isMqgwError(error)) {
+        io.out(JSON.stringify(error.reply, null, 2));
+        io.err(`${topic}: error in ${took()} ms`);
+        return 1;
+      }
+      if (isMqgwTimeoutError(error)) {
+        throw new UsageError(
+          `no reply on ${topic} within ${options.timeoutMs} ms${error.attempts > 1 ? ` (${error.attempts} attempts)` : ''}`,
+        );
+      }
       throw new UsageError((error as Error).message);
-    });
-    const ms = (performance.now() - started).toFixed(1);
-    io.out(JSON.stringify(reply.body, null, 2));
-    io.err(`${topic}: ${reply.body['status']} in ${ms} ms`);
-    return reply.body['status'] === 'error' ? 1 : 0;
+    }
   } finally {
     await client.close();
   }
@@ -578,6 +640,11 @@ function positiveInt(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) {
     throw new InvalidArgumentError('expected a positive integer');
   }
+  return Number(value);
+}
+
+function nonNegativeInt(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected 0 or a positive integer');
   return Number(value);
 }
 

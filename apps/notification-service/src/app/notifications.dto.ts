@@ -1,4 +1,13 @@
-import { IsIn, IsNotEmpty, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
+import {
+  IsIn,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  MaxLength,
+  Validate,
+} from 'class-validator';
+import { TemplateData } from './template-data.validator';
 
 export const CHANNELS = ['email', 'sms', 'push'] as const;
 
@@ -24,7 +33,9 @@ export class SendNotificationDto {
   @MaxLength(10_000)
   message?: string;
 
+  /** The template's variables, by name: exactly those it uses. */
   @IsOptional()
   @IsObject()
-  variables?: Record<string, unknown>;
+  @Validate(TemplateData)
+  data?: Record<string, string | number>;
 }

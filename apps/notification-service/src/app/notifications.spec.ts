@@ -32,24 +32,72 @@ describe('notification-service HTTP API', () => {
     await http.get('/health').expect(200);
   });
 
-  it('queues a notification (202) from a template or a message', async () => {
+  it('queues a notification (202) from a template filled with its data, or a message', async () => {
     const res = await send({
       recipient: 'a@x.io',
       channel: 'email',
       template_id: 'welcome',
-      variables: { name: 'Ann' },
+      data: { name: 'Ann' },
     }).expect(202);
     expect(res.body).toEqual({
       notification_id: expect.stringMatching(/^ntf_/),
       recipient: 'a@x.io',
       channel: 'email',
       template_id: 'welcome',
+      subject: 'Welcome',
+      body: 'Hello Ann, welcome aboard.',
       status: 'queued',
       queued_at: expect.any(String),
     });
+    const receipt = await send({
+      recipient: 'a@x.io',
+      channel: 'email',
+      template_id: 'payment-receipt',
+      data: { amount: 14.97, currency: 'EUR' },
+    }).expect(202);
+    expect(receipt.body).toMatchObject({ subject: 'Receipt', body: 'We received 14.97 EUR.' });
+    const order = await send({
+      recipient: 'a@x.io',
+      channel: 'email',
+      template_id: 'order-confirmation',
+      data: { order_id: 'ord_1' },
+    }).expect(202);
+    expect(order.body).toMatchObject({
+      subject: 'Order ord_1 confirmed',
+      body: 'We have your order ord_1.',
+    });
     expect(
-      (await send({ recipient: 'a', channel: 'sms', message: 'hi' }).expect(202)).body.template_id,
-    ).toBeNull();
+      (await send({ recipient: 'a', channel: 'sms', message: 'hi' }).expect(202)).body,
+    ).toMatchObject({ template_id: null, subject: null, body: 'hi' });
+  });
+
+  it('refuses unknown or missing template variables, and variables without a template', async () => {
+    const unknown = await send({
+      recipient: 'a',
+      channel: 'email',
+      template_id: 'welcome',
+      data: { name: 'Ann', coupon: 'FREE' },
+    }).expect(400);
+    expect(unknown.body.message).toEqual(['data.coupon is not a variable of template welcome']);
+    const missing = await send({
+      recipient: 'a',
+      channel: 'email',
+      template_id: 'payment-receipt',
+      data: { amount: 1 },
+    }).expect(400);
+    expect(missing.body.message).toEqual(['data.currency is required by template payment-receipt']);
+    await send({ recipient: 'a', channel: 'email', template_id: 'welcome' }).expect(400);
+    const stray = await send({ recipient: 'a', channel: 'sms', message: 'hi', data: {} });
+    expect(stray.status).toBe(400);
+    expect(stray.body.message).toEqual(['data fills a template: send it with a template_id']);
+    // A placeholder in a value is text, not another placeholder.
+    const literal = await send({
+      recipient: 'a',
+      channel: 'email',
+      template_id: 'welcome',
+      data: { name: '{{name}}' },
+    }).expect(202);
+    expect(literal.body.body).toBe('Hello {{name}}, welcome aboard.');
   });
 
   it('rejects a notification without content, or with an unknown channel or template', async () => {
@@ -75,12 +123,34 @@ describe('notification-service HTTP API', () => {
     await send({ recipient: '', channel: 'sms', message: 'hi' }).expect(400);
     await send({ recipient: 'a'.repeat(321), channel: 'sms', message: 'hi' }).expect(400);
     await send({ recipient: 'a', channel: 'sms', message: 'x'.repeat(10_001) }).expect(400);
-    await send({ recipient: 'a', channel: 'sms', message: 'hi', variables: [1] }).expect(400);
-    await send({ recipient: 'a', channel: 'sms', message: 'hi', variables: 'x' }).expect(400);
+    await send({ recipient: 'a', channel: 'email', template_id: 'welcome', data: [1] }).expect(400);
+    await send({ recipient: 'a', channel: 'email', template_id: 'welcome', data: 'x' }).expect(400);
+    await send({
+      recipient: 'a',
+      channel: 'email',
+      template_id: 'welcome',
+      data: { name: 'x'.repeat(1001) },
+    }).expect(400);
+    await send({
+      recipient: 'a',
+      channel: 'email',
+      template_id: 'welcome',
+      data: { name: { nested: true } },
+    }).expect(400);
   });
 
-  it('serves templates and 404s unknown ones, including prototype names', async () => {
-    expect((await template('welcome').expect(200)).body.template_id).toBe('welcome');
+  it('serves templates with the variables they take, and 404s unknown ones', async () => {
+    expect((await template('welcome').expect(200)).body).toEqual({
+      template_id: 'welcome',
+      channel: 'email',
+      subject: 'Welcome',
+      body: 'Hello {{name}}, welcome aboard.',
+      variables: ['name'],
+    });
+    expect((await template('payment-receipt').expect(200)).body.variables).toEqual([
+      'amount',
+      'currency',
+    ]);
     await template('nope').expect(404);
     await template('constructor').expect(404);
   });

@@ -3,6 +3,7 @@ import { Transform, Type } from 'class-transformer';
 import {
   IsDefined,
   IsEmail,
+  IsIn,
   IsNotEmpty,
   IsObject,
   IsOptional,
@@ -13,7 +14,9 @@ import {
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
-/** `POST /users`. `role` is the server's to set, so it is not a property here. */
+export const ROLES = ['user', 'admin'] as const;
+
+/** `POST /users`. An elevated `role` needs the admin scope (`UsersService.create`). */
 export class CreateUserDto {
   @Transform(trim)
   @IsString()
@@ -30,6 +33,11 @@ export class CreateUserDto {
   @IsOptional()
   @IsUserId()
   user_id?: string;
+
+  /** Default `user` (`admin` for an admin's own profile). */
+  @IsOptional()
+  @IsIn(ROLES)
+  role?: (typeof ROLES)[number];
 }
 
 /** `PUT /users/:id`: a profile's name and email, never its id or role. */

@@ -6,7 +6,8 @@ import { UsersStore, type User } from './users.store';
 /**
  * Who may do what with profiles. A user sees and changes only their own profile; an admin
  * (scope `admin`) any. Someone else's profile is a 404, exactly like a missing one, so ids
- * cannot be probed. Roles are never taken from a request.
+ * cannot be probed. Only an admin may give a profile the admin role; asking for it without
+ * the scope is a 403, never silently a plain user.
  */
 @Injectable()
 export class UsersService {
@@ -17,7 +18,10 @@ export class UsersService {
     if (!isSelfOrAdmin(caller, userId)) {
       throw new ForbiddenException("only an admin may create another user's profile");
     }
-    const role = userId === caller.userId && caller.isAdmin ? 'admin' : 'user';
+    if (input.role === 'admin' && !caller.isAdmin) {
+      throw new ForbiddenException('only an admin may give the admin role');
+    }
+    const role = input.role ?? (userId === caller.userId && caller.isAdmin ? 'admin' : 'user');
     return this.store.create({ user_id: userId, name: input.name, email: input.email, role });
   }
 

@@ -71,18 +71,38 @@ describe('user-service HTTP API', () => {
       expect((await bob().get('/users/bob').expect(200)).body.role).toBe('user');
     });
 
-    it('refuses role from the body (400), whoever asks', async () => {
-      for (const caller of [ann(), root()]) {
-        const res = await caller
-          .post('/users', { name: 'X', email: 'x@x.io', role: 'admin' })
-          .expect(400);
-        expect(res.body).toEqual({
-          statusCode: 400,
-          message: ['property role should not exist'],
-          error: 'Bad Request',
-        });
-      }
-      expect((await root().get('/users').expect(200)).body.count).toBe(0);
+    it('takes the seed example verbatim: role user, for anyone', async () => {
+      const created = await bob()
+        .post('/users', { name: 'John Doe', email: 'john@example.com', role: 'user' })
+        .expect(201);
+      expect(created.body).toMatchObject({ user_id: 'bob', name: 'John Doe', role: 'user' });
+      // An admin may ask for a plain profile too.
+      expect(
+        (await root().post('/users', { name: 'R', email: 'r@x.io', role: 'user' }).expect(201)).body
+          .role,
+      ).toBe('user');
+    });
+
+    it('gives the admin role only to a caller with the admin scope (403 otherwise)', async () => {
+      const refused = await ann()
+        .post('/users', { name: 'X', email: 'x@x.io', role: 'admin' })
+        .expect(403);
+      expect(refused.body).toEqual({
+        statusCode: 403,
+        message: 'only an admin may give the admin role',
+        error: 'Forbidden',
+      });
+      await ann().get('/users/ann').expect(404);
+      expect(
+        (
+          await root()
+            .post('/users', { name: 'B', email: 'b@x.io', user_id: 'bob', role: 'admin' })
+            .expect(201)
+        ).body,
+      ).toMatchObject({ user_id: 'bob', role: 'admin' });
+      const bad = await root().post('/users', { name: 'X', email: 'y@x.io', role: 'root' });
+      expect(bad.status).toBe(400);
+      expect(bad.body.message).toEqual(['role must be one of the following values: user, admin']);
     });
 
     it("refuses a non-admin creating someone else's profile (403), not their own", async () => {
@@ -232,11 +252,11 @@ describe('user-service HTTP API', () => {
       });
     });
 
-    it('applies the v1 rules: no role, no one else, search only yourself', async () => {
+    it('applies the v1 rules: no admin role, no one else, search only yourself', async () => {
       await bob().post('/users', { name: 'Bob', email: 'bob@x.io' }).expect(201);
       await ann()
         .post('/v2/users/create', { user: { name: 'A', email: 'a@x.io', role: 'admin' } })
-        .expect(400);
+        .expect(403);
       await ann()
         .post('/v2/users/create', { user: { name: 'A', email: 'a@x.io', user_id: 'zed' } })
         .expect(403);

@@ -17,6 +17,12 @@ describe('classifyFailure', () => {
       [false, true, true, 'if-idempotent', false],
     ],
     ['a 5xx answer', 'UPSTREAM_ERROR', 'status', [false, true, true, 'never', false]],
+    [
+      'a reply that breaks its schema',
+      'UPSTREAM_ERROR',
+      'contract',
+      [false, false, false, 'never', false],
+    ],
     ['a timeout', 'GATEWAY_TIMEOUT', 'timeout', [false, true, true, 'never', false]],
     [
       'no live instance',
@@ -66,6 +72,19 @@ describe('classifyFailure', () => {
     expect(
       classifyFailure(new GatewayError('BAD_REQUEST', 'x', { reason: 'invalid_request' })),
     ).toMatchObject({ callerFault: true, serviceAnswered: false });
+  });
+
+  it('takes a reply that breaks its contract as the service’s answer, not the caller’s fault', () => {
+    expect(
+      classifyFailure(new GatewayError('UPSTREAM_ERROR', 'x', { reason: 'contract' })),
+    ).toEqual({
+      callerFault: false,
+      serviceFailure: false,
+      serviceAnswered: true,
+      fallbackEligible: false,
+      retry: 'never',
+      retryIsFree: false,
+    });
   });
 
   it('treats anything that is not a GatewayError as nobody else’s fault', () => {

@@ -55,6 +55,12 @@ export function classifyFailure(error: unknown): FailureClass {
     case 'too_large':
       // The service answered, and is up; its answer is just more than may be passed on.
       return { ...NOT_A_SERVICE_FAILURE, serviceAnswered: true };
+    case 'contract':
+      // The service answered, and is up, but not as its contract says: a deploy that does
+      // not match the routes file. Not the caller's fault; opening the circuit would also
+      // stop the service's routes that keep their contract; the same call would break it
+      // again, so no retry; and a fallback would hide the mismatch.
+      return { ...NOT_A_SERVICE_FAILURE, serviceAnswered: true };
     case 'no_instance':
     case 'circuit_open':
     case 'service_at_limit':

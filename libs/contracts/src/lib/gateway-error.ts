@@ -29,7 +29,9 @@ export type FailureReason =
   /** Refused before a service call: the service is at its concurrency limit. */
   | 'service_at_limit'
   /** Refused because its deadline (the client's, or the route timeout) has passed. */
-  | 'deadline';
+  | 'deadline'
+  /** The service's success reply breaks the route's reply schema (reply validation `enforce`). */
+  | 'contract';
 
 /**
  * Reasons a client is told, as `error.reason`: what it can act on (back off, retry elsewhere,
@@ -42,6 +44,7 @@ export const PUBLIC_REASONS: ReadonlySet<FailureReason> = new Set<FailureReason>
   'circuit_open',
   'no_instance',
   'too_large',
+  'contract',
 ]);
 
 export interface GatewayErrorOptions {

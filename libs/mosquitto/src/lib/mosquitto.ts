@@ -13,6 +13,8 @@ export interface MosquittoConfigOptions {
    * built-in checks, which cover publishing and delivery but not subscribing).
    */
   files?: { passwordFile: string; aclFile: string };
+  /** Also listen for MQTT over WebSocket (browsers) on 127.0.0.1:`websocketPort`. */
+  websocketPort?: number;
 }
 
 /**
@@ -41,6 +43,9 @@ export function mosquittoConfig(port: number, options: MosquittoConfigOptions = 
     'log_dest stderr',
     'log_type error',
     'log_type warning',
+    ...(options.websocketPort
+      ? [`listener ${options.websocketPort} 127.0.0.1`, 'protocol websockets']
+      : []),
     '',
   ].join('\n');
 }

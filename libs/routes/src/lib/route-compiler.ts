@@ -4,9 +4,12 @@ import {
   HANDLER,
   SAFE_METHODS,
   type CompiledRoute,
+  type JsonSchema,
+  type RouteContract,
   type RouteDefinition,
   type RouteLevel,
 } from './route.types';
+import { SchemaCompiler, type Validator } from './schema-compiler';
 import { ALWAYS_STEPS, STEP_NAMES, UPSTREAM_STEPS, isStepName, type StepName } from './steps';
 
 const PARAM = /^\{([a-z_][a-z0-9_]*)\}$/i;
@@ -18,6 +21,8 @@ export class RouteTableError extends Error {
     readonly problem: string,
     /** Index of the offending definition in the table. */
     readonly index?: number,
+    /** The definition's field at fault, when it is one (`request`, `reply`). */
+    readonly field?: string,
   ) {
     super(`route ${template}: ${problem}`);
     this.name = 'RouteTableError';
@@ -26,12 +31,16 @@ export class RouteTableError extends Error {
 
 /** Validates the table and compiles each route; any mistake stops the gateway at boot. */
 export function compileRoutes(definitions: readonly RouteDefinition[]): CompiledRoute[] {
+  // One validator instance per table: its compiled schemas go when the table goes.
+  const schemas = definitions.some((d) => d.request !== undefined || d.reply !== undefined)
+    ? new SchemaCompiler()
+    : undefined;
   const routes = definitions.map((def, index) => {
     try {
-      return compileRoute(def);
+      return compileRoute(def, schemas);
     } catch (error) {
       if (error instanceof RouteTableError && error.index === undefined) {
-        throw new RouteTableError(error.template, error.problem, index);
+        throw new RouteTableError(error.template, error.problem, index, error.field);
       }
       throw error;
     }
@@ -79,7 +88,7 @@ function overlap(a: CompiledRoute, b: CompiledRoute): string | undefined {
   return sample.join('/');
 }
 
-function compileRoute(def: RouteDefinition): CompiledRoute {
+function compileRoute(def: RouteDefinition, schemas?: SchemaCompiler): CompiledRoute {
   const template = `${def.group.prefix}/${def.topic}`;
   const fail = (problem: string): never => {
     throw new RouteTableError(template, problem);
@@ -166,6 +175,38 @@ function compileRoute(def: RouteDefinition): CompiledRoute {
     fallbackService: proxy ? (def.fallbackService ?? `${def.service}-fallback`) : undefined,
     transformBody: def.body ? compileBodyRewrite(def.body) : undefined,
     body: def.body,
+    contract: schemas ? compileContract(template, def, schemas) : undefined,
+  };
+}
+
+const VALID: Validator = () => [];
+
+/** The route's schemas compiled; a schema that does not compile names its field. */
+function compileContract(
+  template: string,
+  def: RouteDefinition,
+  schemas: SchemaCompiler,
+): RouteContract | undefined {
+  if (def.request === undefined && def.reply === undefined) return undefined;
+  const compile = (field: 'request' | 'reply', schema: JsonSchema | undefined): Validator => {
+    if (schema === undefined) return VALID;
+    try {
+      return schemas.compile(schema);
+    } catch (error) {
+      throw new RouteTableError(
+        template,
+        `${field} schema does not compile: ${(error as Error).message}`,
+        undefined,
+        field,
+      );
+    }
+  };
+  return {
+    request: def.request,
+    reply: def.reply,
+    replyValidation: def.reply === undefined ? 'off' : (def.replyValidation ?? 'off'),
+    validateRequest: compile('request', def.request),
+    validateReply: compile('reply', def.reply),
   };
 }
 

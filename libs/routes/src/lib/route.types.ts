@@ -22,6 +22,34 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export type QoS = 0 | 1 | 2;
 
+/** A JSON Schema (2020-12): an object, or `true`/`false`. */
+export type JsonSchema = boolean | Readonly<Record<string, unknown>>;
+
+/**
+ * What the gateway does with a success reply that breaks the route's `reply` schema: nothing
+ * (`off`), log and count it (`warn`), or also refuse it with `UPSTREAM_ERROR` (`enforce`).
+ */
+export const REPLY_VALIDATION = ['off', 'warn', 'enforce'] as const;
+export type ReplyValidation = (typeof REPLY_VALIDATION)[number];
+
+/** One way a value breaks its schema: where (a JSON pointer into it) and how. */
+export interface Violation {
+  pointer: string;
+  message: string;
+}
+
+/**
+ * A route's contract, compiled once per table: its schemas as written, and validators that
+ * answer with the violations (none when the value is valid, at most `MAX_VIOLATIONS`).
+ */
+export interface RouteContract {
+  request?: JsonSchema;
+  reply?: JsonSchema;
+  replyValidation: ReplyValidation;
+  validateRequest(body: unknown): readonly Violation[];
+  validateReply(data: unknown): readonly Violation[];
+}
+
 /** A body rewrite applied before the upstream call (API v2's payload shape, for instance). */
 export type BodyTransform = (
   body: Record<string, unknown>,
@@ -60,6 +88,8 @@ export interface ServiceSettings {
    * adaptive within bounds (the default, `DEFAULT_CONCURRENCY`).
    */
   concurrency?: ServiceConcurrency;
+  /** The reply validation of the service's routes that set none. */
+  replyValidation?: ReplyValidation;
 }
 
 export type ServiceConcurrency = number | { initial?: number; min?: number; max?: number };
@@ -105,6 +135,12 @@ export interface RouteDefinition {
   /** The service the `fallback` step tries; default `<service>-fallback`. */
   fallbackService?: string;
   body?: BodyRewrite;
+  /** The request body's JSON Schema: a body that breaks it is refused (`validate`). */
+  request?: JsonSchema;
+  /** The JSON Schema of a success reply's `data`. */
+  reply?: JsonSchema;
+  /** What to do with a reply that breaks `reply`; default `off`. */
+  replyValidation?: ReplyValidation;
 }
 
 export interface RouteRateLimit {
@@ -139,6 +175,8 @@ export interface CompiledRoute {
   /** The declarative rewrite, compiled; absent when there is none. */
   transformBody?: BodyTransform;
   body?: BodyRewrite;
+  /** The request and reply schemas and their validators; absent when the route has neither. */
+  contract?: RouteContract;
 }
 
 export type RouteLevel = { literal: string } | { param: string };

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { BALANCER_STRATEGIES, ROUTE_HANDLERS, type RouteHandler } from './route.types';
+import {
+  BALANCER_STRATEGIES,
+  REPLY_VALIDATION,
+  ROUTE_HANDLERS,
+  type RouteHandler,
+} from './route.types';
 import { STEP_NAMES, type StepName } from './steps';
 
 /*
@@ -12,6 +17,19 @@ const serviceName = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/, 'a service name: letters, digits and -');
 
 const positiveInt = z.number().int().positive();
+
+const replyValidation = z
+  .enum(REPLY_VALIDATION)
+  .optional()
+  .describe(
+    'what to do with a service reply that breaks its reply schema: off (default), warn (log and count), enforce (also answer UPSTREAM_ERROR)',
+  );
+
+const jsonSchema = z
+  .union([z.boolean(), z.record(z.string(), z.unknown())])
+  .describe(
+    'a JSON Schema (2020-12), inline, or {$ref: <file>} naming a JSON or YAML file relative to this one',
+  );
 
 const instanceUrl = z
   .string()
@@ -50,6 +68,7 @@ const service = z
       .describe(
         'calls in flight to the service at once, per gateway process: a number, or adaptive within {min, max} from initial (default adaptive, 10 to 1000 from 100)',
       ),
+    replyValidation,
   })
   .strict();
 
@@ -78,6 +97,7 @@ const routeOptions = {
     .strict()
     .optional()
     .describe("a bucket of the route's own instead of the caller's shared one"),
+  replyValidation,
 };
 
 const route = z
@@ -103,6 +123,16 @@ const route = z
       .strict()
       .optional()
       .describe('rename, then remove, then set fields; "{name}" in a set value is a parameter'),
+    request: jsonSchema
+      .optional()
+      .describe(
+        'the JSON Schema (2020-12) of the request body, before any body rewrite: a body that breaks it is BAD_REQUEST, and the service never sees it. Inline, or {$ref: <file>}',
+      ),
+    reply: jsonSchema
+      .optional()
+      .describe(
+        "the JSON Schema (2020-12) of a success reply's data (of the whole reply, on the gateway's own routes). Inline, or {$ref: <file>}",
+      ),
     ...routeOptions,
   })
   .strict();

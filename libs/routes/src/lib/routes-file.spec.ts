@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileBodyRewrite } from './body-rewrite';
 import { compileRoutes } from './route-compiler';
@@ -10,8 +11,11 @@ import { STEP_NAMES } from './steps';
 
 const ROOT = join(__dirname, '../../../..');
 
-/** A compiled route as data, its body rewrite left out (compared by its effect). */
-const shape = ({ transformBody: _t, body: _b, steps, ...rest }: CompiledRoute) => ({
+/**
+ * A compiled route as data, its body rewrite left out (compared by its effect), and its
+ * contract, which the legacy table did not have.
+ */
+const shape = ({ transformBody: _t, body: _b, contract: _c, steps, ...rest }: CompiledRoute) => ({
   ...rest,
   steps: [...steps],
 });
@@ -37,6 +41,15 @@ describe('the routes file', () => {
     const legacy = compileRoutes(LEGACY_ROUTES);
     expect(table.routes).toHaveLength(20);
     expect(table.routes.map(shape)).toEqual(legacy.map(shape));
+    // Every route has a contract now, and validates its requests.
+    for (const route of table.routes) {
+      expect([route.template, route.contract?.request, route.contract?.reply]).toEqual([
+        route.template,
+        expect.anything(),
+        expect.anything(),
+      ]);
+      expect(route.steps.has('validate')).toBe(true);
+    }
     // The v2 rewrite, declarative now, does what the function did.
     const bodies = [
       { user_data: { name: 'Ada' } },
@@ -74,6 +87,7 @@ describe('the routes file', () => {
       instances: ['http://10.0.0.5:8080'],
       balancer: undefined,
       breaker: undefined,
+      replyValidation: undefined,
     });
     expect(table.routes[0]).toMatchObject({
       retries: 1,
@@ -272,5 +286,156 @@ ${routeLines}`;
     const body = { a: 1, c: 2 };
     expect(rewrite(body, { p: 'v' })).toEqual({ b: 1, d: 'v-x' });
     expect(body).toEqual({ a: 1, c: 2 });
+  });
+});
+
+describe('request and reply schemas in the routes file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'routes-schemas-'));
+  const write = (name: string, text: string) => {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+  const routesFile = (route: string, extra = '') =>
+    write(
+      'routes.yaml',
+      `services:
+  things:${extra}
+groups:
+  - prefix: api/x
+    middleware: [auth]
+    routes:
+      - topic: things/create
+        qos: 1
+        service: things
+        method: POST
+        path: /things
+${route}`,
+    );
+
+  beforeEach(() => {
+    write('schemas/id.yaml', 'type: string\npattern: "^[a-z]+$"\n');
+    write(
+      'schemas/thing.json',
+      JSON.stringify({
+        type: 'object',
+        required: ['id'],
+        additionalProperties: false,
+        properties: { id: { $ref: 'id.yaml' } },
+      }),
+    );
+  });
+
+  it('compiles inline schemas and {$ref: <file>}, relative to the file, nested refs too', () => {
+    const file = routesFile(`        request:
+          type: object
+          properties: { id: { $ref: schemas/id.yaml } }
+        reply: { $ref: schemas/thing.json }
+        replyValidation: enforce
+`);
+    const [route] = loadRoutesFile(file).routes;
+    expect(route.steps.has('validate')).toBe(true);
+    expect(route.contract!.replyValidation).toBe('enforce');
+    expect(route.contract!.validateRequest({ id: 'abc' })).toEqual([]);
+    expect(route.contract!.validateRequest({ id: 'ABC' })).toEqual([
+      { pointer: '/id', message: 'must match pattern "^[a-z]+$"' },
+    ]);
+    expect(route.contract!.validateReply({ id: 'a', x: 1 })).toEqual([
+      { pointer: '/x', message: 'is not allowed' },
+    ]);
+    // The bundled schema, self-contained: what AsyncAPI, the types and `routes diff` read.
+    expect(route.contract!.reply).toEqual({
+      type: 'object',
+      required: ['id'],
+      additionalProperties: false,
+      properties: { id: { type: 'string', pattern: '^[a-z]+$' } },
+    });
+  });
+
+  it('takes reply validation from the route, else the group, else the service; off by default', () => {
+    const modes = (group: string, service: string, route: string) => {
+      const file = write(
+        'modes.yaml',
+        `services:
+  things: { ${service} }
+groups:
+  - prefix: api/x
+    middleware: [auth]
+    ${group}
+    routes:
+      - { topic: a, qos: 1, service: things, method: GET, path: /a, reply: true, ${route} }
+      - { topic: b, qos: 1, service: things, method: GET, path: /b, reply: true }
+      - { topic: c, qos: 1, service: things, method: GET, path: /c }
+`,
+      );
+      return loadRoutesFile(file).routes.map((r) => r.contract?.replyValidation);
+    };
+    expect(modes('', '', '')).toEqual(['off', 'off', undefined]);
+    expect(modes('', 'replyValidation: warn', '')).toEqual(['warn', 'warn', undefined]);
+    expect(modes('replyValidation: enforce', 'replyValidation: warn', '')).toEqual([
+      'enforce',
+      'enforce',
+      undefined,
+    ]);
+    expect(
+      modes('replyValidation: enforce', 'replyValidation: warn', 'replyValidation: off'),
+    ).toEqual(['off', 'enforce', undefined]);
+  });
+
+  it('changes the digest when a schema file changes', () => {
+    const file = routesFile('        reply: { $ref: schemas/thing.json }\n');
+    const before = loadRoutesFile(file).digest;
+    write('schemas/id.yaml', 'type: string\n');
+    expect(loadRoutesFile(file).digest).not.toBe(before);
+  });
+
+  it.each([
+    [
+      'a file that is missing',
+      '        request: { $ref: schemas/nope.yaml }\n',
+      'routes.yaml:12 groups[0].routes[0].request: cannot read schemas/nope.yaml (ENOENT)',
+    ],
+    [
+      'a schema that does not compile',
+      '        request: { type: object, propertees: {} }\n',
+      'routes.yaml:12 groups[0].routes[0].request: api/x/things/create: request schema does not compile: strict mode: unknown keyword: "propertees"',
+    ],
+    [
+      'an unknown format',
+      '        reply: { type: string, format: emial }\n',
+      'routes.yaml:12 groups[0].routes[0].reply: api/x/things/create: reply schema does not compile: unknown format "emial" ignored in schema at path "#"',
+    ],
+    [
+      'reply validation without a reply schema',
+      '        replyValidation: warn\n',
+      'routes.yaml:12 groups[0].routes[0].replyValidation: needs a reply schema on the route',
+    ],
+    [
+      'an absolute file',
+      '        request: { $ref: /etc/passwd }\n',
+      'routes.yaml:12 groups[0].routes[0].request: $ref /etc/passwd: name a file relative to the routes file',
+    ],
+  ])('refuses %s, naming the file, line and route', (_what, route, message) => {
+    expect(() => loadRoutesFile(routesFile(route))).toThrow(message);
+  });
+
+  it('refuses a file that refers to itself, and a #-reference in a file taken into another', () => {
+    write('schemas/loop.yaml', 'type: object\nproperties: { next: { $ref: loop.yaml } }\n');
+    expect(() =>
+      loadRoutesFile(routesFile('        request: { $ref: schemas/loop.yaml }\n')),
+    ).toThrow('request: schemas/loop.yaml: refers to itself through $ref');
+    write('schemas/defs.yaml', '$defs: { n: { type: integer } }\n$ref: "#/$defs/n"\n');
+    expect(() =>
+      loadRoutesFile(
+        routesFile('        request: { properties: { n: { $ref: schemas/defs.yaml } } }\n'),
+      ),
+    ).toThrow('schemas/defs.yaml: a schema taken into another may not use #-references');
+    // The same file as a route's own schema may.
+    const [route] = loadRoutesFile(
+      routesFile('        request: { $ref: schemas/defs.yaml }\n'),
+    ).routes;
+    expect(route.contract!.validateRequest(1.5)).toEqual([
+      { pointer: '', message: 'must be integer' },
+    ]);
   });
 });

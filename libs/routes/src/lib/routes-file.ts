@@ -8,12 +8,14 @@ import {
   DEFAULT_CONCURRENCY,
   HANDLER,
   type CompiledRoute,
+  type JsonSchema,
   type RouteDefinition,
   type RouteGroup,
   type ServiceSettings,
 } from './route.types';
 import type { StepName } from './steps';
 import { routesFileSchema, type RoutesFile } from './routes-file.schema';
+import { SchemaFiles } from './schema-files';
 
 /** A loaded, validated and compiled routes file. */
 export interface RouteTable {
@@ -22,7 +24,10 @@ export interface RouteTable {
   services: ReadonlyMap<string, ServiceSettings>;
   /** Where the table came from. */
   source: string;
-  /** The first 12 hex digits of the file's SHA-256: which version is active. */
+  /**
+   * The first 12 hex digits of the SHA-256 of the file and the schema files it names: which
+   * version is active.
+   */
   digest: string;
   /** What the file should change but still works (deprecated keys), one line each. */
   warnings: readonly string[];
@@ -102,8 +107,18 @@ export function parseRoutesFile(text: string, path: string): RouteTable {
       balancer: settings?.balancer,
       breaker: settings?.breaker,
       concurrency: settings?.concurrency,
+      replyValidation: settings?.replyValidation,
     });
   }
+  const schemaFiles = new SchemaFiles(path);
+  const schemaAt = (where: Path, value: JsonSchema | undefined): JsonSchema | undefined => {
+    if (value === undefined) return undefined;
+    try {
+      return schemaFiles.resolve(value);
+    } catch (error) {
+      throw at(where, (error as Error).message);
+    }
+  };
 
   const definitions: RouteDefinition[] = [];
   const origins: Path[] = [];
@@ -143,6 +158,9 @@ export function parseRoutesFile(text: string, path: string): RouteTable {
           throw at([...here, field], `unknown service "${name}": declare it under services`);
         }
       }
+      if (r.replyValidation !== undefined && r.reply === undefined) {
+        throw at([...here, 'replyValidation'], 'needs a reply schema on the route');
+      }
       definitions.push({
         group,
         topic: r.topic,
@@ -159,6 +177,13 @@ export function parseRoutesFile(text: string, path: string): RouteTable {
         rateLimit: r.rateLimit ?? g.rateLimit,
         fallbackService: r.fallback,
         body: r.body,
+        request: schemaAt([...here, 'request'], r.request),
+        reply: schemaAt([...here, 'reply'], r.reply),
+        // The route's own, else its group's, else its service's.
+        replyValidation:
+          r.replyValidation ??
+          g.replyValidation ??
+          (r.service ? services.get(r.service)?.replyValidation : undefined),
       });
       origins.push(here);
     });
@@ -169,14 +194,21 @@ export function parseRoutesFile(text: string, path: string): RouteTable {
     routes = compileRoutes(definitions);
   } catch (error) {
     if (!(error instanceof RouteTableError)) throw error;
-    const where = error.index === undefined ? [] : origins[error.index];
+    const where =
+      error.index === undefined
+        ? []
+        : error.field
+          ? [...origins[error.index], error.field]
+          : origins[error.index];
     throw at(where, `${error.template}: ${error.problem}`);
   }
+  const digest = createHash('sha256').update(text);
+  for (const file of schemaFiles.files) digest.update(`\u0000${file.name}\u0000${file.text}`);
   return {
     routes,
     services,
     source: path,
-    digest: createHash('sha256').update(text).digest('hex').slice(0, 12),
+    digest: digest.digest('hex').slice(0, 12),
     warnings,
   };
 }

@@ -14,6 +14,8 @@ export interface PrivateServer {
   port: number;
   url: string;
   stop(): Promise<void>;
+  /** Stops the process and starts it again on the same port, with nothing kept. */
+  restart(): Promise<void>;
 }
 
 /**
@@ -81,28 +83,49 @@ async function startProcess(
   url: string,
   dir: string,
 ): Promise<PrivateServer> {
-  let output = '';
-  const child: ChildProcess = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout?.on('data', (chunk) => (output += chunk));
-  child.stderr?.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.once('error', (error) => (output += error.message));
-  const stop = async () => {
+  let running = await launch(command, args, port);
+  const kill = async () => {
+    const { child, exited } = running;
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
       await exited;
       clearTimeout(timer);
     }
-    rmSync(dir, { recursive: true, force: true });
   };
+  return {
+    port,
+    url,
+    stop: async () => {
+      await kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    restart: async () => {
+      await kill();
+      running = await launch(command, args, port);
+    },
+  };
+}
+
+/** Starts `command` and waits until it accepts connections on `port`. */
+async function launch(
+  command: string,
+  args: string[],
+  port: number,
+): Promise<{ child: ChildProcess; exited: Promise<void> }> {
+  let output = '';
+  const child: ChildProcess = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  child.stderr?.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.once('error', (error) => (output += error.message));
   const deadline = Date.now() + 10_000;
   while (!(await portOpen(port))) {
     if (child.exitCode !== null || Date.now() > deadline) {
-      await stop();
+      child.kill('SIGKILL');
       throw new Error(`${command} did not start on ${port}: ${output.trim().slice(-500)}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  return { port, url, stop };
+  return { child, exited };
 }

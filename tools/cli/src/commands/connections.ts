@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { ApiKeyStore, DeviceStore } from '@mqgw/auth';
 import { DynsecAdmin } from '@mqgw/mosquitto';
-import { DeviceRequester, MqttRequester } from '@mqgw/mqtt-client';
+import { MqgwClient } from '@mqgw/client';
+import { DeviceRequester } from '@mqgw/mqtt-client';
 import { RedisKvStore, createRedisClient, type RedisClient } from '@mqgw/store';
 import type { CliEnv } from '../cli.config';
 
@@ -12,14 +13,18 @@ function tls(env: CliEnv): { ca?: Buffer } {
   return env.MQTT_CA_FILE ? { ca: readFileSync(env.MQTT_CA_FILE) } : {};
 }
 
-/** An MQTT 5 requester logged in as `MQTT_USERNAME`, else the deployment's first client. */
-export function connectRequester(env: CliEnv): Promise<MqttRequester> {
+/**
+ * A client of the MQTT API (`@mqgw/client`) logged in as `MQTT_USERNAME`, else the
+ * deployment's first client. A clean session: the CLI does not come back for old replies.
+ */
+export function connectClient(env: CliEnv): Promise<MqgwClient> {
   const username = env.MQTT_USERNAME ?? env.MQTT_CLIENT_USERNAME;
   const password = env.MQTT_USERNAME ? env.MQTT_PASSWORD : env.MQTT_CLIENT_PASSWORD;
-  return MqttRequester.connect(env.MQTT_URL, {
+  return MqgwClient.connect(env.MQTT_URL, {
     ...(username ? { username } : {}),
     ...(password ? { password } : {}),
-    ...tls(env),
+    sessionExpirySeconds: 0,
+    mqtt: { ...tls(env) },
   });
 }
 

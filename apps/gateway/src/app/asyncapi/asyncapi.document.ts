@@ -1,5 +1,5 @@
 import { ERROR_STATUS } from '@mqgw/contracts';
-import type { CompiledRoute } from '@mqgw/routes';
+import { MAX_VIOLATIONS, type CompiledRoute, type JsonSchema } from '@mqgw/routes';
 
 type Json = Record<string, unknown>;
 
@@ -11,25 +11,97 @@ export function channelId(template: string): string {
 }
 
 /**
+ * A route's schema as an AsyncAPI component named `name`: its own `#` references now point
+ * inside that component, and `$schema` and `$id`, which belong to a standalone document, go.
+ */
+function component(schema: JsonSchema, name: string): JsonSchema {
+  if (typeof schema === 'boolean') return schema;
+  const walk = (node: unknown, top: boolean): unknown => {
+    if (Array.isArray(node)) return node.map((n) => walk(n, false));
+    if (typeof node !== 'object' || node === null) return node;
+    return Object.fromEntries(
+      Object.entries(node)
+        .filter(([key]) => !(top && (key === '$schema' || key === '$id')))
+        .map(([key, value]) => [
+          key,
+          key === '$ref' && typeof value === 'string' && value.startsWith('#')
+            ? `#/components/schemas/${name}${value.slice(1)}`
+            : walk(value, false),
+        ]),
+    );
+  };
+  return walk(schema, true) as JsonSchema;
+}
+
+/** The examples a schema gives, as AsyncAPI message examples. */
+function examplesOf(schema: JsonSchema | undefined): Json[] | undefined {
+  const examples = typeof schema === 'object' ? schema['examples'] : undefined;
+  return Array.isArray(examples) && examples.length > 0
+    ? examples.map((payload) => ({ payload }))
+    : undefined;
+}
+
+/**
  * The AsyncAPI 3 document of the MQTT API, derived from the route table, like everything
  * else about a route: channels with their parameters, one `receive` operation each with
- * its MQTT 5 reply, request and reply messages, and the security schemes.
+ * its MQTT 5 reply, each route's request and reply messages with the schemas of the routes
+ * file, the error envelope, and the security schemes.
  */
 export function buildAsyncApi(routes: readonly CompiledRoute[], version: string): Json {
+  const replyMessages: Json = {
+    successReply: ref('#/components/messages/successReply'),
+    errorReply: ref('#/components/messages/errorReply'),
+  };
   const channels: Json = {
     reply: {
       address: null,
       description:
         "The requester's own `responseTopic` (MQTT 5), with its `correlationData` echoed back.",
-      messages: {
-        successReply: ref('#/components/messages/successReply'),
-        errorReply: ref('#/components/messages/errorReply'),
-      },
+      messages: replyMessages,
     },
   };
   const operations: Json = {};
+  const messages: Json = {};
+  const schemas: Json = {};
   for (const route of routes) {
     const id = channelId(route.template);
+    const { request, reply } = route.contract ?? {};
+    let requestMessage = ref('#/components/messages/request');
+    if (request !== undefined) {
+      schemas[`${id}_request`] = component(request, `${id}_request`);
+      messages[`${id}_request`] = {
+        name: `${id}_request`,
+        title: `${route.template} request`,
+        summary: 'The request body; a body that breaks this schema is BAD_REQUEST.',
+        headers: ref('#/components/schemas/requestHeaders'),
+        correlationId: { location: '$message.header#/correlationData' },
+        payload: ref(`#/components/schemas/${id}_request`),
+        ...(examplesOf(request) ? { examples: examplesOf(request) } : {}),
+      };
+      requestMessage = ref(`#/components/messages/${id}_request`);
+    }
+    let successMessage = ref('#/channels/reply/messages/successReply');
+    if (reply !== undefined) {
+      schemas[`${id}_reply`] = component(reply, `${id}_reply`);
+      // The gateway's own routes answer without the envelope: their schema is the reply.
+      const payload =
+        route.handler === 'proxy'
+          ? {
+              allOf: [
+                ref('#/components/schemas/successReply'),
+                { properties: { data: ref(`#/components/schemas/${id}_reply`) } },
+              ],
+            }
+          : ref(`#/components/schemas/${id}_reply`);
+      messages[`${id}_reply`] = {
+        name: `${id}_reply`,
+        title: `${route.template} reply`,
+        correlationId: { location: '$message.header#/correlationData' },
+        payload,
+      };
+      replyMessages[`${id}_reply`] = ref(`#/components/messages/${id}_reply`);
+      successMessage = ref(`#/channels/reply/messages/${id}_reply`);
+    }
     const parameters = Object.fromEntries(
       route.params.map((p) => [
         p,
@@ -39,7 +111,7 @@ export function buildAsyncApi(routes: readonly CompiledRoute[], version: string)
     channels[id] = {
       address: route.template,
       ...(route.params.length > 0 ? { parameters } : {}),
-      messages: { request: ref('#/components/messages/request') },
+      messages: { request: requestMessage },
       bindings: { mqtt: { bindingVersion: '0.2.0' } },
     };
     const auth = route.steps.has('auth');
@@ -53,6 +125,9 @@ export function buildAsyncApi(routes: readonly CompiledRoute[], version: string)
         `QoS ${route.qos}.`,
         route.scopes.length > 0 ? `Requires scopes: ${route.scopes.join(', ')}.` : '',
         `Steps: ${[...route.steps].join(', ') || 'none'}.`,
+        route.contract && route.contract.replyValidation !== 'off'
+          ? `Replies are checked against the reply schema (${route.contract.replyValidation}).`
+          : '',
       ]
         .filter(Boolean)
         .join(' '),
@@ -72,10 +147,7 @@ export function buildAsyncApi(routes: readonly CompiledRoute[], version: string)
           description: "The request's MQTT 5 responseTopic.",
         },
         channel: ref('#/channels/reply'),
-        messages: [
-          ref('#/channels/reply/messages/successReply'),
-          ref('#/channels/reply/messages/errorReply'),
-        ],
+        messages: [successMessage, ref('#/channels/reply/messages/errorReply')],
       },
     };
   }
@@ -122,6 +194,7 @@ export function buildAsyncApi(routes: readonly CompiledRoute[], version: string)
           correlationId: { location: '$message.header#/correlationData' },
           payload: ref('#/components/schemas/errorReply'),
         },
+        ...messages,
       },
       schemas: {
         requestHeaders: {
@@ -164,13 +237,49 @@ export function buildAsyncApi(routes: readonly CompiledRoute[], version: string)
               properties: {
                 code: { type: 'string', enum: Object.keys(ERROR_STATUS) },
                 message: { type: 'string' },
-                details: {},
-                retry_after: { type: 'integer', description: 'Seconds.' },
+                details: {
+                  description:
+                    "More about the error: an upstream 4xx's body; `violations` of a body that breaks the route's request schema; `reason: contract` when a service's reply broke its reply schema.",
+                  anyOf: [
+                    ref('#/components/schemas/violations'),
+                    ref('#/components/schemas/contractError'),
+                    {},
+                  ],
+                },
+                retry_after: {
+                  type: 'integer',
+                  description:
+                    'Seconds until a retry may succeed; present when nothing ran and a retry later may.',
+                },
               },
             },
             request_id: { type: 'string' },
           },
         },
+        violations: {
+          type: 'object',
+          required: ['violations'],
+          properties: {
+            violations: {
+              type: 'array',
+              maxItems: MAX_VIOLATIONS,
+              items: {
+                type: 'object',
+                required: ['pointer', 'message'],
+                properties: {
+                  pointer: { type: 'string', description: 'A JSON pointer into the body.' },
+                  message: { type: 'string' },
+                },
+              },
+            },
+          },
+        },
+        contractError: {
+          type: 'object',
+          required: ['reason'],
+          properties: { reason: { const: 'contract' } },
+        },
+        ...schemas,
       },
       securitySchemes: {
         bearer: {

@@ -3,7 +3,10 @@ export const metricsKeys = {
   gateway: 'metrics:gateway',
   services: 'metrics:services',
   service: (name: string) => `metrics:service:{${name}}`,
-  /** `<route template>|requests` and `<route template>|errors`. */
+  /**
+   * `<route template>|requests`, `|errors`, and the contract's `|request_violations` and
+   * `|reply_violations`.
+   */
   routes: 'metrics:routes',
   /** Error replies by code. */
   errors: 'metrics:errors',

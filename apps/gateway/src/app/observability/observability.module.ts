@@ -3,13 +3,15 @@ import { RequestObserver } from '../request/request-observer';
 import { RoutingModule } from '../routing/routing.module';
 import { StateModule } from '../state/state.module';
 import { StateEvents } from '../state/state.events';
+import { ContractViolations } from './contract-violations';
 import { MetricsReader } from './metrics.reader';
 import { PrometheusMetrics } from './prometheus.metrics';
 import { RequestRecorder } from './request-recorder';
 
 /**
  * Counting and logging: the request recorder (the transport's `RequestObserver`), this
- * instance's Prometheus metrics, and the reader of the counters all instances share.
+ * instance's Prometheus metrics, the reader of the counters all instances share, and the
+ * count of contract violations (the `validate` step's and the reply schema's).
  */
 /** `mqgw_breaker_state`: 0 closed, 1 half-open, 2 open. */
 const BREAKER_STATE_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
@@ -21,8 +23,9 @@ const BREAKER_STATE_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
     RequestRecorder,
     { provide: RequestObserver, useExisting: RequestRecorder },
     MetricsReader,
+    ContractViolations,
   ],
-  exports: [PrometheusMetrics, RequestRecorder, RequestObserver, MetricsReader],
+  exports: [PrometheusMetrics, RequestRecorder, RequestObserver, MetricsReader, ContractViolations],
 })
 export class ObservabilityModule implements OnModuleInit {
   private readonly logger = new Logger('State');

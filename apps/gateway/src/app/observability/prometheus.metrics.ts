@@ -90,6 +90,13 @@ export class PrometheusMetrics {
     registers: [this.registry],
   });
 
+  readonly contractViolations = new Counter({
+    name: 'mqgw_contract_violations_total',
+    help: 'Request bodies refused by their route schema (kind=request), and service replies that broke theirs (kind=reply).',
+    labelNames: ['route', 'kind'] as const,
+    registers: [this.registry],
+  });
+
   readonly inflight = new Gauge({
     name: 'mqgw_inflight_requests',
     help: 'Requests being processed by this instance.',

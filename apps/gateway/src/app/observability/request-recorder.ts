@@ -147,6 +147,11 @@ export class RequestRecorder extends RequestObserver {
     this.add(metricsKeys.gateway, field, delta);
   }
 
+  /** Adds to a route's counter, e.g. `reply_violations`. */
+  countRoute(route: string, field: string): void {
+    this.add(metricsKeys.routes, `${route}|${field}`);
+  }
+
   /** Writes pending deltas and logs; concurrent callers share one flush. */
   flush(): Promise<void> {
     this.flushing ??= this.doFlush().finally(() => (this.flushing = undefined));

@@ -29,7 +29,15 @@ export interface DashboardSnapshot {
   /** `none` in the embedded mode, where the shared state lives in this process. */
   redis: 'healthy' | 'unhealthy' | 'none';
   routes_digest: string;
-  routes: (RouteRow & { requests: number; errors: number; error_rate: number })[];
+  routes: (RouteRow & {
+    requests: number;
+    errors: number;
+    error_rate: number;
+    /** Bodies refused by the route's request schema. */
+    request_violations: number;
+    /** Service replies that broke the route's reply schema (`warn` or `enforce`). */
+    reply_violations: number;
+  })[];
   services: {
     name: string;
     status: 'healthy' | 'degraded' | 'down';
@@ -162,7 +170,14 @@ export class DashboardData {
         const requests = Number(routeCounts[`${row.topic}|requests`] ?? 0);
         const errors = Number(routeCounts[`${row.topic}|errors`] ?? 0);
         const rate = requests > 0 ? Math.round((errors / requests) * 1000) / 10 : 0;
-        return { ...row, requests, errors, error_rate: rate };
+        return {
+          ...row,
+          requests,
+          errors,
+          error_rate: rate,
+          request_violations: Number(routeCounts[`${row.topic}|request_violations`] ?? 0),
+          reply_violations: Number(routeCounts[`${row.topic}|reply_violations`] ?? 0),
+        };
       }),
       services: names.map((name) => this.service(name)),
       breakers,

@@ -94,7 +94,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   </section>
   <section class="wide" id="routes-section">
     <h2>Routes</h2>
-    <table><thead><tr><th>topic</th><th>qos</th><th>upstream</th><th>steps</th><th>scopes</th><th class="num">requests</th><th class="num">error rate</th></tr></thead>
+    <table><thead><tr><th>topic</th><th>qos</th><th>upstream</th><th>steps</th><th>scopes</th><th class="num">requests</th><th class="num">error rate</th><th class="num" title="bodies refused by the request schema / service replies that broke the reply schema">contract violations</th></tr></thead>
     <tbody id="routes"></tbody></table>
   </section>
   <section class="wide" id="devices-section">
@@ -203,7 +203,8 @@ export const DASHBOARD_HTML = `<!doctype html>
       el('td', {}, r.topic), el('td', {}, r.qos),
       el('td', {}, r.service ? r.service + ' ' + r.method + ' ' + r.path : '(' + r.handler + ')'),
       el('td', { class: 'muted' }, r.steps.join(', ')), el('td', {}, r.scopes.join(', ') || '–'),
-      el('td', { class: 'num requests' }, r.requests), el('td', { class: 'num' }, r.error_rate + ' %'))));
+      el('td', { class: 'num requests' }, r.requests), el('td', { class: 'num' }, r.error_rate + ' %'),
+      el('td', { class: 'num violations' }, r.request_violations + ' / ' + r.reply_violations))));
     const c = s.commands;
     $('devices-online').textContent = c.devices_online;
     $('devices-known').textContent = c.devices_known;

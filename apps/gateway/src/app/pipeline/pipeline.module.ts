@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule as NestDiscoveryModule } from '@nestjs/core';
 import { DiscoveryModule } from '../discovery/discovery.module';
+import { ObservabilityModule } from '../observability/observability.module';
 import { RoutingModule } from '../routing/routing.module';
 import { StateModule } from '../state/state.module';
 import {
@@ -34,8 +35,15 @@ const STEP_STATE = [
  * imports this one for what they need.
  */
 @Module({
-  imports: [NestDiscoveryModule, StateModule, DiscoveryModule, RoutingModule],
+  imports: [NestDiscoveryModule, StateModule, DiscoveryModule, RoutingModule, ObservabilityModule],
   providers: [...STEP_STATE, PipelineRunner],
-  exports: [...STEP_STATE, PipelineRunner, StateModule, DiscoveryModule, RoutingModule],
+  exports: [
+    ...STEP_STATE,
+    PipelineRunner,
+    StateModule,
+    DiscoveryModule,
+    RoutingModule,
+    ObservabilityModule,
+  ],
 })
 export class PipelineModule {}

@@ -66,6 +66,21 @@ describe('ActiveRoutes', () => {
     expect(heard).toEqual([false]);
   });
 
+  it('keeps the table, and its validators, when a schema does not compile', async () => {
+    const routes = start();
+    const before = routes.table;
+    writeFileSync(
+      path,
+      file(['kept']).replace('path: /x }', 'path: /x, request: { type: object, maxLenght: 3 } }'),
+    );
+    const status = await routes.reload();
+    expect(status.error).toBe(
+      'routes.yaml:7 groups[0].routes[0].request: api/v1/kept: request schema does not compile: strict mode: unknown keyword: "maxLenght"',
+    );
+    expect(routes.table).toBe(before);
+    expect(routes.matcher.match('api/v1/kept')?.route.contract).toBeUndefined();
+  });
+
   it('changes nothing when a listener refuses the new table', async () => {
     const routes = start();
     const before = routes.table;

@@ -8,6 +8,11 @@ import { RouteMatcher, defaultRoutesFile, loadRoutesFile } from '@mqgw/routes';
 import { GatewayRequest } from '../request/gateway-request';
 import { UpstreamHttpClient } from './upstream-http.client';
 import { UpstreamService } from './upstream.service';
+import { ReplyContract } from './reply-contract';
+import { ContractViolations } from '../observability/contract-violations';
+import { PrometheusMetrics } from '../observability/prometheus.metrics';
+import { RequestRecorder } from '../observability/request-recorder';
+import { InMemoryKvStore } from '@mqgw/store';
 
 /**
  * A service that, once, closes a keep-alive connection as the next request on it arrives:
@@ -48,6 +53,8 @@ describe('UpstreamService on a pooled connection the service has closed', () => 
     });
   };
 
+  const metrics = new PrometheusMetrics();
+
   beforeEach(async () => {
     service = await closingService();
     const config = readGatewayConfig({ JWT_SECRET: 'x'.repeat(32) });
@@ -56,7 +63,14 @@ describe('UpstreamService on a pooled connection the service has closed', () => 
       staticInstances: parseStaticServices(`user-service=${service.url}`),
     });
     http = new UpstreamHttpClient(config.upstream.maxResponseBytes);
-    upstream = new UpstreamService(directory, new RoundRobinBalancer(), http, config.upstream);
+    const recorder = new RequestRecorder(new InMemoryKvStore(), config.observability, metrics);
+    upstream = new UpstreamService(
+      directory,
+      new RoundRobinBalancer(),
+      http,
+      config.upstream,
+      new ReplyContract(new ContractViolations(recorder, metrics)),
+    );
   });
   afterEach(async () => {
     await http.close();

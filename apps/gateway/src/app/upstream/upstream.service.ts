@@ -11,6 +11,7 @@ import { InstanceDirectory, type ServiceInstance } from '@mqgw/discovery';
 import { REFUSAL } from '../pipeline/guards/admission-control';
 import type { GatewayRequest } from '../request/gateway-request';
 import { upstreamPath } from '@mqgw/routes';
+import { ReplyContract } from './reply-contract';
 import { RetryBudget } from './retry-budget';
 import { LOAD_BALANCER } from './upstream.tokens';
 import { UPSTREAM_CONFIG, type UpstreamConfig } from './upstream.config';
@@ -35,6 +36,7 @@ export class UpstreamService {
     @Inject(LOAD_BALANCER) private readonly balancer: LoadBalancer,
     private readonly http: UpstreamHttpClient,
     @Inject(UPSTREAM_CONFIG) private readonly config: UpstreamConfig,
+    private readonly contract: ReplyContract,
   ) {
     this.budget = new RetryBudget(config.retryBudgetRatio);
   }
@@ -109,6 +111,7 @@ export class UpstreamService {
   private toReply(req: GatewayRequest, service: string, response: UpstreamResponse): SuccessReply {
     const { status } = response;
     if (status >= 200 && status < 300) {
+      this.contract.check(req, service, response.body);
       return {
         status: 'success',
         data: response.body,
