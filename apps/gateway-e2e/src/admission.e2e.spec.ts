@@ -64,7 +64,7 @@ describe('replies to callers not yet known', () => {
       // route, all at QoS 1 so that the broker delivers every one.
       // (mqtt.js never sends a PUBLISH whose user properties are an empty object: each case
       // carries one.)
-      const flood = [
+      const flood: { topic: string; payload: string; props: Record<string, string> }[] = [
         { topic: 'api/v1/users/create', payload: '{"name":', props: { 'x-note': 'json' } },
         { topic: 'api/v1/users/list', payload: '{}', props: { 'x-big': 'x'.repeat(9000) } },
         { topic: 'api/v1/users/list', payload: '{}', props: { authorization: 'Bearer junk' } },
@@ -190,7 +190,7 @@ describe('failed authentication costs the one who fails', () => {
         ) ?? 0;
       // 700 garbage tokens and keys, no response topic: the review's lock-out attack.
       for (let i = 0; i < 700; i++) {
-        const props =
+        const props: Record<string, string> =
           i % 2 === 0
             ? { authorization: `Bearer garbage.${i}.token` }
             : { 'x-api-key': `mqgw_${String(i).padStart(12, '0')}_${'a'.repeat(43)}` };
