@@ -44,57 +44,71 @@ export async function ensureDevCa(
   const files = devCaFiles(dir);
   let created = false;
   if (!existsSync(files.caCert) || !existsSync(files.caKey)) {
-    const keys = await generateKeys();
-    const cert = await x509.X509CertificateGenerator.createSelfSigned({
-      serialNumber: randomSerial(),
-      name: 'CN=mqgw development CA, O=mqgw',
-      notBefore: new Date(now.getTime() - DAY_MS),
-      notAfter: new Date(now.getTime() + 3650 * DAY_MS),
-      keys,
-      signingAlgorithm: ALGORITHM,
-      extensions: [
-        new x509.BasicConstraintsExtension(true, 0, true),
-        new x509.KeyUsagesExtension(
-          x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
-          true,
-        ),
-        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-      ],
-    });
-    writePrivate(files.caKey, await privateKeyPem(keys.privateKey));
-    writePrivate(files.caCert, cert.toString('pem') + '\n', 0o644);
+    await createCa(files, now);
     created = true;
   }
   if (created || needsRenewal(files.serverCert, hosts, now)) {
-    const caCert = new x509.X509Certificate(readFileSync(files.caCert, 'utf8'));
-    const caKey = await importPrivateKey(readFileSync(files.caKey, 'utf8'));
-    const keys = await generateKeys();
-    const cert = await x509.X509CertificateGenerator.create({
-      serialNumber: randomSerial(),
-      subject: `CN=${hosts[0]}`,
-      issuer: caCert.subject,
-      notBefore: new Date(now.getTime() - DAY_MS),
-      notAfter: new Date(now.getTime() + 397 * DAY_MS),
-      signingKey: caKey,
-      publicKey: keys.publicKey,
-      signingAlgorithm: ALGORITHM,
-      extensions: [
-        new x509.BasicConstraintsExtension(false, undefined, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-        new x509.SubjectAlternativeNameExtension(
-          hosts.map((host) => ({ type: isIp(host) ? 'ip' : 'dns', value: host })),
-        ),
-        await x509.AuthorityKeyIdentifierExtension.create(caCert),
-      ],
-    });
-    // The broker runs as another user than the one that writes this: readable by the
-    // volume's users. Only the broker and this step mount that volume.
-    writePrivate(files.serverKey, await privateKeyPem(keys.privateKey), 0o644);
-    writePrivate(files.serverCert, cert.toString('pem') + '\n', 0o644);
+    await issueServerCert(files, hosts, now);
     created = true;
   }
   return { files, created };
+}
+
+/** A self-signed CA valid for ten years, its key private to this user. */
+async function createCa(files: DevCaFiles & { caKey: string }, now: Date): Promise<void> {
+  const keys = await generateKeys();
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: randomSerial(),
+    name: 'CN=mqgw development CA, O=mqgw',
+    notBefore: new Date(now.getTime() - DAY_MS),
+    notAfter: new Date(now.getTime() + 3650 * DAY_MS),
+    keys,
+    signingAlgorithm: ALGORITHM,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
+        true,
+      ),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
+  });
+  writePrivate(files.caKey, await privateKeyPem(keys.privateKey));
+  writePrivate(files.caCert, cert.toString('pem') + '\n', 0o644);
+}
+
+/** A broker certificate for `hosts`, signed by the CA, valid for 397 days (what browsers accept). */
+async function issueServerCert(
+  files: DevCaFiles & { caKey: string },
+  hosts: readonly string[],
+  now: Date,
+): Promise<void> {
+  const caCert = new x509.X509Certificate(readFileSync(files.caCert, 'utf8'));
+  const caKey = await importPrivateKey(readFileSync(files.caKey, 'utf8'));
+  const keys = await generateKeys();
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: randomSerial(),
+    subject: `CN=${hosts[0]}`,
+    issuer: caCert.subject,
+    notBefore: new Date(now.getTime() - DAY_MS),
+    notAfter: new Date(now.getTime() + 397 * DAY_MS),
+    signingKey: caKey,
+    publicKey: keys.publicKey,
+    signingAlgorithm: ALGORITHM,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension(
+        hosts.map((host) => ({ type: isIp(host) ? 'ip' : 'dns', value: host })),
+      ),
+      await x509.AuthorityKeyIdentifierExtension.create(caCert),
+    ],
+  });
+  // The broker runs as another user than the one that writes this: readable by the
+  // volume's users. Only the broker and this step mount that volume.
+  writePrivate(files.serverKey, await privateKeyPem(keys.privateKey), 0o644);
+  writePrivate(files.serverCert, cert.toString('pem') + '\n', 0o644);
 }
 
 function needsRenewal(certFile: string, hosts: readonly string[], now: Date): boolean {

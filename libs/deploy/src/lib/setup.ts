@@ -46,61 +46,83 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
   const ca = await ensureDevCa(join(options.stateDir, 'tls'), hosts);
   if (ca.created) changes.push('development CA and broker certificate');
 
-  const out = (consumer: string, file: string) => join(options.outDir, consumer, file);
-  const written = new Map<string, Set<string>>();
-  const put = (consumer: string, file: string, value: string, mode = 0o600) => {
-    mkdirSync(join(options.outDir, consumer), { recursive: true });
-    writePrivate(out(consumer, file), value, mode);
-    written.set(consumer, (written.get(consumer) ?? new Set()).add(file));
-  };
-
-  put('gateway', 'jwt_secret', secrets.jwtSecret);
-  put('gateway', 'mqtt_password', secrets.mqtt.gateway);
-  put('gateway', 'redis_password', secrets.redis.gateway);
-  for (const service of SERVICE_NAMES) put(service, 'redis_password', secrets.redis[service]);
-
-  // Provisioning sets the broker's logins: it needs their passwords and the admin's, and
-  // nothing else (not the JWT secret, not a Redis password).
-  put('broker-provision', 'mqtt_admin_password', secrets.mqtt.admin);
-  put('broker-provision', 'mqtt_gateway_password', secrets.mqtt.gateway);
-  put('broker-provision', 'mqtt_client_password', secrets.mqtt.client.password);
-
-  put('cli', 'jwt_secret', secrets.jwtSecret);
-  put('cli', 'mqtt_admin_password', secrets.mqtt.admin);
-  put('cli', 'mqtt_client_username', secrets.mqtt.client.username);
-  put('cli', 'mqtt_client_password', secrets.mqtt.client.password);
-  put('cli', 'redis_password', secrets.redis.cli);
-
+  const volumes = new ConsumerVolumes(options.outDir);
+  const tls = devCaFiles(join(options.stateDir, 'tls'));
+  giveSecrets(volumes, secrets);
+  volumes.copy('cli', tls.caCert, 'ca.pem');
+  volumes.removeUngiven();
   // The broker and Redis run as users of their own images: their files are readable by
   // anyone who mounts their volume, which only they (and this step) do.
-  const tls = devCaFiles(join(options.stateDir, 'tls'));
-  mkdirSync(join(options.outDir, 'broker'), { recursive: true });
-  for (const [from, to] of [
-    [tls.caCert, 'ca.pem'],
-    [tls.serverCert, 'server.pem'],
-    [tls.serverKey, 'server-key.pem'],
-  ] as const) {
-    copyFileSync(from, out('broker', to));
+  volumes.copy('broker', tls.caCert, 'ca.pem');
+  volumes.copy('broker', tls.serverCert, 'server.pem');
+  volumes.copy('broker', tls.serverKey, 'server-key.pem');
+  volumes.put('broker', 'health_password', secrets.mqtt.health, 0o644);
+  // Written once: the broker owns its copy in its data volume from then on.
+  if (!existsSync(volumes.path('broker', 'dynamic-security.json')) || changed) {
+    const bootstrap = JSON.stringify(brokerBootstrap(secrets), null, 2);
+    volumes.put('broker', 'dynamic-security.json', bootstrap, 0o644);
   }
-  copyFileSync(tls.caCert, out('cli', 'ca.pem'));
-  written.get('cli')?.add('ca.pem');
-  // A consumer keeps only what it is given now: an older version may have given it more.
-  for (const [consumer, files] of written) {
-    for (const file of readdirSync(join(options.outDir, consumer))) {
-      if (!files.has(file)) rmSync(out(consumer, file), { force: true });
+  volumes.put('redis', 'users.acl', redisAclFile(secrets), 0o644);
+  volumes.put('redis', 'health_password', secrets.redis.health, 0o644);
+  return { secrets, changes };
+}
+
+/** Each consumer's secrets, and no other's. */
+function giveSecrets(volumes: ConsumerVolumes, secrets: DeploymentSecrets): void {
+  volumes.put('gateway', 'jwt_secret', secrets.jwtSecret);
+  volumes.put('gateway', 'mqtt_password', secrets.mqtt.gateway);
+  volumes.put('gateway', 'redis_password', secrets.redis.gateway);
+  for (const service of SERVICE_NAMES) {
+    volumes.put(service, 'redis_password', secrets.redis[service]);
+  }
+  // Provisioning sets the broker's logins: it needs their passwords and the admin's, and
+  // nothing else (not the JWT secret, not a Redis password).
+  volumes.put('broker-provision', 'mqtt_admin_password', secrets.mqtt.admin);
+  volumes.put('broker-provision', 'mqtt_gateway_password', secrets.mqtt.gateway);
+  volumes.put('broker-provision', 'mqtt_client_password', secrets.mqtt.client.password);
+
+  volumes.put('cli', 'jwt_secret', secrets.jwtSecret);
+  volumes.put('cli', 'mqtt_admin_password', secrets.mqtt.admin);
+  volumes.put('cli', 'mqtt_client_username', secrets.mqtt.client.username);
+  volumes.put('cli', 'mqtt_client_password', secrets.mqtt.client.password);
+  volumes.put('cli', 'redis_password', secrets.redis.cli);
+}
+
+/** One directory per consumer, remembering what this run gave each. */
+class ConsumerVolumes {
+  private readonly given = new Map<string, Set<string>>();
+
+  constructor(private readonly outDir: string) {}
+
+  path(consumer: string, file: string): string {
+    return join(this.outDir, consumer, file);
+  }
+
+  put(consumer: string, file: string, value: string, mode = 0o600): void {
+    mkdirSync(join(this.outDir, consumer), { recursive: true });
+    writePrivate(this.path(consumer, file), value, mode);
+    this.remember(consumer, file);
+  }
+
+  copy(consumer: string, from: string, file: string): void {
+    mkdirSync(join(this.outDir, consumer), { recursive: true });
+    copyFileSync(from, this.path(consumer, file));
+    this.remember(consumer, file);
+  }
+
+  /**
+   * A consumer keeps only what it was given so far in this run: an older version may have
+   * given it more. (The broker's and Redis's volumes are written after this, and kept.)
+   */
+  removeUngiven(): void {
+    for (const [consumer, files] of this.given) {
+      for (const file of readdirSync(join(this.outDir, consumer))) {
+        if (!files.has(file)) rmSync(this.path(consumer, file), { force: true });
+      }
     }
   }
-  put('broker', 'health_password', secrets.mqtt.health, 0o644);
-  // Written once: the broker owns its copy in its data volume from then on.
-  if (!existsSync(out('broker', 'dynamic-security.json')) || changed) {
-    put(
-      'broker',
-      'dynamic-security.json',
-      JSON.stringify(brokerBootstrap(secrets), null, 2),
-      0o644,
-    );
+
+  private remember(consumer: string, file: string): void {
+    this.given.set(consumer, (this.given.get(consumer) ?? new Set()).add(file));
   }
-  put('redis', 'users.acl', redisAclFile(secrets), 0o644);
-  put('redis', 'health_password', secrets.redis.health, 0o644);
-  return { secrets, changes };
 }
