@@ -168,29 +168,36 @@ export class SimulatedDevice {
         error: { code: 'DEVICE_FAILURE', message: error.message },
       }),
     );
-    if (legacy) {
-      await this.client
-        .publishAsync(
-          commandTopics.reply(this.prefix, this.name, parsed.name),
-          encodeLegacyAnswer(id, outcome),
-          { qos: 1 },
-        )
-        .catch(() => undefined);
-      return;
-    }
+    await (legacy
+      ? this.answerLegacy(parsed.name, id, outcome)
+      : this.answer(properties as Required<typeof properties>, outcome));
+  }
+
+  /** MQTT 3.1.1: the answer goes to the command's reply topic, the id in the body. */
+  private async answerLegacy(name: string, id: string, outcome: CommandOutcome): Promise<void> {
     await this.client
       .publishAsync(
-        properties.responseTopic as string,
-        JSON.stringify(outcome.ok ? outcome.data : outcome.error),
-        {
-          qos: 1,
-          properties: {
-            correlationData: properties.correlationData,
-            contentType: 'application/json',
-            ...(outcome.ok ? {} : { userProperties: { [ERROR_PROPERTY]: 'true' } }),
-          },
-        },
+        commandTopics.reply(this.prefix, this.name, name),
+        encodeLegacyAnswer(id, outcome),
+        { qos: 1 },
       )
+      .catch(() => undefined);
+  }
+
+  /** MQTT 5: the answer goes to the response topic with the correlation data. */
+  private async answer(
+    to: { responseTopic: string; correlationData?: Buffer },
+    outcome: CommandOutcome,
+  ): Promise<void> {
+    await this.client
+      .publishAsync(to.responseTopic, JSON.stringify(outcome.ok ? outcome.data : outcome.error), {
+        qos: 1,
+        properties: {
+          correlationData: to.correlationData,
+          contentType: 'application/json',
+          ...(outcome.ok ? {} : { userProperties: { [ERROR_PROPERTY]: 'true' } }),
+        },
+      })
       .catch(() => undefined);
   }
 
