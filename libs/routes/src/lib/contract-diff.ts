@@ -73,37 +73,11 @@ export function diffContracts(
   const next = new Map(after.map((r) => [r.template, r]));
   const previous = new Map(before.map((r) => [r.template, r]));
   for (const old of before) {
-    const route = next.get(old.template);
-    const at = (part: ContractChange['part'], pointer: string, breaking: boolean, what: string) =>
+    const at: Note = (part, pointer, breaking, what) =>
       changes.push({ route: old.template, part, pointer, breaking, what });
-    if (!route) {
-      at('', '', true, 'route removed');
-      continue;
-    }
-    const added = route.scopes.filter((s) => !old.scopes.includes(s));
-    if (added.length > 0) at('', '', true, `now needs scope ${added.join(', ')}`);
-    const dropped = old.scopes.filter((s) => !route.scopes.includes(s));
-    if (dropped.length > 0) at('', '', false, `no longer needs scope ${dropped.join(', ')}`);
-    if (route.qos !== old.qos) at('', '', false, `qos ${old.qos} -> ${route.qos}`);
-    for (const part of ['request', 'reply'] as const) {
-      const a = old.contract?.[part];
-      const b = route.contract?.[part];
-      if (a === undefined && b === undefined) continue;
-      if (a === undefined) {
-        at(part, '', false, `${part} schema added`);
-      } else if (b === undefined) {
-        at(
-          part,
-          '',
-          part === 'reply',
-          part === 'reply'
-            ? 'reply schema removed: replies are no longer described'
-            : 'request schema removed',
-        );
-      } else {
-        compare(a, b, part, '', (pointer, breaking, what) => at(part, pointer, breaking, what));
-      }
-    }
+    const route = next.get(old.template);
+    if (route) diffRoute(old, route, at);
+    else at('', '', true, 'route removed');
   }
   for (const route of after) {
     if (!previous.has(route.template)) {
@@ -117,6 +91,32 @@ export function diffContracts(
     }
   }
   return changes;
+}
+
+type Note = (
+  part: ContractChange['part'],
+  pointer: string,
+  breaking: boolean,
+  what: string,
+) => void;
+
+/** A route kept under its template: its scopes, QoS and both schemas. */
+function diffRoute(old: CompiledRoute, route: CompiledRoute, at: Note): void {
+  const added = route.scopes.filter((s) => !old.scopes.includes(s));
+  if (added.length > 0) at('', '', true, `now needs scope ${added.join(', ')}`);
+  const dropped = old.scopes.filter((s) => !route.scopes.includes(s));
+  if (dropped.length > 0) at('', '', false, `no longer needs scope ${dropped.join(', ')}`);
+  if (route.qos !== old.qos) at('', '', false, `qos ${old.qos} -> ${route.qos}`);
+  for (const part of ['request', 'reply'] as const) {
+    const a = old.contract?.[part];
+    const b = route.contract?.[part];
+    if (a === undefined && b === undefined) continue;
+    if (a === undefined) at(part, '', false, `${part} schema added`);
+    else if (b === undefined && part === 'reply')
+      at(part, '', true, 'reply schema removed: replies are no longer described');
+    else if (b === undefined) at(part, '', false, 'request schema removed');
+    else compare(a, b, part, '', (pointer, breaking, what) => at(part, pointer, breaking, what));
+  }
 }
 
 type Report = (pointer: string, breaking: boolean, what: string) => void;
@@ -236,23 +236,17 @@ function compareObjects(
   ]);
   for (const name of names) {
     const at = `${pointer}/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-    const inA = name in aProps || aRequired.has(name);
-    const inB = name in bProps || bRequired.has(name);
-    if (direction === 'request') {
-      if (!aRequired.has(name) && bRequired.has(name)) report(at, true, 'required field added');
-      else if (aRequired.has(name) && !bRequired.has(name)) report(at, false, 'field now optional');
-      else if (!inA && inB) report(at, false, 'optional field added');
-      if (inA && !(name in bProps) && closedAfter) {
-        report(at, true, 'field removed: a body that sends it is refused');
-      } else if (inA && !inB) report(at, false, 'field removed');
-    } else {
-      if (aRequired.has(name) && !bRequired.has(name)) {
-        report(at, true, inB ? 'field now optional: a reply may lack it' : 'field removed');
-      } else if (!aRequired.has(name) && bRequired.has(name))
-        report(at, false, 'field now always present');
-      else if (!inA && inB) report(at, false, 'field added');
-      else if (inA && !inB) report(at, true, 'field removed');
-    }
+    const field: Field = {
+      requiredBefore: aRequired.has(name),
+      requiredAfter: bRequired.has(name),
+      before: name in aProps || aRequired.has(name),
+      after: name in bProps || bRequired.has(name),
+      describedAfter: name in bProps,
+    };
+    for (const [breaking, what] of direction === 'request'
+      ? requestFieldChanges(field, closedAfter)
+      : replyFieldChanges(field))
+      report(at, breaking, what);
     if (name in aProps && name in bProps)
       compare(aProps[name], bProps[name], direction, at, report);
   }
@@ -265,6 +259,38 @@ function compareObjects(
   } else if (typeof extraA === 'object' || typeof extraB === 'object') {
     if (!same(extraA, extraB)) report(pointer, true, 'additionalProperties changed: check by hand');
   }
+}
+
+/** Where one property name stands in the schema before and after. */
+interface Field {
+  requiredBefore: boolean;
+  requiredAfter: boolean;
+  before: boolean;
+  after: boolean;
+  describedAfter: boolean;
+}
+
+/** A request field breaks clients when it becomes required, or refused. */
+function requestFieldChanges(f: Field, closedAfter: boolean): [boolean, string][] {
+  const changes: [boolean, string][] = [];
+  if (!f.requiredBefore && f.requiredAfter) changes.push([true, 'required field added']);
+  else if (f.requiredBefore && !f.requiredAfter) changes.push([false, 'field now optional']);
+  else if (!f.before && f.after) changes.push([false, 'optional field added']);
+  if (f.before && !f.describedAfter && closedAfter) {
+    changes.push([true, 'field removed: a body that sends it is refused']);
+  } else if (f.before && !f.after) changes.push([false, 'field removed']);
+  return changes;
+}
+
+/** A reply field breaks clients when it may be missing. */
+function replyFieldChanges(f: Field): [boolean, string][] {
+  if (f.requiredBefore && !f.requiredAfter) {
+    return [[true, f.after ? 'field now optional: a reply may lack it' : 'field removed']];
+  }
+  if (!f.requiredBefore && f.requiredAfter) return [[false, 'field now always present']];
+  if (!f.before && f.after) return [[false, 'field added']];
+  if (f.before && !f.after) return [[true, 'field removed']];
+  return [];
 }
 
 function normalize(schema: JsonSchema): Json | false {
