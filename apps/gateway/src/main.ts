@@ -6,8 +6,9 @@ import { PinoNestLogger, createLogger } from '@mqgw/logging';
 import { AppModule } from './app/app.module';
 import { EmbeddedBroker, EmbeddedBrokerError } from './app/embedded/embedded-broker';
 import { gatewayEnvSchema, readGatewayConfig, type GatewayConfig } from './app/gateway.config';
-import { RoutesFileError, formatRouteTable, loadRoutesFile, type RouteTable } from '@mqgw/routes';
+import { RoutesFileError, loadRoutesFile, type RouteTable } from '@mqgw/routes';
 import { ActiveRoutes } from './app/routing/active-routes';
+import { routeTableEntry } from './app/routing/route-table.log';
 import { NamespaceConflictError } from './app/transport/device-namespace';
 import { MqttRequestServer } from './app/transport/mqtt-request.server';
 
@@ -57,7 +58,7 @@ async function bootstrap(): Promise<void> {
         'Mint a token with "npm run cli -- token --sub <id>". Never run like this in production.',
     );
   }
-  log.log(`routes ${routes.digest} from ${routes.source}:\n${formatRouteTable(routes.routes)}`);
+  log.log(routeTableEntry(routes));
   // SIGHUP loads the routes file again; a bad file keeps the current table.
   const active = app.get(ActiveRoutes);
   process.on('SIGHUP', () => {
