@@ -20,14 +20,16 @@ async function bootstrap(): Promise<void> {
   exitWithEnvSchemaIfAsked(gatewayEnvSchema);
   const read = loadConfigOrExit(() => readGatewayConfig());
   if (isPrimaryOfWorkers(read.workers)) {
-    const primary = createLogger('gateway', read.logLevel);
+    const primary = createLogger('gateway', read.logLevel, undefined, read.logFormat);
     return runPrimary(read.workers, (line) => primary.warn({ context: 'Workers' }, line));
   }
   const index = workerIndex();
   const config = index === undefined ? read : asWorker(read, index);
   const routes = loadRoutesOrExit(config.routing.file);
   const embeddedBroker = await startEmbeddedBrokerIfNeeded(config);
-  const logger = new PinoNestLogger(createLogger('gateway', config.logLevel));
+  const logger = new PinoNestLogger(
+    createLogger('gateway', config.logLevel, undefined, config.logFormat),
+  );
   // No body parser: the only HTTP body is a device command's, which its controller reads
   // raw and bounded (docs/mqtt-api.md, "Commands to devices").
   const app = await NestFactory.create(AppModule.forRoot(config, routes), {
