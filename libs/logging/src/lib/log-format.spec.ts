@@ -66,4 +66,12 @@ describe('the log format', () => {
     expect(lines[0]).toContain(ESC);
     expect(text.join('')).not.toContain('hunter2');
   });
+
+  it('prints a routes array under its message as a table, in pretty', () => {
+    const { text, stream } = capture();
+    const logger = createLogger('gateway', 'log', stream, 'pretty');
+    logger.info({ msg: 'routes abc: 1 routes', routes: ['topic  qos', 'a/b    1'] });
+    const plain = text.join('').replace(/\u001b\[[0-9;]*m/g, '');
+    expect(plain).toMatch(/INFO: routes abc: 1 routes\n {4}topic {2}qos\n {4}a\/b {4}1\n$/);
+  });
 });

@@ -31,7 +31,8 @@ export function isCi(value: string | undefined): boolean {
 
 /**
  * The pretty format: `12:00:01.234 WARN [Auth] refused (token expired) on api/v1/x
- * {"request_id":"…"}`, coloured, one line per event. It formats the JSON line pino has
+ * {"request_id":"…"}`, coloured, one line per event; a `routes` array (the route table at
+ * startup and reload) follows its message as a table, one indented line each. It formats the JSON line pino has
  * already written, after its hooks, so credentials are masked and texts clipped the same.
  * Synchronous on stdout, like the JSON format, so that nothing is lost at exit.
  */
@@ -40,8 +41,12 @@ export function prettyDestination(destination?: DestinationStream): DestinationS
     colorize: true,
     singleLine: true,
     translateTime: 'SYS:HH:MM:ss.l',
-    ignore: 'pid,hostname,app,context',
-    messageFormat: '{if context}[{context}] {end}{msg}',
+    ignore: 'pid,hostname,app,context,routes',
+    messageFormat: (log, messageKey) => {
+      const context = typeof log['context'] === 'string' ? `[${log['context']}] ` : '';
+      const rows = Array.isArray(log['routes']) ? log['routes'] : [];
+      return `${context}${String(log[messageKey] ?? '')}${rows.map((row) => `\n    ${String(row)}`).join('')}`;
+    },
     sync: true,
     destination: destination ?? 1,
   });
