@@ -142,8 +142,3 @@ export const GATEWAY_ROUTES: readonly RouteDefinition[] = [
   { topic: 'services', qos: 1, handler: 'services', reply: SERVICES_REPLY },
   { topic: 'metrics', qos: 1, handler: 'metrics', reply: METRICS_REPLY },
 ].map((route) => ({ ...route, group: GATEWAY_GROUP, request: NO_BODY }) as RouteDefinition);
-
-/** Whether a topic template is under the built-in routes' prefix. */
-export function isGatewayTemplate(template: string): boolean {
-  return template === GATEWAY_PREFIX || template.startsWith(`${GATEWAY_PREFIX}/`);
-}
