@@ -105,6 +105,13 @@ describe('the dashboard in headless Chromium', () => {
       async () => Number(await cell('#total-requests')) >= before + 5,
     );
     expect(Number(await page.locator('#chart-rps').getAttribute('data-points'))).toBeGreaterThan(1);
+    // Each chart has a time axis: four clock times, oldest first.
+    for (const chart of ['#chart-rps-axis', '#chart-latency-axis']) {
+      const ticks = await page.locator(`${chart} span`).allInnerTexts();
+      expect(ticks).toHaveLength(4);
+      for (const tick of ticks) expect(tick).toMatch(/\d{1,2}:\d\d:\d\d/);
+      expect(new Set(ticks).size).toBe(4);
+    }
 
     // Open order-service's breaker: its only instance dies, and two calls fail.
     expect(await cell('#breakers tr[data-breaker="order-service"] .badge')).toBe('closed');

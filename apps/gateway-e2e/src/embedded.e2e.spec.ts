@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mintDevToken } from '@mqgw/auth/testing';
@@ -15,15 +15,19 @@ describe('the one-command start on the embedded default', () => {
   let mqttPort: number;
   let httpPort: number;
   let secretFile: string;
+  /** The stack's own TMPDIR, to see what the embedded broker leaves there. */
+  let temp: string;
 
   beforeAll(async () => {
     mqttPort = await freePort();
     httpPort = await freePort();
     secretFile = join(mkdtempSync(join(tmpdir(), 'mqgw-embedded-')), 'dev-jwt-secret');
+    temp = mkdtempSync(join(tmpdir(), 'mqgw-embedded-tmp-'));
     // No MQTT_URL, no REDIS_URL, no JWT_SECRET, no SERVICES.
     stack = await startStackScript('embedded-stack', httpPort, {
       MQTT_PORT: String(mqttPort),
       DEV_SECRET_FILE: secretFile,
+      TMPDIR: temp,
     });
   });
   afterAll(async () => {
@@ -77,8 +81,10 @@ describe('the one-command start on the embedded default', () => {
     expect(log).not.toContain(readFileSync(secretFile, 'utf8').trim());
   });
 
-  it('stops cleanly on SIGINT', async () => {
+  it('stops cleanly on SIGINT, leaving no broker folder in the temporary directory', async () => {
+    expect(readdirSync(temp).filter((name) => name.startsWith('mqgw-broker-'))).toHaveLength(1);
     expect(await stack.stop('SIGINT', 20_000)).toBe(0);
+    expect(readdirSync(temp).filter((name) => name.startsWith('mqgw-broker-'))).toEqual([]);
   });
 });
 

@@ -11,7 +11,10 @@ import { TestUpstream, echo } from './support/test-upstream';
 
 type Data = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** A routes file for a service of the user's own, with the routes `topics` under api/v1. */
+/**
+ * A routes file for a service of the user's own, with the routes `topics` under api/v1, and
+ * nothing of the gateway's own: those are built in.
+ */
 function routesFile(instance: string, topics: string[]): string {
   return `services:
   inventory-service:
@@ -29,13 +32,7 @@ ${topics
         path: /items/{sku}
 `,
   )
-  .join('')}  - prefix: gateway
-    steps: [auth, rateLimit]
-    allowAnonymous: true
-    routes:
-      - { topic: health, qos: 0, handler: health }
-      - { topic: services, qos: 1, handler: services }
-`;
+  .join('')}`;
 }
 
 /*
@@ -81,7 +78,7 @@ describe('a routes file of your own, reloaded without a restart', () => {
     await upstream?.stop();
   });
 
-  it('fronts a service of your own, and only the routes the file names', async () => {
+  it('fronts a service of your own, and only the routes the file names, plus the gateway’s own', async () => {
     const reply = await client.request<Data>('api/v1/inventory/get/sku-1', {}, { headers: auth });
     expect(reply.body).toMatchObject({
       status: 'success',
@@ -93,7 +90,11 @@ describe('a routes file of your own, reloaded without a restart', () => {
       'api/v1/inventory/old/{sku}',
       'gateway/health',
       'gateway/services',
+      'gateway/metrics',
     ]);
+    expect(await health()).toMatchObject({ status: 'healthy', routes: { count: 5 } });
+    const metrics = (await client.request<Data>('gateway/metrics')).body;
+    expect(metrics['gateway']).toMatchObject({ total_requests: expect.any(Number) });
     const services = (await client.request<Data>('gateway/services')).body;
     expect(services['services'].map((s: Data) => s['name'])).toEqual(['inventory-service']);
     const asyncapi = await (await fetch(`${gateway.httpUrl}/asyncapi.yaml`)).text();

@@ -225,7 +225,7 @@ describe('every route, end to end', () => {
       const bad = await fail('api/v1/users/list', {}, { authorization: 'Bearer a.b.c' });
       expect(bad).toMatchObject({
         status_code: 401,
-        error: { code: 'UNAUTHORIZED', message: 'invalid token' },
+        error: { code: 'UNAUTHORIZED', message: 'malformed token' },
       });
     });
 

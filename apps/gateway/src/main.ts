@@ -6,8 +6,9 @@ import { PinoNestLogger, createLogger } from '@mqgw/logging';
 import { AppModule } from './app/app.module';
 import { EmbeddedBroker, EmbeddedBrokerError } from './app/embedded/embedded-broker';
 import { gatewayEnvSchema, readGatewayConfig, type GatewayConfig } from './app/gateway.config';
-import { RoutesFileError, formatRouteTable, loadRoutesFile, type RouteTable } from '@mqgw/routes';
+import { RoutesFileError, loadRoutesFile, type RouteTable } from '@mqgw/routes';
 import { ActiveRoutes } from './app/routing/active-routes';
+import { routeTableEntry } from './app/routing/route-table.log';
 import { NamespaceConflictError } from './app/transport/device-namespace';
 import { MqttRequestServer } from './app/transport/mqtt-request.server';
 
@@ -19,14 +20,16 @@ async function bootstrap(): Promise<void> {
   exitWithEnvSchemaIfAsked(gatewayEnvSchema);
   const read = loadConfigOrExit(() => readGatewayConfig());
   if (isPrimaryOfWorkers(read.workers)) {
-    const primary = createLogger('gateway', read.logLevel);
+    const primary = createLogger('gateway', read.logLevel, undefined, read.logFormat);
     return runPrimary(read.workers, (line) => primary.warn({ context: 'Workers' }, line));
   }
   const index = workerIndex();
   const config = index === undefined ? read : asWorker(read, index);
   const routes = loadRoutesOrExit(config.routing.file);
   const embeddedBroker = await startEmbeddedBrokerIfNeeded(config);
-  const logger = new PinoNestLogger(createLogger('gateway', config.logLevel));
+  const logger = new PinoNestLogger(
+    createLogger('gateway', config.logLevel, undefined, config.logFormat),
+  );
   // No body parser: the only HTTP body is a device command's, which its controller reads
   // raw and bounded (docs/mqtt-api.md, "Commands to devices").
   const app = await NestFactory.create(AppModule.forRoot(config, routes), {
@@ -57,7 +60,7 @@ async function bootstrap(): Promise<void> {
         'Mint a token with "npm run cli -- token --sub <id>". Never run like this in production.',
     );
   }
-  log.log(`routes ${routes.digest} from ${routes.source}:\n${formatRouteTable(routes.routes)}`);
+  log.log(routeTableEntry(routes));
   // SIGHUP loads the routes file again; a bad file keeps the current table.
   const active = app.get(ActiveRoutes);
   process.on('SIGHUP', () => {

@@ -128,7 +128,7 @@ describe('cli', () => {
     const ok = io({});
     expect(await run(['routes', 'check', good], ok.io)).toBe(0);
     expect(ok.out.join('\n')).toContain('api/v1/inventory/list  1    inventory-service GET /items');
-    expect(ok.err[0]).toMatch(/routes\.yaml: 1 routes, 1 services, ok/);
+    expect(ok.err[0]).toMatch(/routes\.yaml: 4 routes, 1 services, ok/);
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, readFileSync(good, 'utf8').replace('GET', 'FETCH'));
     const refused = io({});

@@ -29,6 +29,17 @@ describe('readGatewayConfig', () => {
     });
   });
 
+  it('logs JSON off a terminal unless LOG_FORMAT says pretty, and refuses another format', () => {
+    // Jest's stdout is not a terminal: the default is JSON, whatever NODE_ENV or CI say.
+    expect(readGatewayConfig({ JWT_SECRET: SECRET }).logFormat).toBe('json');
+    expect(readGatewayConfig({ JWT_SECRET: SECRET, LOG_FORMAT: 'pretty' }).logFormat).toBe(
+      'pretty',
+    );
+    expect(() => readGatewayConfig({ JWT_SECRET: SECRET, LOG_FORMAT: 'fancy' })).toThrow(
+      'Invalid LOG_FORMAT: expected one of json, pretty, got "fancy"',
+    );
+  });
+
   it('keeps a persistent session alone, a clean one behind a shared group, unless told', () => {
     const expiry = (env: Record<string, string>) =>
       readGatewayConfig({ JWT_SECRET: SECRET, ...env }).transport.sessionExpirySeconds;

@@ -1,5 +1,12 @@
-import { ConfigError, int, oneOf, readEnv } from '@mqgw/config';
-import { LOG_LEVELS, type LogLevelName } from '@mqgw/logging';
+import { ConfigError, int, maybe, oneOf, readEnv } from '@mqgw/config';
+import {
+  LOG_FORMATS,
+  LOG_LEVELS,
+  chooseLogFormat,
+  isCi,
+  type LogFormat,
+  type LogLevelName,
+} from '@mqgw/logging';
 import { commandsEnv, readCommandsConfig, type CommandsConfig } from './commands/commands.config';
 import {
   discoveryEnv,
@@ -30,6 +37,11 @@ import { readUpstreamConfig, upstreamEnv, type UpstreamConfig } from './upstream
 const processEnv = {
   NODE_ENV: oneOf(['development', 'production', 'test'] as const, { default: 'development' }),
   LOG_LEVEL: oneOf(LOG_LEVELS, { default: 'log' }),
+  LOG_FORMAT: maybe(
+    oneOf(LOG_FORMATS, {
+      doc: 'default pretty at a terminal, json in production, in CI and into a pipe or file',
+    }),
+  ),
   GATEWAY_WORKERS: int({
     default: 1,
     min: 1,
@@ -58,6 +70,7 @@ export const gatewayEnvSchema = {
 export interface GatewayConfig {
   nodeEnv: string;
   logLevel: LogLevelName;
+  logFormat: LogFormat;
   workers: number;
   operations: OperationsConfig;
   routing: RoutingConfig;
@@ -102,6 +115,11 @@ export function readGatewayConfig(
   return {
     nodeEnv: parsed.NODE_ENV,
     logLevel: parsed.LOG_LEVEL,
+    logFormat: chooseLogFormat(parsed.LOG_FORMAT, {
+      tty: process.stdout.isTTY === true,
+      production: parsed.NODE_ENV === 'production',
+      ci: isCi(env['CI']),
+    }),
     workers,
     operations,
     routing: readRoutingConfig(parsed),

@@ -99,6 +99,14 @@ export class JwtVerifier {
       }));
     } catch (error) {
       if (error instanceof errors.JWTExpired) throw new AuthError('expired', 'token expired');
+      // Not a JWS at all (a header or payload that does not decode): the client's bug.
+      if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) {
+        throw new AuthError('malformed', 'malformed token');
+      }
+      // Well formed, signed with another key: a wrong secret or issuer, the usual setup slip.
+      if (error instanceof errors.JWSSignatureVerificationFailed) {
+        throw new AuthError('signature', 'token signature does not verify');
+      }
       if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError)) {
         throw new AuthError('unavailable', 'token keys unavailable');
       }

@@ -2,6 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 import { redactUrlCredentials } from '@mqgw/config';
 import { clipText } from '@mqgw/contracts';
+import { prettyDestination, type LogFormat } from './log-format';
 
 /** LOG_LEVEL values, in Nest's words. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose', 'silent'] as const;
@@ -25,7 +26,8 @@ const PINO_LEVEL: Record<LogLevelName, LevelWithSilent> = {
 export const MAX_LOG_TEXT_CHARS = 16_384;
 
 /**
- * One JSON object per line on stdout; see `forRequest` for lines about one request. Every
+ * One JSON object per line on stdout, or with `format` pretty one readable line per event
+ * (`chooseLogFormat`); see `forRequest` for lines about one request. Every
  * line is written with the credentials of any URL in it (`mqtt://user:password@…`) masked,
  * whoever logged it: the app, a library, or an error's message or stack; and its message,
  * `msg` and `stack` clipped to `MAX_LOG_TEXT_CHARS`.
@@ -34,6 +36,7 @@ export function createLogger(
   app: string,
   level: LogLevelName,
   destination?: DestinationStream,
+  format: LogFormat = 'json',
 ): Logger {
   return pino(
     {
@@ -48,7 +51,7 @@ export function createLogger(
         },
       },
     },
-    destination,
+    format === 'pretty' ? prettyDestination(destination) : destination,
   );
 }
 

@@ -163,6 +163,12 @@ export const routesFileSchema = z
       .record(serviceName, z.union([service, z.null()]))
       .optional()
       .describe('every service a route names'),
+    gateway: z
+      .boolean()
+      .optional()
+      .describe(
+        'the built-in gateway/health, gateway/services and gateway/metrics routes: served unless false; while they are on, a group under gateway/ is ignored with a warning',
+      ),
     groups: z.array(group).min(1),
   })
   .strict();

@@ -1,7 +1,16 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { LineCounter, isMap, isNode, isPair, isScalar, parseDocument, type Document } from 'yaml';
+import {
+  LineCounter,
+  isMap,
+  isNode,
+  isPair,
+  isScalar,
+  parseDocument,
+  type Document,
+  type YAMLError,
+} from 'yaml';
 import type { z } from 'zod';
 import { RouteTableError, compileRoutes } from './route-compiler';
 import {
@@ -14,6 +23,7 @@ import {
   type ServiceSettings,
 } from './route.types';
 import type { StepName } from './steps';
+import { GATEWAY_PREFIX, GATEWAY_ROUTES } from './gateway-routes';
 import { routesFileSchema, type RoutesFile } from './routes-file.schema';
 import { SchemaFiles } from './schema-files';
 
@@ -76,7 +86,11 @@ export function parseRoutesFile(text: string, path: string): RouteTable {
     offset === undefined ? undefined : lines.linePos(offset).line;
   if (doc.errors.length > 0) {
     const first = doc.errors[0];
-    throw new RoutesFileError(file, lineOf(first.pos[0]), '', first.message.split('\n')[0]);
+    // A key indented too deep reads as the previous value going on: its line is where that ends.
+    const multiline = doc.errors.find((e) => e.code === 'MULTILINE_IMPLICIT_KEY');
+    const offset =
+      first.code === 'BLOCK_AS_IMPLICIT_KEY' && multiline ? multiline.pos[1] : first.pos[0];
+    throw new RoutesFileError(file, lineOf(offset), '', describeYamlError(first));
   }
   const at = (where: Path, problem: string): RoutesFileError =>
     new RoutesFileError(file, lineOf(offsetOf(doc, where)), fieldName(where), problem);
@@ -139,7 +153,12 @@ export function parseRoutesFile(text: string, path: string): RouteTable {
     );
     return entry.middleware;
   };
+  const builtIn = spec.gateway !== false;
   spec.groups.forEach((g, gi) => {
+    if (builtIn && g.prefix.split('/')[0] === GATEWAY_PREFIX) {
+      warnings.push(builtInWarning(file, lineOf(offsetOf(doc, ['groups', gi, 'prefix'])), gi));
+      return;
+    }
     const groupSteps = stepsAt(['groups', gi], g);
     if (groupSteps === undefined) throw at(['groups', gi, 'steps'], 'is required');
     const group: RouteGroup = {
@@ -188,6 +207,7 @@ export function parseRoutesFile(text: string, path: string): RouteTable {
       origins.push(here);
     });
   });
+  if (builtIn) definitions.push(...GATEWAY_ROUTES);
 
   let routes: CompiledRoute[];
   try {
@@ -198,8 +218,8 @@ export function parseRoutesFile(text: string, path: string): RouteTable {
       error.index === undefined
         ? []
         : error.field
-          ? [...origins[error.index], error.field]
-          : origins[error.index];
+          ? [...(origins[error.index] ?? []), error.field]
+          : (origins[error.index] ?? []);
     throw at(where, `${error.template}: ${error.problem}`);
   }
   const digest = createHash('sha256').update(text);
@@ -227,6 +247,30 @@ export function defaultRoutesFile(from: string = __dirname): string {
     dir = parent;
   }
   throw new RoutesFileError('config/routes.yaml', undefined, '', 'not found: set ROUTES_FILE');
+}
+
+/** A group under `gateway/` while the built-in routes are on: ignored, and said so. */
+function builtInWarning(file: string, line: number | undefined, group: number): string {
+  return (
+    `${file}${line ? `:${line}` : ''} groups[${group}].prefix: the ${GATEWAY_PREFIX}/* routes are ` +
+    `built in, so this group is ignored (remove it, or set "gateway: false" to serve your own)`
+  );
+}
+
+/**
+ * The parser's error in the user's words. Its own for indentation ("Sequence item without -
+ * indicator" for a key one space off) names a symptom, not the cause.
+ */
+function describeYamlError(error: YAMLError): string {
+  if (error.code === 'TAB_AS_INDENT') return 'a tab indents this line: YAML indents with spaces';
+  const misaligned =
+    error.code === 'BAD_INDENT' ||
+    error.code === 'BLOCK_AS_IMPLICIT_KEY' ||
+    (error.code === 'MISSING_CHAR' && error.message.includes('without - indicator'));
+  if (misaligned) {
+    return 'bad indentation: this line does not line up with the keys beside it (YAML nests by spaces)';
+  }
+  return `not valid YAML: ${error.message.split('\n')[0]}`;
 }
 
 /** `groups[0].routes[2].method` */

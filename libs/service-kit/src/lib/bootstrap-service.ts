@@ -22,7 +22,9 @@ export async function bootstrapService(
 ): Promise<INestApplication> {
   const { config, names } = options;
   const app = await NestFactory.create(options.module, {
-    logger: new PinoNestLogger(createLogger(names[0], config.LOG_LEVEL)),
+    logger: new PinoNestLogger(
+      createLogger(names[0], config.LOG_LEVEL, undefined, config.logFormat),
+    ),
   });
   await app.listen(config.PORT, config.HOST);
   const port = (app.getHttpServer().address() as AddressInfo).port;

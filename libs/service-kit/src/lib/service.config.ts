@@ -1,4 +1,4 @@
-import { LOG_LEVELS } from '@mqgw/logging';
+import { LOG_FORMATS, LOG_LEVELS, chooseLogFormat, isCi, type LogFormat } from '@mqgw/logging';
 import { readRedisSettings, redisEnvSchema, type RedisSettings } from '@mqgw/store';
 import {
   exitWithEnvSchemaIfAsked,
@@ -41,12 +41,19 @@ export function serviceEnvSchema(defaultPort: number) {
     }),
     SERVICE_VERSION: str({ default: '1.0.0' }),
     LOG_LEVEL: oneOf(LOG_LEVELS, { default: 'log' }),
+    LOG_FORMAT: maybe(
+      oneOf(LOG_FORMATS, {
+        doc: 'default pretty at a terminal, json in production, in CI and into a pipe or file',
+      }),
+    ),
   };
 }
 
 export interface ServiceConfig extends EnvOf<ReturnType<typeof serviceEnvSchema>> {
   /** The registry's Redis; unset = no self-registration. */
   redis?: RedisSettings;
+  /** LOG_FORMAT, or the default for where the service runs. */
+  logFormat: LogFormat;
 }
 
 export function readServiceConfig(
@@ -54,7 +61,12 @@ export function readServiceConfig(
   env: Record<string, string | undefined> = process.env,
 ): ServiceConfig {
   const parsed = readEnv(serviceEnvSchema(defaultPort), env);
-  return { ...parsed, redis: readRedisSettings(parsed) };
+  const logFormat = chooseLogFormat(parsed.LOG_FORMAT, {
+    tty: process.stdout.isTTY === true,
+    production: env['NODE_ENV'] === 'production',
+    ci: isCi(env['CI']),
+  });
+  return { ...parsed, redis: readRedisSettings(parsed), logFormat };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   ApiKeyStore,
   BoundedCache,
@@ -8,6 +8,7 @@ import {
   type Identity,
 } from '@mqgw/auth';
 import { GatewayError, isGatewayError } from '@mqgw/contracts';
+import { SampledLog } from '@mqgw/logging';
 import type { RateLimiter } from '@mqgw/rate-limit';
 import { RATE_LIMITER } from '../state/state.tokens';
 import { COMMANDS_CONFIG, type CommandsConfig } from './commands.config';
@@ -26,6 +27,8 @@ const BLOCKED_MAX = 10_000;
 @Injectable()
 export class CommandCallerAuth {
   private readonly blocked = new BoundedCache<number>(BLOCKED_MAX, () => Date.now());
+  /** As on MQTT (`AuthGuard`): the kind of failure and the address, never the credential. */
+  private readonly refusals = new SampledLog((line) => new Logger('CommandAuth').warn(line));
 
   constructor(
     private readonly jwt: JwtVerifier,
@@ -67,6 +70,7 @@ export class CommandCallerAuth {
 
   /** UNAUTHORIZED, or RATE_LIMITED once this address has spent its failures. */
   private async failed(address: string, message: string): Promise<GatewayError> {
+    this.refusals.log(message, () => `refused (${message}) from ${address}`);
     const until = this.blocked.get(address);
     let wait = until === undefined ? undefined : until - Date.now();
     if (wait === undefined) {

@@ -1,14 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findMosquitto, mosquittoConfig, portFree, portOpen } from '@mqgw/mosquitto';
+import {
+  createBrokerDir,
+  findMosquitto,
+  mosquittoConfig,
+  portFree,
+  portOpen,
+} from '@mqgw/mosquitto';
 
 export class EmbeddedBrokerError extends Error {}
 
 /**
  * The broker the gateway starts for itself when `MQTT_URL` is unset: a Mosquitto child
- * process on 127.0.0.1:`port`, with TCP_NODELAY, stopped with the gateway.
+ * process on 127.0.0.1:`port`, with TCP_NODELAY, stopped with the gateway, its temporary
+ * folder removed.
  *
  * Why not aedes, the usual in-process Node broker: aedes 1.2 refuses MQTT 5 connections
  * ("Unacceptable protocol version"), and the gateway's contract (response topic,
@@ -34,7 +40,8 @@ export class EmbeddedBroker {
         `MQTT_PORT ${port} is already in use (is a broker running there?): set MQTT_URL=mqtt://127.0.0.1:${port} to use it, or choose another MQTT_PORT`,
       );
     }
-    const config = join(mkdtempSync(join(tmpdir(), 'mqgw-broker-')), 'mosquitto.conf');
+    // Removed on exit; one left by a killed gateway goes at the next start.
+    const config = join(createBrokerDir(), 'mosquitto.conf');
     writeFileSync(config, mosquittoConfig(port));
     const broker = new EmbeddedBroker(port);
     broker.child = spawn(binary, ['-c', config], { stdio: ['ignore', 'ignore', 'inherit'] });

@@ -124,6 +124,24 @@ export class PrometheusMetrics {
     registers: [this.registry],
   });
 
+  /*
+   * Service instances as the dashboard shows them, set at each scrape (never per request).
+   * `instance_id`, not `instance`: Prometheus gives `instance` to the scraped target.
+   */
+  readonly instanceUp = new Gauge({
+    name: 'mqgw_service_instance_up',
+    help: 'Each service instance this gateway knows: 1 when it takes calls (live, healthy, not ejected), else 0.',
+    labelNames: ['service', 'instance_id', 'url'] as const,
+    registers: [this.registry],
+  });
+
+  readonly instanceOutstanding = new Gauge({
+    name: 'mqgw_service_instance_outstanding',
+    help: 'Calls in flight from this gateway to each service instance.',
+    labelNames: ['service', 'instance_id'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'mqgw_' });
     // Both outcomes exist from the start, so a dashboard can tell 0 from no data.

@@ -46,7 +46,7 @@ describe('DashboardData', () => {
       directory,
       { outstandingTo: () => 3 } as unknown as UpstreamService,
       { inflightCount: 1 } as MqttRequestServer,
-      new HealthReporter(kv, directory, routes),
+      new HealthReporter(kv, directory, routes, { redis: { kind: 'url', url: 'redis://x' } }),
       new AdmissionControl(pipelineConfig()),
       new ServiceLimits(routes),
       { enabled: true, presence } as unknown as CommandsService,

@@ -219,6 +219,11 @@ export class DashboardData {
     };
   }
 
+  /** The services and their instances, from memory: no Redis round trip (`/metrics`). */
+  services(): DashboardSnapshot['services'] {
+    return this.health.serviceNames().map((name) => this.service(name));
+  }
+
   private service(name: string): DashboardSnapshot['services'][number] {
     const all = this.directory.allInstances(name);
     const routable = new Set(this.directory.instances(name).map((i) => i.instanceId));

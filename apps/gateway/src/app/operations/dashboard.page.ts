@@ -35,6 +35,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   #problems.shown { display: block; }
   .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: 1rem; }
   svg { width: 100%; height: 140px; background: #fbfcfd; border: 1px solid #eaeef2; }
+  .axis { display: flex; justify-content: space-between; font-size: 11px; color: #57606a; }
   .legend span { margin-right: 1rem; }
   .totals { display: flex; gap: 2rem; margin: 0.5rem 0; flex-wrap: wrap; }
   .totals b { font-size: 1.2rem; display: block; }
@@ -59,8 +60,8 @@ export const DASHBOARD_HTML = `<!doctype html>
       <div><b id="current-rps">0</b>requests/s now</div>
     </div>
     <div class="charts">
-      <div><div class="legend"><span>requests per second</span></div><svg id="chart-rps" viewBox="0 0 600 140" preserveAspectRatio="none"></svg></div>
-      <div><div class="legend"><span style="color:#0969da">p50 ms</span><span style="color:#cf222e">p99 ms</span></div><svg id="chart-latency" viewBox="0 0 600 140" preserveAspectRatio="none"></svg></div>
+      <div><div class="legend"><span>requests per second</span></div><svg id="chart-rps" viewBox="0 0 600 140" preserveAspectRatio="none"></svg><div class="axis" id="chart-rps-axis"></div></div>
+      <div><div class="legend"><span style="color:#0969da">p50 ms</span><span style="color:#cf222e">p99 ms</span></div><svg id="chart-latency" viewBox="0 0 600 140" preserveAspectRatio="none"></svg><div class="axis" id="chart-latency-axis"></div></div>
     </div>
     <h2 style="margin-top:0.8rem">Errors by code</h2>
     <table><tbody id="errors-by-code"></tbody></table>
@@ -137,7 +138,14 @@ export const DASHBOARD_HTML = `<!doctype html>
     poly.setAttribute('vector-effect', 'non-scaling-stroke');
     svg.append(poly);
   }
-  function chart(id, lines) {
+  // The time axis: the start of the first, middle and last windows, in HTML rather than in
+  // the SVG, whose stretched drawing would stretch the text with it.
+  function axis(id, times) {
+    const n = times.length;
+    const picks = n < 2 ? [] : [0, Math.round((n - 1) / 3), Math.round((2 * (n - 1)) / 3), n - 1];
+    fill(id + '-axis', picks.map((i) => el('span', {}, time(times[i]))));
+  }
+  function chart(id, lines, times) {
     const svg = $(id);
     svg.replaceChildren();
     const max = Math.max(1, ...lines.flatMap((l) => l.values));
@@ -147,6 +155,7 @@ export const DASHBOARD_HTML = `<!doctype html>
     svg.append(label);
     for (const l of lines) line(svg, l.values, l.color, max);
     svg.dataset.points = String(lines[0].values.length);
+    axis(id, times);
   }
 
   function render(s) {
@@ -164,11 +173,12 @@ export const DASHBOARD_HTML = `<!doctype html>
     $('rate-limit-hits').textContent = t.totals.rate_limit_hits;
     const last = t.series[t.series.length - 1];
     $('current-rps').textContent = last ? last.rps : 0;
-    chart('chart-rps', [{ values: t.series.map((p) => p.rps), color: '#1a7f37' }]);
+    const times = t.series.map((p) => p.t);
+    chart('chart-rps', [{ values: t.series.map((p) => p.rps), color: '#1a7f37' }], times);
     chart('chart-latency', [
       { values: t.series.map((p) => p.p50_ms), color: '#0969da' },
       { values: t.series.map((p) => p.p99_ms), color: '#cf222e' },
-    ]);
+    ], times);
     fill('errors-by-code', Object.entries(t.errors_by_code).sort((a, b) => b[1] - a[1]).map(([code, n]) =>
       el('tr', { 'data-code': code }, el('td', {}, code), el('td', { class: 'num' }, n))));
 

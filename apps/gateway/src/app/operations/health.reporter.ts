@@ -4,17 +4,20 @@ import { InstanceDirectory } from '@mqgw/discovery';
 import { basename } from 'node:path';
 import { servicesOf } from '@mqgw/routes';
 import { ActiveRoutes } from '../routing/active-routes';
+import { STATE_CONFIG, type StateConfig } from '../state/state.config';
 import { KV_STORE } from '../state/state.tokens';
 import { GATEWAY_VERSION } from '../version';
 
 type Status = 'healthy' | 'degraded' | 'unhealthy';
+export type RedisStatus = 'healthy' | 'unhealthy' | 'none';
 
 export interface GatewayHealth {
   status: Status;
   timestamp: number;
   version: string;
   services: Record<string, Status>;
-  redis: 'healthy' | 'unhealthy';
+  /** `none`: no Redis configured, the state is this process's own. */
+  redis: RedisStatus;
   /** The active route table, and how its last reload went. */
   routes: {
     file: string;
@@ -27,7 +30,7 @@ export interface GatewayHealth {
 const REDIS_PING_TIMEOUT_MS = 500;
 
 /**
- * `gateway/health`: healthy when the store (Redis) answers and every service of the route
+ * `gateway/health`: healthy when the store (Redis, if configured) answers and every service of the route
  * table has an instance; degraded when Redis is down, some service has none, or the last
  * reload of the routes file failed; unhealthy when no service has any.
  */
@@ -37,7 +40,18 @@ export class HealthReporter {
     @Inject(KV_STORE) private readonly kv: KvStore,
     private readonly directory: InstanceDirectory,
     private readonly routes: ActiveRoutes,
+    @Inject(STATE_CONFIG) private readonly state: Pick<StateConfig, 'redis'>,
   ) {}
+
+  get redisConfigured(): boolean {
+    return this.state.redis !== undefined;
+  }
+
+  /** Redis as the health replies say it: `none` when none is configured, never pinged. */
+  async redisStatus(): Promise<RedisStatus> {
+    if (!this.redisConfigured) return 'none';
+    return (await this.redisHealthy()) ? 'healthy' : 'unhealthy';
+  }
 
   /** The services the active table names, and fallback services that are up. */
   serviceNames(): string[] {
@@ -63,7 +77,8 @@ export class HealthReporter {
   }
 
   async report(): Promise<GatewayHealth> {
-    const redisUp = await this.redisHealthy();
+    const redis = await this.redisStatus();
+    const redisUp = redis !== 'unhealthy';
     const services: Record<string, Status> = {};
     for (const summary of this.directory.summaries(this.serviceNames())) {
       services[summary.name] =
@@ -90,7 +105,7 @@ export class HealthReporter {
       timestamp: Date.now() / 1000,
       version: GATEWAY_VERSION,
       services,
-      redis: redisUp ? 'healthy' : 'unhealthy',
+      redis,
       routes: {
         file: basename(table.source),
         digest: table.digest,

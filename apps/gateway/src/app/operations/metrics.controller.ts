@@ -3,6 +3,7 @@ import { PrometheusMetrics } from '../observability/prometheus.metrics';
 import { AdmissionControl } from '../pipeline/guards/admission-control';
 import { ServiceLimits } from '../pipeline/interceptors/service-limits';
 import { MqttRequestServer } from '../transport/mqtt-request.server';
+import { DashboardData } from './dashboard.data';
 
 /** `GET /metrics`: Prometheus text for this instance. */
 @Controller('metrics')
@@ -12,6 +13,7 @@ export class MetricsController {
     private readonly transport: MqttRequestServer,
     private readonly admission: AdmissionControl,
     private readonly limits: ServiceLimits,
+    private readonly dashboard: DashboardData,
   ) {}
 
   @Get()
@@ -25,6 +27,20 @@ export class MetricsController {
       this.metrics.serviceConcurrency.set({ service, value: 'inflight' }, state.inflight);
       this.metrics.serviceConcurrency.set({ service, value: 'limit' }, state.limit);
     }
+    this.setInstances();
     return this.metrics.registry.metrics();
+  }
+
+  /** Reset first, so that an instance that left the registry leaves the scrape too. */
+  private setInstances(): void {
+    this.metrics.instanceUp.reset();
+    this.metrics.instanceOutstanding.reset();
+    for (const service of this.dashboard.services()) {
+      for (const instance of service.instances) {
+        const labels = { service: service.name, instance_id: instance.id };
+        this.metrics.instanceUp.set({ ...labels, url: instance.url }, instance.healthy ? 1 : 0);
+        this.metrics.instanceOutstanding.set(labels, instance.outstanding);
+      }
+    }
   }
 }

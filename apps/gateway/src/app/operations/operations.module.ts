@@ -10,6 +10,7 @@ import { UpstreamModule } from '../upstream/upstream.module';
 import { DashboardController } from './dashboard.controller';
 import { DashboardData } from './dashboard.data';
 import { DashboardGuard } from './dashboard.guard';
+import { FaviconController } from './favicon.controller';
 import { GatewayOpsController } from './gateway-ops.controller';
 import { GatewayLifecycle } from './gateway.lifecycle';
 import { HealthController } from './health.controller';
@@ -42,6 +43,7 @@ import { RoutingModule } from '../routing/routing.module';
     MetricsController,
     RoutesController,
     DashboardController,
+    FaviconController,
   ],
   providers: [HealthReporter, GatewayLifecycle, DashboardData, DashboardGuard, RoutesReload],
 })

@@ -1,11 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import {
-  RouteMatcher,
-  formatRouteTable,
-  loadRoutesFile,
-  type CompiledRoute,
-  type RouteTable,
-} from '@mqgw/routes';
+import { RouteMatcher, loadRoutesFile, type CompiledRoute, type RouteTable } from '@mqgw/routes';
+import { routeTableEntry } from './route-table.log';
 import { ROUTING_CONFIG, type RoutingConfig } from './routing.config';
 
 /** The table the gateway boots with. */
@@ -131,7 +126,8 @@ export class ActiveRoutes {
       this.logger.error(`routes ${next.digest} applied with errors: ${(error as Error).message}`);
       return { at, ok: false, digest: next.digest, error: (error as Error).message };
     }
-    this.logger.log(`routes ${next.digest} from ${next.source}:\n${formatRouteTable(next.routes)}`);
+    for (const warning of next.warnings) this.logger.warn(`routes: ${warning}`);
+    this.logger.log(routeTableEntry(next));
     return { at, ok: true, digest: next.digest };
   }
 }

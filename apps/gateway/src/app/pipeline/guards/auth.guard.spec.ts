@@ -1,3 +1,4 @@
+import { ConsoleLogger, Logger } from '@nestjs/common';
 import { ApiKeyStore, DeviceStore, JwtVerifier } from '@mqgw/auth';
 import { mintDevToken } from '@mqgw/auth/testing';
 import { InMemoryKvStore, type KvStore } from '@mqgw/store';
@@ -44,7 +45,7 @@ describe('AuthGuard', () => {
   it.each([
     [{}, 'missing credentials: send authorization or x-api-key'],
     [{ authorization: 'Basic abc' }, 'authorization must be "Bearer <token>"'],
-    [{ authorization: 'Bearer not.a.token' }, 'invalid token'],
+    [{ authorization: 'Bearer not.a.token' }, 'malformed token'],
     [{ authorization: 'Bearer garbage' }, 'malformed token'],
     [{ 'x-api-key': 'mqgw_000000000000_' + 'a'.repeat(43) }, 'invalid API key'],
   ])('refuses %p with UNAUTHORIZED', async (headers, message) => {
@@ -60,8 +61,33 @@ describe('AuthGuard', () => {
     const forged = `Bearer ${await mintDevToken({ secret: 'x'.repeat(40), sub: 'ada' })}`;
     await expect(run('t/write', { authorization: forged })).rejects.toMatchObject({
       code: 'UNAUTHORIZED',
-      message: 'invalid token',
+      message: 'token signature does not verify',
     });
+  });
+
+  it('logs each kind of refusal at warn with its reason, never the token', async () => {
+    const warned: unknown[] = [];
+    const quiet = () => undefined;
+    Logger.overrideLogger({ log: quiet, error: quiet, warn: (line) => warned.push(line) });
+    try {
+      const own = new AuthGuard(jwt, new ApiKeyStore(kv), budget(), devices);
+      const forged = await mintDevToken({ secret: 'q'.repeat(40), sub: 'eve' });
+      const expired = await mintDevToken({ secret: SECRET, sub: 'eve', expiresInSeconds: -120 });
+      for (const token of [forged, expired, 'a.b.c']) {
+        const req = requestFor('t/write', { authorization: `Bearer ${token}` });
+        await expect(Promise.resolve(own.canActivate(contextFor(req)))).rejects.toMatchObject({
+          code: 'UNAUTHORIZED',
+        });
+      }
+      expect(warned.map((line) => (line as { msg: string }).msg)).toEqual([
+        'refused (token signature does not verify) on t/write',
+        'refused (token expired) on t/write',
+        'refused (malformed token) on t/write',
+      ]);
+      expect(JSON.stringify(warned)).not.toContain(forged.split('.')[2]);
+    } finally {
+      Logger.overrideLogger(new ConsoleLogger());
+    }
   });
 
   it('refuses a principal without the route’s scopes with FORBIDDEN', async () => {

@@ -33,7 +33,9 @@ const KEY_ID = /^mqgw_([0-9a-f]{12})_/;
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
-  private readonly refusals = new SampledLog((line) => new Logger('Auth').log(line));
+  // At warn: a refused credential is usually a client set up wrong, which its operator should
+  // see at the default level. The line names the kind of failure, never the credential.
+  private readonly refusals = new SampledLog((line) => new Logger('Auth').warn(line));
 
   constructor(
     private readonly jwt: JwtVerifier,
