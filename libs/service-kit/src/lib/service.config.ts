@@ -1,5 +1,6 @@
 import { LOG_LEVELS } from '@mqgw/logging';
 import { readRedisSettings, redisEnvSchema, type RedisSettings } from '@mqgw/store';
+import { tracingEnvSchema } from '@mqgw/tracing';
 import {
   exitWithEnvSchemaIfAsked,
   int,
@@ -41,6 +42,7 @@ export function serviceEnvSchema(defaultPort: number) {
     }),
     SERVICE_VERSION: str({ default: '1.0.0' }),
     LOG_LEVEL: oneOf(LOG_LEVELS, { default: 'log' }),
+    ...tracingEnvSchema,
   };
 }
 

@@ -117,6 +117,12 @@ export class PrometheusMetrics {
     registers: [this.registry],
   });
 
+  readonly droppedSpans = new Counter({
+    name: 'mqgw_trace_spans_dropped_total',
+    help: 'Spans not exported: the export queue was full, or the OTLP endpoint failed or could not be reached.',
+    registers: [this.registry],
+  });
+
   readonly serviceConcurrency = new Gauge({
     name: 'mqgw_service_concurrency',
     help: 'Calls out to each service from this instance (inflight) and its concurrency limit (limit).',
