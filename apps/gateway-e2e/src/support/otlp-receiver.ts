@@ -39,10 +39,19 @@ interface RawSpan {
   status?: { code?: number };
 }
 
-const REQUEST = root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
-const RESPONSE = root.lookupType(
-  'opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse',
-);
+/** A message class of the generated (static) protobufjs code. */
+interface Message {
+  decode(bytes: Uint8Array): unknown;
+  toObject(message: unknown): unknown;
+  encode(message: unknown): { finish(): Uint8Array };
+  create(fields: object): unknown;
+}
+const generated = root as unknown as {
+  opentelemetry: { proto: { collector: { trace: { v1: Record<string, Message> } } } };
+};
+const SERVICE = generated.opentelemetry.proto.collector.trace.v1;
+const REQUEST = SERVICE['ExportTraceServiceRequest'];
+const RESPONSE = SERVICE['ExportTraceServiceResponse'];
 
 /** A real OTLP/HTTP (protobuf) traces endpoint on a free port, keeping what it is sent. */
 export class OtlpReceiver {

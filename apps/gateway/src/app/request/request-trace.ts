@@ -8,11 +8,14 @@ import {
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
+import { isErrorReply, type Reply } from '@mqgw/contracts';
 import type { LogTraceIds } from '@mqgw/logging';
 import { formatTraceparent, safeAttributes, type TraceHeaders } from '@mqgw/tracing';
 
 /** The ids a log line about a request carries. */
 export type TraceIds = LogTraceIds;
+
+import type { GatewayRequest } from './gateway-request';
 
 type Attributes = Record<string, AttributeValue | undefined>;
 
@@ -103,6 +106,29 @@ export class RequestTrace {
       'publish reply',
       { kind: SpanKind.PRODUCER, attributes: safeAttributes(attributes) },
       trace.setSpan(ROOT_CONTEXT, this.server),
+    );
+  }
+
+  /**
+   * Ends the server span with what the request came to: its outcome, status and error code
+   * (never the error's message, which may quote what the client sent).
+   */
+  finish(reply: Reply, request: GatewayRequest | undefined): void {
+    const error = isErrorReply(reply) ? reply : undefined;
+    const status = error?.status_code ?? 200;
+    const { source, status: kind } = reply as { source?: unknown; status?: unknown };
+    this.end(
+      {
+        'mqgw.request_id': request?.requestId ?? error?.request_id,
+        'mqgw.service': request?.service,
+        'mqgw.principal.kind': request?.principal.kind,
+        'mqgw.outcome': error ? 'error' : source === 'cache' ? 'cache' : String(kind ?? 'success'),
+        'mqgw.status_code': status,
+        'mqgw.error.code': error?.error.code,
+        'mqgw.error.reason': error?.error.reason,
+        'error.type': error?.error.code,
+      },
+      status >= 500,
     );
   }
 

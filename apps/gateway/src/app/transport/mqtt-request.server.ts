@@ -7,7 +7,6 @@ import {
   GatewayError,
   PUBLIC_REASONS,
   classifyFailure,
-  isErrorReply,
   isGatewayError,
   toErrorReply,
   type Reply,
@@ -25,6 +24,7 @@ import { ActiveRoutes } from '../routing/active-routes';
 import { DeviceNamespace } from './device-namespace';
 import { InboundDecoder, NO_DELIVERY, type Inbound } from './inbound-decoder';
 import { ReplyPublisher } from './reply-publisher';
+import { whyItFailed, within } from './settle';
 import { ReplyTopicPolicy } from './reply-topic.policy';
 import { TRANSPORT_CONFIG, type TransportConfig } from './transport.config';
 
@@ -314,7 +314,7 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
     } else if (reply.status_code >= 500 && !classifyFailure(error).callerFault) {
       const code = reason && PUBLIC_REASONS.has(reason) ? reason : reply.error.code;
       this.errors.log(code, () =>
-        forRequest(requestId, `request on ${topic} failed: ${why(error)}`, trace?.ids),
+        forRequest(requestId, `request on ${topic} failed: ${whyItFailed(error)}`, trace?.ids),
       );
     }
     return reply;
@@ -345,7 +345,7 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
     } catch (error) {
       this.drop(requestId, topic, 'publish_failed', (error as Error).message, trace);
     } finally {
-      if (trace) endTrace(trace, request, reply);
+      trace?.finish(reply, request);
     }
   }
 
@@ -392,42 +392,4 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
       this.idleWaiters.add(done);
     });
   }
-}
-
-/** Ends the server span with what the request came to: its outcome, status and error code. */
-function endTrace(trace: RequestTrace, request: GatewayRequest | undefined, reply: Reply): void {
-  const error = isErrorReply(reply) ? reply : undefined;
-  const status = error?.status_code ?? 200;
-  const { source, status: kind } = reply as { source?: unknown; status?: unknown };
-  trace.end(
-    {
-      'mqgw.request_id': request?.requestId ?? error?.request_id,
-      'mqgw.service': request?.service,
-      'mqgw.principal.kind': request?.principal.kind,
-      'mqgw.outcome': error ? 'error' : source === 'cache' ? 'cache' : String(kind ?? 'success'),
-      'mqgw.status_code': status,
-      'mqgw.error.code': error?.error.code,
-      'mqgw.error.reason': error?.error.reason,
-      'error.type': error?.error.code,
-    },
-    status >= 500,
-  );
-}
-
-/** Resolves true when `work` settles within `ms`, false otherwise; never rejects. */
-function within(work: Promise<unknown>, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    work.then(
-      () => (clearTimeout(timer), resolve(true)),
-      () => (clearTimeout(timer), resolve(true)),
-    );
-  });
-}
-
-/** What to log of a failure: the stack of a bug, the message (and cause) of a GatewayError. */
-function why(error: unknown): string {
-  if (!isGatewayError(error)) return (error as Error)?.stack ?? String(error);
-  const cause = (error as Error).cause as Error | undefined;
-  return cause ? `${error.message} (${cause.message})` : error.message;
 }
