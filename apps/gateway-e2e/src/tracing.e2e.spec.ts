@@ -162,6 +162,13 @@ describe('OpenTelemetry traces from the client through the gateway to the servic
       'mqgw.error.code': 'NOT_FOUND',
       'error.type': 'NOT_FOUND',
     });
+    // The dashboard's recent errors name the trace.
+    const errorLogs = `${stack.prefix}gateway:error_logs`;
+    await waitFor('the error log entry with its trace id', async () =>
+      (await stack.redis.redis.lrange(errorLogs, 0, -1)).some(
+        (line) => JSON.parse(line).trace_id === traceId,
+      ),
+    );
   });
 });
 

@@ -73,6 +73,7 @@ export class RequestRecorder extends RequestObserver {
       service: service ?? null,
       timestamp: nowMs / 1000,
     };
+    const traced = request?.traceIds ? { trace_id: request.traceIds.trace_id } : undefined;
     const where = request?.route.template ?? clip(topic);
     this.log('request', { ...entry, topic: where });
     this.log('response', {
@@ -83,7 +84,13 @@ export class RequestRecorder extends RequestObserver {
     if (error) {
       // A replayed reply may predate clipping; every entry is clipped here once more.
       const message = clipText(error.error.message);
-      this.log('error', { ...entry, topic: where, code: error.error.code, error: message });
+      this.log('error', {
+        ...entry,
+        ...traced,
+        topic: where,
+        code: error.error.code,
+        error: message,
+      });
     }
   }
 
