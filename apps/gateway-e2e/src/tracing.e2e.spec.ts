@@ -127,6 +127,18 @@ describe('OpenTelemetry traces from the client through the gateway to the servic
     expect(server.parentSpanId).toBe('');
     const attempt = spans.find((s) => s.kind === SPAN_KIND.client)!;
     expect(spans.find((s) => s.service === 'user-service')!.parentSpanId).toBe(attempt.spanId);
+
+    // The request-duration histogram keeps the trace id as an exemplar (OpenMetrics only).
+    const metrics = (accept?: string) =>
+      fetch(`${stack.gateways[0].httpUrl}/metrics`, { headers: accept ? { accept } : {} });
+    await waitFor('the exemplar of the request', async () =>
+      (await (await metrics('application/openmetrics-text; version=1.0.0')).text()).includes(
+        `trace_id="${traceId}"`,
+      ),
+    );
+    const plain = await metrics();
+    expect(plain.headers.get('content-type')).toContain('text/plain');
+    expect(await plain.text()).toContain('mqgw_requests_total{');
   });
 
   it('ignores a malformed traceparent: a new trace, and the request still succeeds', async () => {

@@ -65,7 +65,8 @@ export class RequestRecorder extends RequestObserver {
     const route = request?.route.template ?? 'unmatched';
     const service = request?.service;
     const outcome = error ? error.error.code : outcomeOf(reply);
-    this.prometheus.recordRequest(route, service ?? 'gateway', outcome, elapsedMs / 1000);
+    const traceId = request?.traceIds?.trace_id;
+    this.prometheus.recordRequest(route, service ?? 'gateway', outcome, elapsedMs / 1000, traceId);
     this.countRequest(route, error, elapsedMs, nowMs);
     if (service && request?.upstreamAttempted) this.countService(service, error, elapsedMs);
     const entry = {
