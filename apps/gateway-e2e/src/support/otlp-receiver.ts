@@ -14,6 +14,7 @@ export interface ReceivedSpan {
   /** 1 internal, 2 server, 3 client, 4 producer, 5 consumer. */
   kind: number;
   attributes: Record<string, unknown>;
+  events: { name: string; attributes: Record<string, unknown> }[];
   statusCode: number;
 }
 
@@ -36,6 +37,7 @@ interface RawSpan {
   name: string;
   kind: number;
   attributes?: KeyValue[];
+  events?: { name: string; attributes?: KeyValue[] }[];
   status?: { code?: number };
 }
 
@@ -109,6 +111,10 @@ export class OtlpReceiver {
             name: span.name,
             kind: span.kind,
             attributes: attributesOf(span.attributes),
+            events: (span.events ?? []).map((e) => ({
+              name: e.name,
+              attributes: attributesOf(e.attributes),
+            })),
             statusCode: span.status?.code ?? 0,
           });
         }

@@ -1,13 +1,14 @@
 import type { CallHandler, CanActivate, ExecutionContext, NestInterceptor } from '@nestjs/common';
 import { isObservable, lastValueFrom, type Observable } from 'rxjs';
-import type { Span } from '@opentelemetry/api';
-import { failed } from '../request/request-trace';
+import type { GatewayRequest } from '../request/gateway-request';
+import type { RequestTrace } from '../request/request-trace';
 import { promised, requestOf, resultOf } from './pipeline-step';
 
 /**
- * A guard recorded as a span of its request's trace: `step <name>`, with its verdict and,
- * for `auth`, the kind of principal it established. A request that is not traced runs the
- * guard as it is. The runner wraps steps in these only when tracing is on.
+ * A guard whose run is recorded in its request's trace: an event `step <name>` on the
+ * server span, with its verdict, its duration and, for `auth`, the kind of principal it
+ * established. A request that is not traced runs the guard as it is. The runner wraps
+ * steps in these only when tracing is on.
  */
 export class TracedGuard implements CanActivate {
   constructor(
@@ -16,44 +17,39 @@ export class TracedGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> | Observable<boolean> {
-    const trace = requestOf(context).trace;
+    const req = requestOf(context);
+    const trace = req.trace;
     if (!trace) return this.guard.canActivate(context);
-    const span = trace.step(this.name);
+    const started = performance.now();
     let verdict;
     try {
       verdict = this.guard.canActivate(context);
     } catch (error) {
-      throw this.failed(span, error);
+      trace.stepDone(this.name, started, { error });
+      throw error;
     }
-    if (typeof verdict === 'boolean') return this.ended(span, context, verdict);
+    if (typeof verdict === 'boolean') return this.done(trace, req, started, verdict);
     const settled = isObservable(verdict) ? lastValueFrom(verdict) : verdict;
     return settled.then(
-      (allowed) => this.ended(span, context, allowed),
+      (allowed) => this.done(trace, req, started, allowed),
       (error: unknown) => {
-        throw this.failed(span, error);
+        trace.stepDone(this.name, started, { error });
+        throw error;
       },
     );
   }
 
-  private ended(span: Span, context: ExecutionContext, allowed: boolean): boolean {
-    span.setAttribute('mqgw.step.allowed', allowed);
-    if (this.name === 'auth') {
-      span.setAttribute('mqgw.principal.kind', requestOf(context).principal.kind);
-    }
-    span.end();
+  private done(trace: RequestTrace, req: GatewayRequest, started: number, allowed: boolean) {
+    const principal = this.name === 'auth' ? req.principal.kind : undefined;
+    trace.stepDone(this.name, started, { allowed, principal });
     return allowed;
-  }
-
-  private failed(span: Span, error: unknown): unknown {
-    failed(span, error);
-    span.end();
-    return error;
   }
 }
 
 /**
- * An interceptor recorded as a span of its request's trace: `step <name>`, the parent of
- * the rest of the pipeline that runs inside it (the next steps, the upstream attempts).
+ * An interceptor whose run is recorded in its request's trace: an event `step <name>` on
+ * the server span, lasting from its start until it settles, so with the rest of the
+ * pipeline it wraps (the next steps, the upstream attempts) inside it.
  */
 export class TracedInterceptor implements NestInterceptor {
   constructor(
@@ -61,10 +57,25 @@ export class TracedInterceptor implements NestInterceptor {
     private readonly name: string,
   ) {}
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+  intercept(
+    context: ExecutionContext,
+    next: CallHandler,
+  ): ReturnType<NestInterceptor['intercept']> {
     const trace = requestOf(context).trace;
-    const returned = () => this.interceptor.intercept(context, next);
-    if (!trace) return promised(resultOf(returned()));
-    return promised(trace.within(trace.step(this.name), () => resultOf(returned())));
+    if (!trace) return this.interceptor.intercept(context, next);
+    const started = performance.now();
+    const run = async () => resultOf(this.interceptor.intercept(context, next));
+    return promised(
+      run().then(
+        (result) => {
+          trace.stepDone(this.name, started, {});
+          return result;
+        },
+        (error: unknown) => {
+          trace.stepDone(this.name, started, { error });
+          throw error;
+        },
+      ),
+    );
   }
 }

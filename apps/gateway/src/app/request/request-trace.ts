@@ -12,10 +12,10 @@ import { isErrorReply, type Reply } from '@mqgw/contracts';
 import type { LogTraceIds } from '@mqgw/logging';
 import { formatTraceparent, safeAttributes, type TraceHeaders } from '@mqgw/tracing';
 
+import type { GatewayRequest } from './gateway-request';
+
 /** The ids a log line about a request carries. */
 export type TraceIds = LogTraceIds;
-
-import type { GatewayRequest } from './gateway-request';
 
 type Attributes = Record<string, AttributeValue | undefined>;
 
@@ -30,19 +30,31 @@ export interface TracedArrival {
   clientId: string;
 }
 
+/** How a step or the publish ended, as its event records it. */
+export interface StepOutcome {
+  /** A guard's verdict. */
+  allowed?: boolean;
+  /** What it threw: recorded by its code or type, never its message. */
+  error?: unknown;
+  /** For `auth`: the kind of principal it established. */
+  principal?: string;
+}
+
 /**
- * The spans of one traced request: the server span the transport starts, and under it one
- * span per pipeline step, per upstream attempt and for the reply's publish. A step that
- * wraps the rest of the pipeline (an interceptor) is the parent of what runs inside it, so
- * the trace shows the pipeline as it nests. The parent is passed explicitly (`active`),
- * not carried by async context tracking, which the gateway does not pay for.
+ * The trace of one request: the server span the transport starts, an HTTP client span per
+ * upstream attempt under it, and an event on it for each pipeline step and for the reply's
+ * publish, at the moment it started and with how long it took. Steps are events, not
+ * spans, because a span each (a dozen per request) costs more CPU than the 10 % the
+ * gateway may spend on tracing (docs/benchmarks.md); an event is one entry in the span.
+ * The parent of each attempt is passed explicitly, not carried by async context tracking,
+ * which the gateway does not pay for.
  *
  * Only requests that are traced have one: with tracing off, nothing here is allocated.
  * Every attribute goes through `safeAttributes`: no token, key, secret or payload.
  */
 export class RequestTrace {
   readonly ids: TraceIds;
-  private active: Context;
+  private readonly parent: Context;
 
   constructor(
     private readonly tracer: Tracer,
@@ -50,7 +62,7 @@ export class RequestTrace {
   ) {
     const { traceId, spanId } = server.spanContext();
     this.ids = { trace_id: traceId, span_id: spanId };
-    this.active = trace.setSpan(ROOT_CONTEXT, server);
+    this.parent = trace.setSpan(ROOT_CONTEXT, server);
   }
 
   /** The `traceparent` naming the gateway's span, for the reply. */
@@ -58,36 +70,28 @@ export class RequestTrace {
     return formatTraceparent(this.server.spanContext());
   }
 
-  /** Adds to the server span: what the pipeline learnt (the service, the principal's kind). */
-  annotate(attributes: Attributes): void {
-    this.server.setAttributes(safeAttributes(attributes));
+  /** Records a finished pipeline step: `step <name>`, at its start (`performance.now()`). */
+  stepDone(name: string, startedAt: number, outcome: StepOutcome): void {
+    this.event(`step ${name}`, startedAt, {
+      'mqgw.step': name,
+      'mqgw.step.allowed': outcome.allowed,
+      'mqgw.principal.kind': outcome.principal,
+      'error.type': outcome.error === undefined ? undefined : errorType(outcome.error),
+    });
   }
 
-  /** A span for a pipeline step, under the innermost step running. */
-  step(name: string): Span {
-    return this.tracer.startSpan(
-      `step ${name}`,
-      { attributes: { 'mqgw.step': name } },
-      this.active,
-    );
+  /** Records the reply's publish: `publish reply`, with its QoS. */
+  published(startedAt: number, qos: number, error?: unknown): void {
+    this.event('publish reply', startedAt, {
+      'messaging.operation.type': 'send',
+      'mqgw.mqtt.qos': qos,
+      'error.type': error === undefined ? undefined : errorType(error),
+    });
   }
 
-  /**
-   * Runs `work` with `span` as the parent of what starts inside it (an interceptor's
-   * rest of the pipeline), ending the span, with its outcome, when the work settles.
-   */
-  async within<T>(span: Span, work: () => Promise<T>): Promise<T> {
-    const outer = this.active;
-    this.active = trace.setSpan(outer, span);
-    try {
-      return await work();
-    } catch (error) {
-      failed(span, error);
-      throw error;
-    } finally {
-      this.active = outer;
-      span.end();
-    }
+  private event(name: string, startedAt: number, attributes: Attributes): void {
+    attributes['mqgw.duration_ms'] = Math.round((performance.now() - startedAt) * 1000) / 1000;
+    this.server.addEvent(name, safeAttributes(attributes), performance.timeOrigin + startedAt);
   }
 
   /** An HTTP client span for one upstream attempt; its `traceparent` goes with the call. */
@@ -95,18 +99,9 @@ export class RequestTrace {
     const span = this.tracer.startSpan(
       method,
       { kind: SpanKind.CLIENT, attributes: safeAttributes(attributes) },
-      this.active,
+      this.parent,
     );
     return { span, traceparent: formatTraceparent(span.spanContext()) };
-  }
-
-  /** A producer span for publishing the reply. */
-  publish(attributes: Attributes): Span {
-    return this.tracer.startSpan(
-      'publish reply',
-      { kind: SpanKind.PRODUCER, attributes: safeAttributes(attributes) },
-      trace.setSpan(ROOT_CONTEXT, this.server),
-    );
   }
 
   /**
@@ -142,8 +137,12 @@ export class RequestTrace {
 
 /** Marks a span failed with the error's type and code (never its message: it may quote input). */
 export function failed(span: Span, error: unknown): void {
-  const code = (error as { code?: unknown })?.code;
-  const type = typeof code === 'string' ? code : ((error as Error)?.name ?? 'Error');
-  span.setAttribute('error.type', type);
+  span.setAttribute('error.type', errorType(error));
   span.setStatus({ code: SpanStatusCode.ERROR });
+}
+
+/** An error's code (`RATE_LIMITED`, `timeout`), else its class name. */
+export function errorType(error: unknown): string {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' ? code : ((error as Error)?.name ?? 'Error');
 }

@@ -1,7 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import { GatewayError, isErrorReply, toErrorReply, type Reply } from '@mqgw/contracts';
 import type { RequestTrace } from '../request/request-trace';
-import { failed } from '../request/request-trace';
 import type { DropReason } from '../request/unanswerable';
 import type { Delivery } from './inbound-decoder';
 import { ReplyBudget } from './reply-budget';
@@ -65,15 +64,14 @@ export class ReplyPublisher {
     const traceparent = trace?.traceparent;
     const payload = this.encode(delivery, reply, requestId, traceparent);
     const level = isErrorReply(reply) && OVERLOAD.has(reply.error.reason ?? '') ? 0 : qos;
-    const span = trace?.publish({ 'messaging.system': 'mqtt', 'mqgw.mqtt.qos': level });
+    const started = trace ? performance.now() : 0;
     try {
       await this.publish(client, delivery, payload, level, traceparent);
     } catch (error) {
-      if (span) failed(span, error);
+      trace?.published(started, level, error);
       throw error;
-    } finally {
-      span?.end();
     }
+    trace?.published(started, level);
     return { sent: true };
   }
 
