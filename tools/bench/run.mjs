@@ -287,7 +287,7 @@ const tracingTable = traced
           `| ${r === traced ? 'on' : 'off'} | ${r.throughput} | ${r.p50_ms} | ${r.p99_ms} | ${r.c1_p50_ms} | ${r.cpu_us_per_request} | ${r.rss_start_mib} → ${r.rss_end_mib} | ${r.dropped_spans ?? '-'} |`,
       ),
       '',
-      `On / off: throughput ${Math.round((traced.throughput / gateway.throughput) * 100) / 100} (target ≥ 0.9), CPU per request ${Math.round(/** @type {number} */ (traced.cpu_us_per_request / /** @type {number} */ (gateway.cpu_us_per_request)) * 100) / 100}.`,
+      `On / off: throughput ${Math.round((traced.throughput / gateway.throughput) * 100) / 100} (target ≥ 0.9), CPU per request ${Math.round(((traced.cpu_us_per_request ?? 0) / (gateway.cpu_us_per_request ?? 1)) * 100) / 100}.`,
     ].join('\n')
   : undefined;
 console.log(table);
