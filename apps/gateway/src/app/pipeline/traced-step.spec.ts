@@ -61,8 +61,6 @@ describe('traced steps', () => {
     expect(await events()).toEqual([
       expect.objectContaining({
         name: 'step auth',
-        'mqgw.step': 'auth',
-        'mqgw.step.allowed': true,
         'mqgw.principal.kind': 'user',
         'mqgw.duration_ms': expect.any(Number),
       }),
