@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // npm run bench: the gateway (production build, every middleware on) against a bare relay
 // doing the same MQTT -> HTTP -> MQTT round trip, measured in one run on this machine; then
-// the same gateway as two workers (GATEWAY_WORKERS=2). Writes docs/benchmarks.json and the
-// results table in docs/benchmarks.md.
+// the same gateway as two workers (GATEWAY_WORKERS=2), and with tracing on at full sampling
+// against a local OTLP sink (BENCH_TRACING=0 skips that run). Writes docs/benchmarks.json and
+// the results tables in docs/benchmarks.md.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -29,6 +30,7 @@ import {
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const inflight = Number(process.env.BENCH_INFLIGHT ?? 64);
 const smoke = process.env.BENCH_SMOKE === '1';
+const tracing = process.env.BENCH_TRACING ? process.env.BENCH_TRACING === '1' : !smoke;
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const output = process.env.BENCH_OUTPUT ?? join(root, 'docs/benchmarks.json');
 const secret = 'bench-secret-bench-secret-bench-secret!!';
@@ -132,11 +134,22 @@ async function measure(name, target, mqttUrl, redis, token) {
     redis_cpu_us_per_request: micros(redis1 - redis0),
     rss_start_mib: Math.round(before.rss),
     rss_end_mib: Math.round(after.rss),
+    /** @type {number | undefined} spans the gateway dropped, in the traced run */
+    dropped_spans: undefined,
   };
 }
 
 const gatewayMain = mainOf('gateway');
 if (!existsSync(gatewayMain)) throw new Error('build the gateway first: npx nx run gateway:build');
+
+/**
+ * Spans the gateway at `url` has dropped (`mqgw_trace_spans_dropped_total`).
+ * @param {string} url
+ */
+async function droppedSpans(url) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(/^mqgw_trace_spans_dropped_total (\S+)$/m.exec(text)?.[1] ?? 0);
+}
 
 const { broker, url: mqttUrl } = await startBroker();
 const upstreamPort = await freePort();
@@ -160,8 +173,16 @@ try {
   results.push(await measure('relay', relay, mqttUrl, redis));
   await stop(relay);
 
-  for (const workers of smoke ? [1] : [1, 2]) {
+  /** @type {{ workers: number, traced: boolean }[]} */
+  const runs = (smoke ? [1] : [1, 2]).map((workers) => ({ workers, traced: false }));
+  if (tracing) runs.push({ workers: 1, traced: true });
+  for (const { workers, traced } of runs) {
     const httpPort = await freePort();
+    const sinkPort = await freePort();
+    const sink = traced
+      ? start(null, [join(here, 'otlp-sink.mjs')], { PORT: String(sinkPort) }, true)
+      : undefined;
+    if (sink) await ready(sink);
     // e.g. BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=tmp/profiles" to profile it.
     const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
     const gateway = start(process.execPath, [...nodeArgs, gatewayMain], {
@@ -177,12 +198,28 @@ try {
       RATE_LIMIT_MAX: '1000000000',
       GATEWAY_WORKERS: String(workers),
       LOG_LEVEL: 'warn',
+      // Tracing off unless this is the traced run: then every request, every span.
+      ...(traced
+        ? {
+            OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sinkPort}`,
+            OTEL_TRACES_SAMPLER: 'always_on',
+          }
+        : { OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_SDK_DISABLED: 'true' }),
     });
     for (let i = 0; i < workers; i++) {
       await waitHttp(`http://127.0.0.1:${httpPort + i}/health/ready`, `gateway worker ${i}`);
     }
-    const name = workers === 1 ? 'gateway' : `gateway, ${workers} workers`;
-    results.push(await measure(name, gateway, mqttUrl, redis, token));
+    const name = traced
+      ? 'gateway, tracing on'
+      : workers === 1
+        ? 'gateway'
+        : `gateway, ${workers} workers`;
+    const measured = await measure(name, gateway, mqttUrl, redis, token);
+    if (traced) {
+      measured.dropped_spans = await droppedSpans(`http://127.0.0.1:${httpPort}`);
+      if (sink) await stop(sink);
+    }
+    results.push(measured);
     await stop(gateway);
   }
 } finally {
@@ -192,7 +229,10 @@ try {
   redis.disconnect();
 }
 
-const [relay, gateway, workers2] = results;
+const byName = (/** @type {string} */ name) => results.find((r) => r.target === name);
+const [relay, gateway] = results;
+const workers2 = byName('gateway, 2 workers');
+const traced = byName('gateway, tracing on');
 const ratios = {
   throughput: Math.round((gateway.throughput / relay.throughput) * 100) / 100,
   p99: Math.round((gateway.p99_ms / relay.p99_ms) * 100) / 100,
@@ -213,7 +253,7 @@ const table = [
   '',
   '| target | req/s | p50 ms | p99 ms | max ms | p50 ms at c=1 | errors | timeouts | CPU µs/req | Redis cmds/req | Redis CPU µs/req | RSS MiB |',
   '|---|---|---|---|---|---|---|---|---|---|---|---|',
-  ...results.map(line),
+  ...results.filter((r) => r !== traced).map(line),
   '',
   `Gateway / relay: throughput ${ratios.throughput}, p99 ${ratios.p99}, p50 at concurrency 1 ${ratios.c1_p50}.`,
   ...(workers2
@@ -236,13 +276,32 @@ const reading = [
   `| zero errors and timeouts | ${gateway.errors} errors, ${gateway.timeouts} timeouts | ${verdict(gateway.errors + gateway.timeouts === 0)} |`,
   `| RSS growth < 10 % over the run | ${gateway.rss_start_mib} → ${gateway.rss_end_mib} MiB (${growth} %) | ${verdict(growth < 10)} |`,
 ].join('\n');
+const tracingTable = traced
+  ? [
+      `Run of ${report.date}: the gateway with tracing off (no endpoint, the default) and on, every request sampled (\`OTEL_TRACES_SAMPLER=always_on\`), spans exported over OTLP/HTTP to a local sink; ${inflight} in flight, ${seconds} s each.`,
+      '',
+      '| tracing | req/s | p50 ms | p99 ms | p50 ms at c=1 | CPU µs/req | RSS MiB | spans dropped |',
+      '|---|---|---|---|---|---|---|---|',
+      ...[gateway, traced].map(
+        (r) =>
+          `| ${r === traced ? 'on' : 'off'} | ${r.throughput} | ${r.p50_ms} | ${r.p99_ms} | ${r.c1_p50_ms} | ${r.cpu_us_per_request} | ${r.rss_start_mib} → ${r.rss_end_mib} | ${r.dropped_spans ?? '-'} |`,
+      ),
+      '',
+      `On / off: throughput ${Math.round((traced.throughput / gateway.throughput) * 100) / 100} (target ≥ 0.9), CPU per request ${Math.round(((traced.cpu_us_per_request ?? 0) / (gateway.cpu_us_per_request ?? 1)) * 100) / 100}.`,
+    ].join('\n')
+  : undefined;
 console.log(table);
+if (tracingTable) console.log(tracingTable);
 console.log(JSON.stringify(report));
 // A profiled run is slower than a real one: it prints, but writes neither file.
 if (!smoke && !process.env.BENCH_GATEWAY_NODE_ARGS) {
   writeFileSync(output, JSON.stringify(report, null, 2) + '\n');
   const docs = join(root, 'docs/benchmarks.md');
-  if (writeSection(docs, 'results', table) && writeSection(docs, 'reading', reading)) {
+  const written =
+    writeSection(docs, 'results', table) &&
+    writeSection(docs, 'reading', reading) &&
+    (!tracingTable || writeSection(docs, 'tracing', tracingTable));
+  if (written) {
     const prettier = join(root, 'node_modules/prettier/bin/prettier.cjs');
     spawnSync(process.execPath, [prettier, '--write', docs], { stdio: 'ignore' });
   }

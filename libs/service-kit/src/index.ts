@@ -8,3 +8,4 @@ export * from './lib/service-kit.module';
 export * from './lib/bootstrap-service';
 export * from './lib/id';
 export * from './lib/idempotency-key.interceptor';
+export * from './lib/trace-requests.middleware';

@@ -110,6 +110,23 @@ describe('MqgwClient (real Mosquitto)', () => {
     expect(second.headers['idempotency-key']).not.toBe(first.headers['idempotency-key']);
   });
 
+  it('sends the traceparent of the caller span: per request, or asked of the client each time', async () => {
+    const gw = await gatewayStub(MQTT_URL, base, (s) => success({ echo: s.body }));
+    track(gw.client);
+    const current = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const given = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const client = track(
+      await connect(MQTT_URL, {
+        username: undefined,
+        clientId: uniqueTestId('c'),
+        traceparent: () => current,
+      }),
+    );
+    await client.request(`${base}/things/create`, {});
+    await client.request(`${base}/things/create`, {}, { traceparent: given });
+    expect(gw.seen.map((s) => s.headers['traceparent'])).toEqual([current, given]);
+  });
+
   it('takes only the reply to its own request: a forged one on its reply topic is ignored', async () => {
     let forge: () => Promise<unknown> = async () => undefined;
     const gw = await gatewayStub(MQTT_URL, base, async (s) => {

@@ -20,6 +20,11 @@ export interface ClientOptions {
   /** More user properties (headers) on every request. */
   headers?: Record<string, string>;
   /**
+   * Asked for each request: the W3C `traceparent` of the span it belongs to (from the
+   * app's OpenTelemetry context, say), sent as a user property; `undefined` sends none.
+   */
+  traceparent?: () => string | undefined;
+  /**
    * Where replies are asked for: `<replyPrefix>/<random>`. Default `replies/<username>`, or
    * `replies/<clientId>` without a login: the reply space the broker gives a client.
    */
@@ -171,7 +176,11 @@ export class MqgwClient<R extends RouteShape = AnyRoute> {
     const retries = options.retries ?? this.options.retries ?? 2;
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs ?? 10_000;
     for (let attempt = 0; ; attempt++) {
-      const headers = await this.headersFor(options.headers, key);
+      const traceparent = options.traceparent ?? this.options.traceparent?.();
+      const headers = await this.headersFor(
+        traceparent ? { ...options.headers, traceparent } : options.headers,
+        key,
+      );
       const outcome = await new Promise<SendOutcome>((resolve) => {
         this.send(topic, payload, headers, resolve, timeoutMs, options.qos);
       });

@@ -27,6 +27,11 @@ export type RouteFor<R extends RouteShape, T extends string> = R extends RouteSh
 export interface RequestOptions {
   /** More user properties (headers) for this request only. */
   headers?: Record<string, string>;
+  /**
+   * The W3C `traceparent` of the caller's span, so the gateway's span (and the service's)
+   * join its trace; default the client's `traceparent` option (docs/tracing.md).
+   */
+  traceparent?: string;
   /** Per attempt; default the client's. */
   timeoutMs?: number;
   /** Retries after the first attempt, where they are safe; default the client's. */

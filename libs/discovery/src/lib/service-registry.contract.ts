@@ -53,16 +53,18 @@ export function describeServiceRegistryContract(
     });
 
     it('announces new instances and departures, not heartbeats', async () => {
+      // Events of one Redis Cluster node arrive in the order they were sent, not those of
+      // two: these names hash to the slot of `svc`, so once the last is in, all are.
+      const [other, last] = ['other-7383', 'last-17932'];
       const events: string[] = [];
       const stop = await ctx.registry.onChange((service) => events.push(service));
       await ctx.registry.register(instance('a'), 15);
       await ctx.registry.register(instance('a'), 15);
-      await ctx.registry.register(instance('z', 'other'), 15);
+      await ctx.registry.register(instance('z', other), 15);
       await ctx.registry.deregister('svc', 'a');
-      // Events arrive in the order they were sent: once the last is in, all are.
-      await ctx.registry.register(instance('end', 'last'), 15);
-      await until('the last event', async () => events.includes('last'));
-      expect(events).toEqual(['svc', 'other', 'svc', 'last']);
+      await ctx.registry.register(instance('end', last), 15);
+      await until('the last event', async () => events.includes(last));
+      expect(events).toEqual(['svc', other, 'svc', last]);
       await stop();
     });
   });

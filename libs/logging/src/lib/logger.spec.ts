@@ -38,6 +38,16 @@ describe('logging', () => {
     expect(lines[0]).not.toHaveProperty('request_id');
   });
 
+  it('writes the trace and span ids of a traced request on its lines', () => {
+    const { lines, stream } = capture();
+    const nest = new PinoNestLogger(createLogger('gateway', 'log', stream));
+    const ids = { trace_id: '0af7651916cd43dd8448eb211c80319c', span_id: 'b7ad6b7169203331' };
+    nest.warn(forRequest('req-2', 'traced', ids), 'Transport');
+    nest.warn(forRequest('req-3', 'untraced'), 'Transport');
+    expect(lines[0]).toMatchObject({ request_id: 'req-2', msg: 'traced', ...ids });
+    expect(lines[1]).not.toHaveProperty('trace_id');
+  });
+
   it('masks the credentials of any URL, in messages, fields and error stacks', () => {
     const { lines, stream } = capture();
     const nest = new PinoNestLogger(createLogger('gateway', 'log', stream));

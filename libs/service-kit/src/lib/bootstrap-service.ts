@@ -5,9 +5,11 @@ import { exitCleanlyOnSignals } from '@mqgw/config';
 import { RedisServiceRegistry, SelfRegistration } from '@mqgw/discovery';
 import { PinoNestLogger, createLogger } from '@mqgw/logging';
 import { createRedisClient } from '@mqgw/store';
+import { readTracingSettings, startTracing } from '@mqgw/tracing';
 import type { AddressInfo } from 'node:net';
 import type { ServiceConfig } from './service.config';
 import { RegistrationLifecycle } from './registration.lifecycle';
+import { traceRequests } from './trace-requests.middleware';
 
 export interface BootstrapServiceOptions {
   module: Type<unknown> | DynamicModule;
@@ -26,10 +28,11 @@ export async function bootstrapService(
       createLogger(names[0], config.LOG_LEVEL, undefined, config.logFormat),
     ),
   });
+  const logger = new Logger(names[0]);
+  startTracingIfAsked(app, names[0], config, logger);
   await app.listen(config.PORT, config.HOST);
   const port = (app.getHttpServer().address() as AddressInfo).port;
   const url = (config.PUBLIC_URL ?? `http://${config.HOST}:${port}`).replace(/\/+$/, '');
-  const logger = new Logger(names[0]);
 
   if (config.redis) {
     const redis = createRedisClient(config.redis, {
@@ -57,4 +60,22 @@ export async function bootstrapService(
   }
   exitCleanlyOnSignals(app, logger);
   return app;
+}
+
+/**
+ * With an OTLP endpoint set (OTEL_EXPORTER_OTLP_ENDPOINT), each request gets a server span
+ * that continues the gateway's trace (docs/tracing.md); pending spans are exported on close.
+ */
+function startTracingIfAsked(
+  app: INestApplication,
+  name: string,
+  config: ServiceConfig,
+  logger: Logger,
+): void {
+  const settings = readTracingSettings(config, name);
+  if (!settings) return;
+  const tracing = startTracing(settings, { scope: name, warn: (line) => logger.warn(line) });
+  app.use(traceRequests(tracing.tracer));
+  app.get(RegistrationLifecycle).onClose(() => tracing.shutdown());
+  logger.log(`exporting spans to ${settings.endpoint} as ${settings.serviceName}`);
 }

@@ -1,5 +1,6 @@
 import { LOG_FORMATS, LOG_LEVELS, chooseLogFormat, isCi, type LogFormat } from '@mqgw/logging';
 import { readRedisSettings, redisEnvSchema, type RedisSettings } from '@mqgw/store';
+import { tracingEnvSchema } from '@mqgw/tracing';
 import {
   exitWithEnvSchemaIfAsked,
   int,
@@ -46,6 +47,7 @@ export function serviceEnvSchema(defaultPort: number) {
         doc: 'default pretty at a terminal, json in production, in CI and into a pipe or file',
       }),
     ),
+    ...tracingEnvSchema,
   };
 }
 

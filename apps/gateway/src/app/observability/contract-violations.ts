@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Violation } from '@mqgw/routes';
-import { forRequest } from '@mqgw/logging';
+import { forRequest, type LogTraceIds } from '@mqgw/logging';
 import { PrometheusMetrics } from './prometheus.metrics';
 import { RequestRecorder } from './request-recorder';
 
@@ -32,7 +32,7 @@ export class ContractViolations {
   reply(
     route: string,
     service: string,
-    requestId: string,
+    request: { requestId: string; traceIds?: LogTraceIds },
     violations: readonly Violation[],
     now = Date.now(),
   ): void {
@@ -48,10 +48,11 @@ export class ContractViolations {
     const more = last?.since ? ` (and ${last.since} more replies since the last report)` : '';
     this.logger.warn(
       forRequest(
-        requestId,
+        request.requestId,
         `${service} broke the reply schema of ${route}: ${violations
           .map((v) => `${v.pointer || '(data)'} ${v.message}`)
           .join('; ')}${more}`,
+        request.traceIds,
       ),
     );
   }

@@ -7,11 +7,13 @@ import { ContractViolations } from './contract-violations';
 import { MetricsReader } from './metrics.reader';
 import { PrometheusMetrics } from './prometheus.metrics';
 import { RequestRecorder } from './request-recorder';
+import { RequestTracer } from './request-tracer';
 
 /**
  * Counting and logging: the request recorder (the transport's `RequestObserver`), this
  * instance's Prometheus metrics, the reader of the counters all instances share, and the
- * count of contract violations (the `validate` step's and the reply schema's).
+ * count of contract violations (the `validate` step's and the reply schema's), and the
+ * tracer of requests (docs/tracing.md).
  */
 /** `mqgw_breaker_state`: 0 closed, 1 half-open, 2 open. */
 const BREAKER_STATE_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
@@ -24,8 +26,16 @@ const BREAKER_STATE_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
     { provide: RequestObserver, useExisting: RequestRecorder },
     MetricsReader,
     ContractViolations,
+    RequestTracer,
   ],
-  exports: [PrometheusMetrics, RequestRecorder, RequestObserver, MetricsReader, ContractViolations],
+  exports: [
+    PrometheusMetrics,
+    RequestRecorder,
+    RequestObserver,
+    MetricsReader,
+    ContractViolations,
+    RequestTracer,
+  ],
 })
 export class ObservabilityModule implements OnModuleInit {
   private readonly logger = new Logger('State');

@@ -1,5 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  collectDefaultMetrics,
+  type OpenMetricsContentType,
+} from 'prom-client';
 
 /** Latency buckets in seconds, shared by Prometheus and the Redis percentiles. */
 export const LATENCY_BUCKETS = [
@@ -13,6 +20,11 @@ export const LATENCY_BUCKETS = [
 @Injectable()
 export class PrometheusMetrics {
   readonly registry = new Registry();
+  /**
+   * The same metrics in the OpenMetrics format, which carries exemplars (prom-client only
+   * lets a histogram keep them if an OpenMetrics registry holds it).
+   */
+  private readonly openMetricsRegistry = openMetricsRegistry();
 
   readonly requests = new Counter({
     name: 'mqgw_requests_total',
@@ -26,7 +38,10 @@ export class PrometheusMetrics {
     help: 'Time from receipt to reply, by service, route template and outcome.',
     labelNames: ['service', 'route', 'outcome'] as const,
     buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
+    registers: [this.openMetricsRegistry],
+    // A traced request leaves its trace id as the exemplar of its bucket; only the
+    // OpenMetrics format (asked for with Accept) shows them.
+    enableExemplars: true,
   });
 
   readonly dropped = new Counter({
@@ -117,6 +132,12 @@ export class PrometheusMetrics {
     registers: [this.registry],
   });
 
+  readonly droppedSpans = new Counter({
+    name: 'mqgw_trace_spans_dropped_total',
+    help: 'Spans not exported: the export queue was full, or the OTLP endpoint failed or could not be reached.',
+    registers: [this.registry],
+  });
+
   readonly serviceConcurrency = new Gauge({
     name: 'mqgw_service_concurrency',
     help: 'Calls out to each service from this instance (inflight) and its concurrency limit (limit).',
@@ -144,6 +165,12 @@ export class PrometheusMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'mqgw_' });
+    // Every metric is in both registries: each format shows them all.
+    this.registry.registerMetric(this.duration);
+    for (const { name } of this.registry.getMetricsAsArray()) {
+      const metric = this.registry.getSingleMetric(name);
+      if (metric && metric !== this.duration) this.openMetricsRegistry.registerMetric(metric);
+    }
     // Both outcomes exist from the start, so a dashboard can tell 0 from no data.
     for (const outcome of ['applied', 'rejected']) this.routeReloads.labels({ outcome }).inc(0);
   }
@@ -155,7 +182,13 @@ export class PrometheusMetrics {
   >();
 
   /** Counts one answered request and its duration. Label values come from finite sets. */
-  recordRequest(route: string, service: string, outcome: string, seconds: number): void {
+  recordRequest(
+    route: string,
+    service: string,
+    outcome: string,
+    seconds: number,
+    traceId?: string,
+  ): void {
     const key = `${route}\u0000${service}\u0000${outcome}`;
     let child = this.children.get(key);
     if (!child) {
@@ -166,6 +199,52 @@ export class PrometheusMetrics {
       this.children.set(key, child);
     }
     child.count.inc();
-    child.duration.observe(seconds);
+    if (traceId === undefined) child.duration.observe(seconds);
+    else {
+      const labels = { service, route, outcome };
+      // prom-client types exemplar labels as the metric's own; any label name is valid.
+      const exemplarLabels = { trace_id: traceId } as unknown as typeof labels;
+      this.duration.observe({ labels, value: seconds, exemplarLabels });
+    }
   }
+
+  /** The Prometheus text format. */
+  text(): Promise<string> {
+    return this.serially(() => this.registry.metrics());
+  }
+
+  /**
+   * The OpenMetrics text, with the request-duration exemplars (trace ids). prom-client
+   * renames a counter (drops `_total`) while it renders OpenMetrics; the names are put back
+   * after, and renders run one at a time so the text format never sees the other names.
+   */
+  openMetrics(): Promise<string> {
+    return this.serially(async () => {
+      const counters = this.openMetricsRegistry
+        .getMetricsAsArray()
+        .filter((m) => String(m.type) === 'counter')
+        .map((m) => [this.openMetricsRegistry.getSingleMetric(m.name), m.name] as const);
+      try {
+        return await this.openMetricsRegistry.metrics();
+      } finally {
+        for (const [metric, name] of counters) {
+          if (metric) (metric as unknown as { name: string }).name = name;
+        }
+      }
+    });
+  }
+
+  private rendering: Promise<unknown> = Promise.resolve();
+
+  private serially<T>(render: () => Promise<T>): Promise<T> {
+    const next = this.rendering.then(render, render);
+    this.rendering = next.catch(() => undefined);
+    return next;
+  }
+}
+
+function openMetricsRegistry(): Registry<OpenMetricsContentType> {
+  const registry = new Registry<OpenMetricsContentType>();
+  registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  return registry;
 }

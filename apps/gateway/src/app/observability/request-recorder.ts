@@ -65,7 +65,8 @@ export class RequestRecorder extends RequestObserver {
     const route = request?.route.template ?? 'unmatched';
     const service = request?.service;
     const outcome = error ? error.error.code : outcomeOf(reply);
-    this.prometheus.recordRequest(route, service ?? 'gateway', outcome, elapsedMs / 1000);
+    const traceId = request?.traceIds?.trace_id;
+    this.prometheus.recordRequest(route, service ?? 'gateway', outcome, elapsedMs / 1000, traceId);
     this.countRequest(route, error, elapsedMs, nowMs);
     if (service && request?.upstreamAttempted) this.countService(service, error, elapsedMs);
     const entry = {
@@ -73,6 +74,7 @@ export class RequestRecorder extends RequestObserver {
       service: service ?? null,
       timestamp: nowMs / 1000,
     };
+    const traced = request?.traceIds ? { trace_id: request.traceIds.trace_id } : undefined;
     const where = request?.route.template ?? clip(topic);
     this.log('request', { ...entry, topic: where });
     this.log('response', {
@@ -83,7 +85,13 @@ export class RequestRecorder extends RequestObserver {
     if (error) {
       // A replayed reply may predate clipping; every entry is clipped here once more.
       const message = clipText(error.error.message);
-      this.log('error', { ...entry, topic: where, code: error.error.code, error: message });
+      this.log('error', {
+        ...entry,
+        ...traced,
+        topic: where,
+        code: error.error.code,
+        error: message,
+      });
     }
   }
 

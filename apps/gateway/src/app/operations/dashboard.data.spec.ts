@@ -67,6 +67,7 @@ describe('DashboardData', () => {
       [
         JSON.stringify({
           request_id: 'r1',
+          trace_id: `${'a'.repeat(32)}${'x'.repeat(100)}`,
           topic: template,
           code: 'NOT_FOUND',
           error: 'gone',
@@ -98,7 +99,14 @@ describe('DashboardData', () => {
       refused_by_reason: { overloaded: 7 },
     });
     expect(snap.recent_errors).toEqual([
-      { time: 1, request_id: 'r1', topic: template, code: 'NOT_FOUND', message: 'gone' },
+      {
+        time: 1,
+        request_id: 'r1',
+        trace_id: 'a'.repeat(32),
+        topic: template,
+        code: 'NOT_FOUND',
+        message: 'gone',
+      },
     ]);
     expect(snap.served_by).toMatchObject({ instance: 'gw-test', inflight: 1 });
     expect(snap.commands).toEqual({

@@ -74,6 +74,8 @@ export interface DashboardSnapshot {
   recent_errors: {
     time: number;
     request_id: string | null;
+    /** The trace the request was recorded under, when tracing is on (docs/tracing.md). */
+    trace_id: string | null;
     topic: string | null;
     code: string;
     message: string;
@@ -312,6 +314,7 @@ function toErrorEntry(raw: string): DashboardSnapshot['recent_errors'][number] {
   return {
     time: Number(entry['timestamp'] ?? 0),
     request_id: typeof entry['request_id'] === 'string' ? clipText(entry['request_id'], 64) : null,
+    trace_id: typeof entry['trace_id'] === 'string' ? entry['trace_id'].slice(0, 32) : null,
     topic: typeof topic === 'string' ? clipText(topic, 256) : null,
     code: clipText(String(entry['code'] ?? ''), 64),
     message: clipText(String(entry['error'] ?? '')),

@@ -106,7 +106,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   </section>
   <section class="wide" id="errors-section">
     <h2>Recent errors</h2>
-    <table><thead><tr><th>time</th><th>code</th><th>topic</th><th>message</th><th>request id</th></tr></thead>
+    <table><thead><tr><th>time</th><th>code</th><th>topic</th><th>message</th><th>request id</th><th>trace id</th></tr></thead>
     <tbody id="recent-errors"></tbody></table>
   </section>
 </main>
@@ -224,7 +224,8 @@ export const DASHBOARD_HTML = `<!doctype html>
       el('td', {}, d.name), el('td', {}, badge(d.status)), el('td', {}, d.protocol), el('td', {}, time(d.since)))));
     fill('recent-errors', s.recent_errors.map((e) => el('tr', { 'data-request': e.request_id || '' },
       el('td', {}, time(e.time)), el('td', {}, e.code), el('td', {}, e.topic || ''),
-      el('td', {}, e.message), el('td', { class: 'muted' }, e.request_id || ''))));
+      el('td', {}, e.message), el('td', { class: 'muted' }, e.request_id || ''),
+      el('td', { class: 'muted trace' }, e.trace_id || ''))));
   }
 
   // Server-sent events every second; if the stream breaks, poll until it comes back.

@@ -1,11 +1,17 @@
-import { Controller, Get, Header } from '@nestjs/common';
+import { Controller, Get, Headers, Res } from '@nestjs/common';
+import { Registry } from 'prom-client';
 import { PrometheusMetrics } from '../observability/prometheus.metrics';
 import { AdmissionControl } from '../pipeline/guards/admission-control';
 import { ServiceLimits } from '../pipeline/interceptors/service-limits';
 import { MqttRequestServer } from '../transport/mqtt-request.server';
 import { DashboardData } from './dashboard.data';
 
-/** `GET /metrics`: Prometheus text for this instance. */
+const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8';
+
+/**
+ * `GET /metrics`: Prometheus text for this instance; the OpenMetrics format, with the
+ * request-duration exemplars (trace ids), when the scraper asks for it with Accept.
+ */
 @Controller('metrics')
 export class MetricsController {
   constructor(
@@ -17,8 +23,10 @@ export class MetricsController {
   ) {}
 
   @Get()
-  @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
-  async scrape(): Promise<string> {
+  async scrape(
+    @Headers('accept') accept: string | undefined,
+    @Res({ passthrough: true }) res: { setHeader(name: string, value: string): void },
+  ): Promise<string> {
     this.metrics.inflight.set(this.transport.inflightCount);
     for (const [value, n] of Object.entries(this.admission.state)) {
       this.metrics.admission.set({ value }, n);
@@ -28,7 +36,12 @@ export class MetricsController {
       this.metrics.serviceConcurrency.set({ service, value: 'limit' }, state.limit);
     }
     this.setInstances();
-    return this.metrics.registry.metrics();
+    if (accept?.includes('application/openmetrics-text')) {
+      res.setHeader('content-type', Registry.OPENMETRICS_CONTENT_TYPE);
+      return this.metrics.openMetrics();
+    }
+    res.setHeader('content-type', PROMETHEUS_TEXT);
+    return this.metrics.text();
   }
 
   /** Reset first, so that an instance that left the registry leaves the scrape too. */

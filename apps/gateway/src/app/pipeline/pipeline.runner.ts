@@ -21,10 +21,12 @@ import {
   type StepName,
 } from '@mqgw/routes';
 import type { GatewayRequest } from '../request/gateway-request';
+import { RequestTracer } from '../observability/request-tracer';
 import { ActiveRoutes } from '../routing/active-routes';
 import { PipelineContext } from './pipeline-context';
 import { STEP_OF } from './pipeline';
 import { PromisedObservable, promised, resultOf } from './pipeline-step';
+import { TracedGuard, TracedInterceptor } from './traced-step';
 
 type Handler = (body: Record<string, unknown>, req: GatewayRequest) => unknown;
 
@@ -79,6 +81,7 @@ export class PipelineRunner implements OnModuleInit {
     private readonly modules: ModulesContainer,
     private readonly scanner: MetadataScanner,
     private readonly routes: ActiveRoutes,
+    private readonly tracer: RequestTracer,
   ) {}
 
   onModuleInit(): void {
@@ -154,10 +157,17 @@ export class PipelineRunner implements OnModuleInit {
       );
     }
     const runs = <T>(d: Declared<T>) => d.step === undefined || route.steps.has(d.step);
+    // The one place steps are traced: with tracing on, each runs wrapped in its span.
+    const traced = this.tracer.enabled;
+    const nameOf = (d: Declared<object>) => d.step ?? d.instance.constructor.name;
     const plan: Plan = {
       chain,
-      guards: chain.guards.filter(runs).map((d) => d.instance),
-      interceptors: chain.interceptors.filter(runs).map((d) => d.instance),
+      guards: chain.guards
+        .filter(runs)
+        .map((d) => (traced ? new TracedGuard(d.instance, nameOf(d)) : d.instance)),
+      interceptors: chain.interceptors
+        .filter(runs)
+        .map((d) => (traced ? new TracedInterceptor(d.instance, nameOf(d)) : d.instance)),
     };
     this.plans.set(route, plan);
     return plan;

@@ -1,4 +1,5 @@
 import type { CompiledRoute } from '@mqgw/routes';
+import type { RequestTrace, TraceIds } from './request-trace';
 import { decodeBody, type BodySource } from './request-body';
 
 /** Who made a request, as established by the auth step. */
@@ -33,6 +34,8 @@ export interface RequestOrigin {
    * expiry (which the broker counts down while the request waits) or a `deadline` header.
    */
   deadline?: number;
+  /** The request's spans, when it is traced (docs/tracing.md); absent with tracing off. */
+  trace?: RequestTrace;
 }
 
 /**
@@ -96,6 +99,16 @@ export class GatewayRequest {
 
   get clientDeadline(): number | undefined {
     return this.origin.deadline;
+  }
+
+  /** The request's spans, when it is traced: each step records into them. */
+  get trace(): RequestTrace | undefined {
+    return this.origin.trace;
+  }
+
+  /** The ids its log lines carry, when it is traced. */
+  get traceIds(): TraceIds | undefined {
+    return this.origin.trace?.ids;
   }
 
   /** The body, decoded on first use; `BAD_REQUEST` or `PAYLOAD_TOO_LARGE` if it cannot be. */

@@ -1,6 +1,7 @@
 import type { IPublishPacket } from 'mqtt';
 import { GatewayError, REQUEST_HEADER } from '@mqgw/contracts';
 import type { QoS } from '@mqgw/routes';
+import { TRACEPARENT, TRACESTATE, traceHeadersOf, type TraceHeaders } from '@mqgw/tracing';
 import { parseBody, type BodySource } from '../request/request-body';
 import { UnanswerableRequest } from '../request/unanswerable';
 import type { DeviceNamespace } from './device-namespace';
@@ -32,6 +33,8 @@ export interface Inbound {
   body: BodySource;
   /** The client's deadline (`performance.now()` ms), from message expiry or `deadline`. */
   deadline?: number;
+  /** The caller's W3C trace context: MQTT 5 user properties, or an envelope's `headers`. */
+  trace?: TraceHeaders;
   /** What is wrong with the request: answered to `delivery`, nothing run. */
   problem?: GatewayError;
 }
@@ -85,7 +88,13 @@ export class InboundDecoder {
     }
     if (inbound.problem) return inbound;
     try {
-      if (props.userProperties) inbound.headers = readHeaders(props.userProperties);
+      if (props.userProperties) {
+        inbound.headers = readHeaders(props.userProperties);
+        inbound.trace ??= traceHeadersOf({
+          traceparent: inbound.headers[TRACEPARENT],
+          tracestate: inbound.headers[TRACESTATE],
+        });
+      }
       inbound.deadline = deadlineOf(props.messageExpiryInterval, inbound.headers, receivedAt);
     } catch (error) {
       inbound.problem = error as GatewayError;
@@ -119,6 +128,7 @@ export class InboundDecoder {
       }
       inbound.problem = envelope.error;
       inbound.body = { value: envelope.data };
+      inbound.trace = traceHeadersOf(envelope.headers);
       return;
     }
     const nest = asNestPacket(body, inbound.topic);
@@ -131,6 +141,7 @@ export class InboundDecoder {
         owner: verdict.owner,
       });
       inbound.body = { value: nest.data };
+      inbound.trace = traceHeadersOf(nest.headers);
       return;
     }
     inbound.body = { value: body };

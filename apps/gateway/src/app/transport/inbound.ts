@@ -42,6 +42,8 @@ export interface NestPacket {
   pattern: string;
   id: string;
   data: unknown;
+  /** W3C trace context (`traceparent`, `tracestate`), where the client sends it. */
+  headers?: unknown;
 }
 
 /** True for `{pattern, data, id}` addressed to this topic: the NestJS ClientMqtt form. */
@@ -55,20 +57,26 @@ export function asNestPacket(body: unknown, topic: string): NestPacket | undefin
   return candidate as NestPacket;
 }
 
-/** What a device request without `responseTopic` carries: `{"id": "...", "data": {...}}`. */
+/**
+ * What a device request without `responseTopic` carries: `{"id": "...", "data": {...}}`, and
+ * optionally `"headers": {"traceparent": "..."}`.
+ */
 export interface DeviceEnvelope {
   /** Where the reply is matched; absent means fire and forget. */
   id?: string;
   data: unknown;
+  /** The envelope's `headers`, as sent: only W3C trace context is read from it. */
+  headers?: unknown;
   /** Why the envelope is not well formed, answered when `id` could still be read. */
   error?: GatewayError;
 }
 
 const ENVELOPE_ID = /^[\x21-\x7e]{1,128}$/;
+const ENVELOPE_KEYS: ReadonlySet<string> = new Set(['id', 'data', 'headers']);
 
 /**
- * Reads a device envelope: `id` (1 to 128 printable ASCII characters) and `data` (an object,
- * `{}` when absent), nothing else. A malformed `id` makes the request fire-and-forget, since
+ * Reads a device envelope: `id` (1 to 128 printable ASCII characters), `data` (an object,
+ * `{}` when absent) and `headers` (trace context), nothing else. A malformed `id` makes the request fire-and-forget, since
  * there is nothing to answer to.
  */
 export function readDeviceEnvelope(body: unknown): DeviceEnvelope {
@@ -77,11 +85,11 @@ export function readDeviceEnvelope(body: unknown): DeviceEnvelope {
     typeof envelope['id'] === 'string' && ENVELOPE_ID.test(envelope['id'])
       ? envelope['id']
       : undefined;
-  const extra = Object.keys(envelope).filter((key) => key !== 'id' && key !== 'data');
+  const extra = Object.keys(envelope).filter((key) => !ENVELOPE_KEYS.has(key));
   if (extra.length > 0) {
     const error = new GatewayError(
       'BAD_REQUEST',
-      `a device request is {"id", "data"}; unexpected ${extra.slice(0, 5).join(', ')}`,
+      `a device request is {"id", "data", "headers"}; unexpected ${extra.slice(0, 5).join(', ')}`,
     );
     return { id, data: {}, error };
   }
@@ -91,5 +99,5 @@ export function readDeviceEnvelope(body: unknown): DeviceEnvelope {
       error: new GatewayError('BAD_REQUEST', 'id must be 1 to 128 printable ASCII characters'),
     };
   }
-  return { id, data: envelope['data'] ?? {} };
+  return { id, data: envelope['data'] ?? {}, headers: envelope['headers'] };
 }

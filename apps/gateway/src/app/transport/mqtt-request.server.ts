@@ -12,16 +12,19 @@ import {
   type Reply,
 } from '@mqgw/contracts';
 import { SampledLog, forRequest } from '@mqgw/logging';
-import type { QoS, RouteTable } from '@mqgw/routes';
+import type { QoS, RouteMatch, RouteTable } from '@mqgw/routes';
+import { RequestTracer } from '../observability/request-tracer';
 import { AdmissionControl } from '../pipeline/guards/admission-control';
 import { PipelineRunner } from '../pipeline/pipeline.runner';
 import { GatewayRequest } from '../request/gateway-request';
+import type { RequestTrace } from '../request/request-trace';
 import { RequestObserver } from '../request/request-observer';
 import { isUnanswerable, type DropReason } from '../request/unanswerable';
 import { ActiveRoutes } from '../routing/active-routes';
 import { DeviceNamespace } from './device-namespace';
 import { InboundDecoder, NO_DELIVERY, type Inbound } from './inbound-decoder';
 import { ReplyPublisher } from './reply-publisher';
+import { whyItFailed, within } from './settle';
 import { ReplyTopicPolicy } from './reply-topic.policy';
 import { TRANSPORT_CONFIG, type TransportConfig } from './transport.config';
 
@@ -61,6 +64,7 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
     private readonly observer: RequestObserver,
     private readonly pipeline: PipelineRunner,
     private readonly admission: AdmissionControl,
+    private readonly tracer: RequestTracer,
   ) {
     super();
     if (options.devicePrefix) {
@@ -234,26 +238,48 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
     this.inHand++;
     let inbound: Inbound | undefined;
     let request: GatewayRequest | undefined;
+    let trace: RequestTrace | undefined;
     try {
       let reply: Reply;
       try {
         inbound = this.decoder.decode(topic, payload, packet, receivedAt);
-        request = this.requestOf(requestId, inbound, receivedAt);
+        const match = inbound.problem ? undefined : this.routes.matcher.match(inbound.routeTopic);
+        trace = this.traceOf(inbound, match, receivedAt);
+        request = this.requestOf(requestId, inbound, match, receivedAt, trace);
         reply = (await this.pipeline.run(request)) as Reply;
       } catch (error) {
-        if (isUnanswerable(error)) return this.drop(requestId, topic, error.reason, error.detail);
-        reply = this.errorReply(error, requestId, topic);
+        if (isUnanswerable(error)) {
+          trace?.end({ 'mqgw.outcome': 'dropped', 'mqgw.drop_reason': error.reason }, false);
+          return this.drop(requestId, topic, error.reason, error.detail);
+        }
+        reply = this.errorReply(error, requestId, topic, trace);
       }
-      await this.answer(inbound, request, reply, requestId);
+      await this.answer(inbound, request, reply, requestId, trace);
     } finally {
       this.finished(request);
     }
   }
 
+  /** The server span, which wraps the one pipeline; with tracing off, nothing is allocated. */
+  private traceOf(
+    inbound: Inbound,
+    match: RouteMatch | undefined,
+    receivedAt: number,
+  ): RequestTrace | undefined {
+    if (!this.tracer.enabled) return undefined;
+    const arrival = { ...inbound, clientId: this.options.clientId };
+    return this.tracer.begin(arrival, match?.route, receivedAt);
+  }
+
   /** The request the pipeline runs: its route matched, what is wrong with it refused. */
-  private requestOf(requestId: string, inbound: Inbound, receivedAt: number): GatewayRequest {
+  private requestOf(
+    requestId: string,
+    inbound: Inbound,
+    match: RouteMatch | undefined,
+    receivedAt: number,
+    trace: RequestTrace | undefined,
+  ): GatewayRequest {
     if (inbound.problem) throw inbound.problem;
-    const match = this.routes.matcher.match(inbound.routeTopic);
     if (!match) throw NOT_FOUND;
     const { delivery } = inbound;
     return new GatewayRequest(
@@ -269,12 +295,18 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
         replyOwner: delivery.kind === 'none' ? undefined : delivery.owner,
         device: inbound.device,
         deadline: inbound.deadline,
+        trace,
       },
     );
   }
 
   /** The error envelope for anything thrown; failures of the gateway or a service are logged. */
-  private errorReply(error: unknown, requestId: string, topic: string): Reply {
+  private errorReply(
+    error: unknown,
+    requestId: string,
+    topic: string,
+    trace: RequestTrace | undefined,
+  ): Reply {
     const reply = toErrorReply(error, requestId);
     const reason = isGatewayError(error) ? error.reason : undefined;
     if (reason && REFUSALS.has(reason)) {
@@ -282,7 +314,7 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
     } else if (reply.status_code >= 500 && !classifyFailure(error).callerFault) {
       const code = reason && PUBLIC_REASONS.has(reason) ? reason : reply.error.code;
       this.errors.log(code, () =>
-        forRequest(requestId, `request on ${topic} failed: ${why(error)}`),
+        forRequest(requestId, `request on ${topic} failed: ${whyItFailed(error)}`, trace?.ids),
       );
     }
     return reply;
@@ -294,6 +326,7 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
     request: GatewayRequest | undefined,
     reply: Reply,
     requestId: string,
+    trace: RequestTrace | undefined,
   ): Promise<void> {
     const topic = inbound?.topic ?? '';
     // The caller, where known: the principal auth established, or the device the broker vouches for.
@@ -305,19 +338,28 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
         caller,
         inbound?.qos ?? 0,
         requestId,
+        trace,
       );
-      if (sent.dropped) this.drop(requestId, topic, sent.dropped, sent.dropped);
+      if (sent.dropped) this.drop(requestId, topic, sent.dropped, sent.dropped, trace);
       else this.observer.completed(request, topic, reply, sent.sent);
     } catch (error) {
-      this.drop(requestId, topic, 'publish_failed', (error as Error).message);
+      this.drop(requestId, topic, 'publish_failed', (error as Error).message, trace);
+    } finally {
+      trace?.finish(reply, request);
     }
   }
 
   /** A request neither run nor answered (or its answer not published): counted and logged, sampled. */
-  private drop(requestId: string, topic: string, reason: DropReason, detail: string): void {
+  private drop(
+    requestId: string,
+    topic: string,
+    reason: DropReason,
+    detail: string,
+    trace?: RequestTrace,
+  ): void {
     this.observer.dropped(reason, topic, detail);
     this.drops.log(`dropped (${detail})`, () =>
-      forRequest(requestId, `dropped request on ${topic.slice(0, 256)}: ${detail}`),
+      forRequest(requestId, `dropped request on ${topic.slice(0, 256)}: ${detail}`, trace?.ids),
     );
   }
 
@@ -350,22 +392,4 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
       this.idleWaiters.add(done);
     });
   }
-}
-
-/** Resolves true when `work` settles within `ms`, false otherwise; never rejects. */
-function within(work: Promise<unknown>, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    work.then(
-      () => (clearTimeout(timer), resolve(true)),
-      () => (clearTimeout(timer), resolve(true)),
-    );
-  });
-}
-
-/** What to log of a failure: the stack of a bug, the message (and cause) of a GatewayError. */
-function why(error: unknown): string {
-  if (!isGatewayError(error)) return (error as Error)?.stack ?? String(error);
-  const cause = (error as Error).cause as Error | undefined;
-  return cause ? `${error.message} (${cause.message})` : error.message;
 }

@@ -1,5 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import { GatewayError, isErrorReply, toErrorReply, type Reply } from '@mqgw/contracts';
+import type { RequestTrace } from '../request/request-trace';
 import type { DropReason } from '../request/unanswerable';
 import type { Delivery } from './inbound-decoder';
 import { ReplyBudget } from './reply-budget';
@@ -47,6 +48,7 @@ export class ReplyPublisher {
     caller: string | undefined,
     qos: 0 | 1 | 2,
     requestId: string,
+    trace?: RequestTrace,
   ): Promise<Sent> {
     const client = this.client();
     if (delivery.kind === 'none' || !client) return { sent: false };
@@ -59,26 +61,52 @@ export class ReplyPublisher {
     if (caller === undefined && !this.budget.take(delivery.topic)) {
       return { sent: false, dropped: 'reply_limited' };
     }
-    const payload = this.encode(delivery, reply, requestId);
+    const traceparent = trace?.traceparent;
+    const payload = this.encode(delivery, reply, requestId, traceparent);
     const level = isErrorReply(reply) && OVERLOAD.has(reply.error.reason ?? '') ? 0 : qos;
-    if (delivery.kind === 'enveloped') {
-      await client.publishAsync(delivery.topic, payload, { qos: level });
-    } else {
-      await client.publishAsync(delivery.topic, payload, {
-        qos: level,
-        properties: {
-          contentType: 'application/json',
-          ...(delivery.correlationData ? { correlationData: delivery.correlationData } : {}),
-        },
-      });
+    const started = trace ? performance.now() : 0;
+    try {
+      await this.publish(client, delivery, payload, level, traceparent);
+    } catch (error) {
+      trace?.published(started, level, error);
+      throw error;
     }
+    trace?.published(started, level);
     return { sent: true };
   }
 
-  private encode(delivery: Delivery, reply: Reply, requestId: string): string {
+  /** The reply names the gateway's span (`traceparent`) when the request is traced. */
+  private async publish(
+    client: MqttClient,
+    delivery: Exclude<Delivery, { kind: 'none' }>,
+    payload: string,
+    qos: 0 | 1 | 2,
+    traceparent: string | undefined,
+  ): Promise<void> {
+    if (delivery.kind === 'enveloped') {
+      await client.publishAsync(delivery.topic, payload, { qos });
+      return;
+    }
+    await client.publishAsync(delivery.topic, payload, {
+      qos,
+      properties: {
+        contentType: 'application/json',
+        ...(delivery.correlationData ? { correlationData: delivery.correlationData } : {}),
+        ...(traceparent ? { userProperties: { traceparent } } : {}),
+      },
+    });
+  }
+
+  private encode(
+    delivery: Delivery,
+    reply: Reply,
+    requestId: string,
+    traceparent: string | undefined,
+  ): string {
+    const headers = traceparent ? { headers: { traceparent } } : {};
     const encode = (r: Reply) =>
       delivery.kind === 'enveloped'
-        ? JSON.stringify({ id: delivery.id, response: r, isDisposed: true })
+        ? JSON.stringify({ id: delivery.id, response: r, isDisposed: true, ...headers })
         : JSON.stringify(r);
     const payload = encode(reply);
     if (Buffer.byteLength(payload) <= this.options.maxReplyBytes) return payload;

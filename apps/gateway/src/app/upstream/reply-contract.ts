@@ -19,7 +19,7 @@ export class ReplyContract {
     if (!contract || contract.replyValidation === 'off') return;
     const violations = contract.validateReply(data);
     if (violations.length === 0) return;
-    this.violations.reply(req.route.template, service, req.requestId, violations);
+    this.violations.reply(req.route.template, service, req, violations);
     if (contract.replyValidation === 'enforce') {
       throw new GatewayError('UPSTREAM_ERROR', `${service} answered outside its contract`, {
         details: { reason: 'contract' },

@@ -10,6 +10,7 @@ import type { LoadBalancer } from '@mqgw/balancing';
 import { InstanceDirectory, type ServiceInstance } from '@mqgw/discovery';
 import { REFUSAL } from '../pipeline/guards/admission-control';
 import type { GatewayRequest } from '../request/gateway-request';
+import { failed } from '../request/request-trace';
 import { upstreamPath } from '@mqgw/routes';
 import { ReplyContract } from './reply-contract';
 import { RetryBudget } from './retry-budget';
@@ -68,31 +69,65 @@ export class UpstreamService {
     const routeTimeoutMs = route.timeoutMs ?? this.config.timeoutMs;
     const headers = this.headersFor(req, service, sendsBody);
     const path = upstreamPath(route.upstreamPath!, req.params);
-    const call = (instance: ServiceInstance) => {
+    const encoded = sendsBody ? JSON.stringify(payload) : undefined;
+    const call = (instance: ServiceInstance, resends: number) => {
       const timeoutMs = this.timeoutFor(req, routeTimeoutMs);
-      const started = performance.now();
-      return this.call(instance, {
-        ...this.target(instance.url, path),
-        method: route.method,
-        headers,
-        body: sendsBody ? JSON.stringify(payload) : undefined,
-        timeoutMs,
-      })
-        .catch((error) => {
-          throw toGatewayError(error, service, timeoutMs);
-        })
-        .finally(() => req.recordUpstreamAttempt(performance.now() - started));
+      const target = this.target(instance.url, path);
+      const request = { ...target, method: route.method, headers, body: encoded };
+      return this.attempt(req, service, instance, { ...request, timeoutMs }, resends);
     };
     this.budget.recordRequest();
     let response: UpstreamResponse;
     try {
-      response = await call(first);
+      response = await call(first, 0);
     } catch (error) {
       const second = this.retryTarget(req, service, candidates, first, error);
       if (!second) throw error;
-      response = await call(second);
+      response = await call(second, 1);
     }
     return this.toReply(req, service, response);
+  }
+
+  /**
+   * One call to one instance: timed for the request, and, when the request is traced, an
+   * HTTP client span whose `traceparent` the call carries, so the service continues the
+   * trace. A retry is a second attempt, with its own span (`http.request.resend_count`).
+   */
+  private attempt(
+    req: GatewayRequest,
+    service: string,
+    instance: ServiceInstance,
+    request: UpstreamRequest,
+    resends: number,
+  ): Promise<UpstreamResponse> {
+    const started = performance.now();
+    const origin = req.trace && new URL(request.origin);
+    const traced = req.trace?.attempt(request.method, {
+      'http.request.method': request.method,
+      'url.full': request.origin + request.path,
+      'server.address': origin?.hostname,
+      'server.port': Number(origin?.port) || undefined,
+      'http.request.resend_count': resends > 0 ? resends : undefined,
+      'mqgw.service': service,
+      'mqgw.instance.id': instance.instanceId,
+    });
+    if (traced) request.headers = { ...request.headers, traceparent: traced.traceparent };
+    return this.call(instance, request)
+      .then((response) => {
+        traced?.span.setAttribute('http.response.status_code', response.status);
+        if (response.status >= 500)
+          traced?.span.setAttribute('error.type', String(response.status));
+        return response;
+      })
+      .catch((error) => {
+        const failure = toGatewayError(error, service, request.timeoutMs);
+        if (traced) failed(traced.span, failure.reason ? { code: failure.reason } : failure);
+        throw failure;
+      })
+      .finally(() => {
+        req.recordUpstreamAttempt(performance.now() - started);
+        traced?.span.end();
+      });
   }
 
   /** The route's timeout, or less when the client's deadline comes first; none left refuses. */

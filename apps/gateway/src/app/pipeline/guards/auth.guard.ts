@@ -139,7 +139,7 @@ export class AuthGuard implements CanActivate {
   private failed(req: GatewayRequest, message: string, keyId?: string): GatewayError {
     const source = replySpaceOf(req.replyTopic) ?? (keyId ? `key:${keyId}` : 'none');
     this.refusals.log(message, () =>
-      forRequest(req.requestId, `refused (${message}) on ${req.route.template}`),
+      forRequest(req.requestId, `refused (${message}) on ${req.route.template}`, req.traceIds),
     );
     const wait = this.failures.spend(source);
     if (wait !== undefined) {

@@ -41,6 +41,7 @@ export class BreakerInterceptor implements NestInterceptor {
         forRequest(
           req.requestId,
           `breaker store unavailable, letting ${service} through: ${(error as Error).message}`,
+          req.traceIds,
         ),
       );
       return settled(next);
@@ -83,6 +84,7 @@ export class BreakerInterceptor implements NestInterceptor {
         forRequest(
           req.requestId,
           `breaker store unavailable, outcome for ${service} not counted: ${error.message}`,
+          req.traceIds,
         ),
       );
     });

@@ -46,7 +46,11 @@ export class FallbackInterceptor implements NestInterceptor {
       if (read !== undefined) {
         this.cache.put(req, read, reply.data, ttl).catch((error: Error) => {
           this.logger.debug(
-            forRequest(req.requestId, `fallback cache write failed: ${error.message}`),
+            forRequest(
+              req.requestId,
+              `fallback cache write failed: ${error.message}`,
+              req.traceIds,
+            ),
           );
         });
       }
