@@ -8,6 +8,7 @@ import { createRedisClient } from '@mqgw/store';
 import type { AddressInfo } from 'node:net';
 import type { ServiceConfig } from './service.config';
 import { RegistrationLifecycle } from './registration.lifecycle';
+import { listenOrExit } from './listen';
 
 export interface BootstrapServiceOptions {
   module: Type<unknown> | DynamicModule;
@@ -24,7 +25,7 @@ export async function bootstrapService(
   const app = await NestFactory.create(options.module, {
     logger: new PinoNestLogger(createLogger(names[0], config.LOG_LEVEL)),
   });
-  await app.listen(config.PORT, config.HOST);
+  await listenOrExit(app, names[0], config.PORT, config.HOST);
   const port = (app.getHttpServer().address() as AddressInfo).port;
   const url = (config.PUBLIC_URL ?? `http://${config.HOST}:${port}`).replace(/\/+$/, '');
   const logger = new Logger(names[0]);
