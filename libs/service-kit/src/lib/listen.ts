@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import { createServer } from 'node:net';
 
 /** The variable `npm start` (tools/scripts/stack.mjs) sets a service's PORT from. */
 export function stackPortVariable(name: string): string {
@@ -23,11 +24,26 @@ export async function listenOrExit(
   port: number,
   host: string,
 ): Promise<void> {
+  // Asked first: Nest logs a failed listen as an error with the raw EADDRINUSE before it
+  // rejects. The catch below still covers a port taken between the two.
+  if (port !== 0 && (await inUse(port, host))) exitInUse(name, port, host);
   try {
     await app.listen(port, host);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-    process.stderr.write(`${portInUseMessage(name, port, host)}\n`);
-    process.exit(78);
+    exitInUse(name, port, host);
   }
+}
+
+function exitInUse(name: string, port: number, host: string): never {
+  process.stderr.write(`${portInUseMessage(name, port, host)}\n`);
+  process.exit(78);
+}
+
+function inUse(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EADDRINUSE'));
+    probe.listen(port, host, () => probe.close(() => resolve(false)));
+  });
 }
