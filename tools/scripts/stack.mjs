@@ -3,9 +3,11 @@
 // replicas (sharing the load through an MQTT shared subscription; one embedded-mode
 // gateway when MQTT_URL or REDIS_URL is unset). Environment variables
 // pass through to every process. It prints each process's pid and role, then the broker
-// clients should use. SIGHUP reloads the gateways' routes; Ctrl-C, SIGTERM, a hangup of
-// the terminal or a crash of any part stops the whole process tree, so the next start
-// finds its ports free.
+// clients should use. SIGHUP to the runner reloads the gateways' routes; Ctrl-C, SIGTERM,
+// a crash of the runner or of any part stops the whole process tree, so the next start
+// finds its ports free. The parts share the runner's process group: closing the terminal
+// hangs up the whole group, which ends the services (they have no use for SIGHUP), and the
+// runner then stops the rest, the gateways' embedded broker included.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
