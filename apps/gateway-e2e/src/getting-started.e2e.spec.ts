@@ -60,7 +60,8 @@ async function stopStack(stack: Started): Promise<void> {
  * the README promises. The README's moved port (1884) is replaced by a free one. The clone's
  * node_modules is a hard-linked copy of this workspace's (a real install from the registry
  * would take minutes); `npm install` then runs as written and finds it up to date. The
- * build is the clone's own, from nothing. Logs: tmp/e2e-logs/getting-started-*.log.
+ * build is the clone's own, from nothing (an empty Nx cache of its own, and no daemon).
+ * Logs: tmp/e2e-logs/getting-started-*.log.
  */
 describe('getting started: the README quick start, from a fresh clone, with 1883 taken', () => {
   let dir: string;
@@ -104,6 +105,8 @@ describe('getting started: the README quick start, from a fresh clone, with 1883
       PAYMENT_SERVICE_PORT: String(ports[3]),
       NOTIFICATION_SERVICE_PORT: String(ports[4]),
       NX_DAEMON: 'false',
+      // A cache of the clone's own, empty: the first build is as cold as a newcomer's.
+      NX_CACHE_DIRECTORY: join(dir, 'nx-cache'),
     };
     const blocks = readmeCommands(
       readFileSync(join(clone, 'README.md'), 'utf8'),
