@@ -592,11 +592,14 @@ async function deviceRequest(
   qos: 0 | 1 | 2,
   timeoutMs: number,
 ): Promise<number> {
-  const device = await connectDevice(env);
+  const device = await connectDevice(env).catch((error: Error) => {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`cannot reach the broker ${brokerNamed(io, env)}: ${error.message}`);
+  });
   try {
     const started = performance.now();
     const reply = await device.request(topic, data, { qos, timeoutMs }).catch((error) => {
-      throw new UsageError((error as Error).message);
+      throw new UsageError(`${(error as Error).message}, asking ${brokerNamed(io, env)}`);
     });
     const ms = (performance.now() - started).toFixed(1);
     io.out(JSON.stringify(reply.response, null, 2));
