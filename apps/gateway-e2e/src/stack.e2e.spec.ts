@@ -141,7 +141,12 @@ async function startEmbeddedStack(name: string, env: Record<string, string> = {}
     },
     { detached: true },
   );
-  const log = () => (existsSync(stack.logFile) ? readFileSync(stack.logFile, 'utf8') : '');
+  // The log file is truncated when the stream opens: until this runner's first line is in
+  // it, what is there is a previous run's.
+  const log = () => {
+    const text = existsSync(stack.logFile) ? readFileSync(stack.logFile, 'utf8') : '';
+    return text.startsWith(`[stack] runner: pid ${stack.child.pid}\n`) ? text : '';
+  };
   return { stack, ports, servicePorts, stateFile, log };
 }
 
