@@ -1,6 +1,10 @@
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DeviceRequester, MqttRequester } from '@mqgw/testing';
 import { ComposeProject, runCommand } from './support/compose';
-import { waitFor } from './support/processes';
+import { WORKSPACE, waitFor } from './support/processes';
+import { ShellSession, readmeCommands } from './support/readme';
 import { parsePrometheus, total } from './support/prometheus';
 
 /**
@@ -11,6 +15,11 @@ import { parsePrometheus, total } from './support/prometheus';
 describe('docker compose stack on a real engine', () => {
   let project: ComposeProject;
   let credentials: Record<string, string>;
+  let shell: ShellSession | undefined;
+  const readme = readFileSync(join(WORKSPACE, 'README.md'), 'utf8');
+  // The stack starts as the README's dashboard command starts it: with its -f files.
+  const portsLine = readmeCommands(readme, 'compose-ports').flat()[0];
+  const files = [...portsLine.matchAll(/-f (\S+)/g)].map((m) => m[1]);
   const requesters: MqttRequester[] = [];
 
   const connect = async () => {
@@ -40,7 +49,8 @@ describe('docker compose stack on a real engine', () => {
   };
 
   beforeAll(async () => {
-    project = await ComposeProject.create('compose-e2e');
+    expect(files).toEqual(['docker-compose.yml', 'docker-compose.ports.yml']);
+    project = await ComposeProject.create('compose-e2e', files);
     const up = await project.compose(
       ['up', '--detach', '--build', '--wait', '--wait-timeout', '240'],
       600_000,
@@ -63,11 +73,16 @@ describe('docker compose stack on a real engine', () => {
     expect(Object.keys(credentials).sort()).toEqual([
       'MQGW_TOKEN',
       'MQTT_PASSWORD',
+      'MQTT_URL',
       'MQTT_USERNAME',
     ]);
+    // The broker as the host reaches it, on the published port.
+    expect(credentials['MQTT_URL']).toBe(project.mqttUrl);
   }, 900_000);
 
   afterAll(async () => {
+    shell?.close();
+    rmSync(join(WORKSPACE, 'client.env'), { force: true });
     await Promise.allSettled(requesters.map((r) => r.close()));
     await project?.destroy();
   }, 120_000);
@@ -104,6 +119,33 @@ describe('docker compose stack on a real engine', () => {
       ]);
     }
   });
+
+  it('shows each replica’s dashboard and /metrics on the host’s loopback, with the ports override', async () => {
+    for (const port of project.ports.gateways) {
+      const metrics = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect([port, metrics.status]).toEqual([port, 200]);
+      expect(await metrics.text()).toMatch(/^# HELP mqgw_/m);
+      const dashboard = await fetch(`http://127.0.0.1:${port}/dashboard`);
+      expect([port, dashboard.status]).toEqual([port, 200]);
+    }
+  });
+
+  it('walks the README’s compose lines from the host, each within its time limit', async () => {
+    shell = ShellSession.start('compose-walkthrough', WORKSPACE, {
+      PATH: process.env['PATH'] ?? '',
+      HOME: process.env['HOME'] ?? tmpdir(),
+      ...project.env,
+      // Plain `docker compose` lines then act on this project, with the same files.
+      COMPOSE_FILE: files.join(':'),
+    });
+    const lines = readmeCommands(readme, 'compose-walkthrough').flat();
+    expect(lines.some((line) => line.startsWith('mosquitto_rr'))).toBe(true);
+    for (const line of lines) {
+      const result = await shell.run(line, line.includes(' up ') ? 300_000 : 60_000);
+      const failed = result.code !== 0 || /"status":\s*"error"/.test(result.output);
+      expect([line, failed ? result.output : 'ok']).toEqual([line, 'ok']);
+    }
+  }, 600_000);
 
   it('answers every route group through both gateway replicas', async () => {
     const client = await connect();

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { WORKSPACE } from './support/processes';
+import { readmeCommands } from './support/readme';
 import { SERVICE_APPS, mainOf } from './support/stack';
 
 type Data = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -35,6 +36,17 @@ describe('docker-compose.yml', () => {
     }
     expect(services['gateway']['deploy'].replicas).toBe(2);
     expect(services['gateway']['environment'].SHARED_SUBSCRIPTION_GROUP).toBeTruthy();
+  });
+
+  it('builds the image on every up, so up never runs an image older than the source', () => {
+    expect(services['setup']['pull_policy']).toBe('build');
+  });
+
+  it('gives `credentials` the broker as the host reaches it, on the published port', () => {
+    expect(services['cli']['environment'].MQTT_PUBLIC_URL).toBe(
+      'mqtt://127.0.0.1:${MQTT_PUBLIC_PORT:-1883}',
+    );
+    expect(services['mosquitto']['ports'][0]).toBe('127.0.0.1:${MQTT_PUBLIC_PORT:-1883}:1883');
   });
 
   it.each(['gateway', ...SERVICE_APPS])('sets only variables that %s reads', (app) => {
@@ -200,5 +212,72 @@ describe('docker-compose.yml', () => {
     expect(result.error).toBeUndefined();
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
+  });
+});
+
+/** `docker compose` with the -f files of a README line; `config` needs no engine. */
+function composeConfig(line: string, format: 'json' | 'quiet') {
+  const files = [...line.matchAll(/-f (\S+)/g)].flatMap((m) => ['-f', m[1]]);
+  return spawnSync(
+    'docker',
+    ['compose', ...files, 'config', ...(format === 'json' ? ['--format', 'json'] : ['--quiet'])],
+    { cwd: WORKSPACE, encoding: 'utf8', env: { ...process.env, COMPOSE_PROJECT_NAME: 'mqgw' } },
+  );
+}
+
+/** The README's compose commands, read from it: each names files that parse together. */
+describe('the README on compose', () => {
+  const readme = readFileSync(join(WORKSPACE, 'README.md'), 'utf8');
+  const lines = ['compose-walkthrough', 'compose-ports', 'compose-own-service'].flatMap((name) =>
+    readmeCommands(readme, name).flat(),
+  );
+
+  it.each(lines.filter((line) => line.startsWith('docker compose')))(
+    'names compose files that parse: %s',
+    (line) => {
+      const config = composeConfig(line, 'quiet');
+      expect([line, config.status, config.stderr]).toEqual([line, 0, '']);
+    },
+  );
+
+  it('publishes the gateways’ HTTP side on the host’s loopback only, with the ports override', () => {
+    const line = readmeCommands(readme, 'compose-ports').flat()[0];
+    expect(line).toMatch(/^docker compose -f docker-compose\.yml -f docker-compose\.ports\.yml up/);
+    const config = JSON.parse(composeConfig(line, 'json').stdout) as Data;
+    const ports = config['services']['gateway']['ports'] as Data[];
+    expect(ports.map((p) => [p['host_ip'], p['target'], p['published']])).toEqual([
+      ['127.0.0.1', 3000, '3000-3001'],
+    ]);
+    expect(config['services']['gateway']['deploy'].replicas).toBe(2);
+  });
+
+  it('adds your own service with a routes folder that checks', () => {
+    const check = readmeCommands(readme, 'compose-own-service')
+      .flat()
+      .find((line) => line.startsWith('npm run -s cli -- routes check'));
+    const file = check?.split(' ').pop() as string;
+    const result = spawnSync(process.execPath, [CLI_MAIN, 'routes', 'check', file], {
+      cwd: WORKSPACE,
+      encoding: 'utf8',
+    });
+    expect([result.status, result.stderr]).toEqual([0, expect.stringContaining(', ok (')]);
+    const config = JSON.parse(
+      composeConfig('-f docker-compose.yml -f docker/compose/my-service.yml', 'json').stdout,
+    ) as Data;
+    const gateway = config['services']['gateway'];
+    expect(gateway['environment'].ROUTES_FILE).toBe('/app/config/my/routes.yaml');
+    expect(gateway['volumes'].map((v: Data) => [v['source'], v['target']])).toContainEqual([
+      join(WORKSPACE, 'docker/compose/my-routes'),
+      '/app/config/my',
+    ]);
+  });
+
+  it('keeps client.env, which holds a password and a token, out of git and the image', () => {
+    expect(spawnSync('git', ['check-ignore', '-q', 'client.env'], { cwd: WORKSPACE }).status).toBe(
+      0,
+    );
+    const dockerignore = readFileSync(join(WORKSPACE, '.dockerignore'), 'utf8').split('\n');
+    expect(dockerignore).toContain('client.env');
+    expect(lines).toContain('docker compose run --rm cli credentials > client.env');
   });
 });

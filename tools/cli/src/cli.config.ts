@@ -7,6 +7,13 @@ import { readRedisSettings, redisEnvSchema } from '@mqgw/store';
  */
 export const cliEnvSchema = {
   MQTT_URL: str({ default: 'mqtt://127.0.0.1:1883', doc: 'broker' }),
+  MQTT_PUBLIC_URL: maybe(
+    str({ doc: 'the broker as clients on the host reach it, for `credentials`; default MQTT_URL' }),
+  ),
+  STACK_STATE_FILE: str({
+    default: 'tmp/stack.json',
+    doc: 'what `npm start` writes about its processes, for `routes reload`',
+  }),
   MQTT_USERNAME: maybe(str({ doc: 'broker user for requests; default MQTT_CLIENT_USERNAME' })),
   MQTT_PASSWORD: maybe(str({ secret: true })),
   MQTT_CA_FILE: maybe(str({ doc: 'CA certificate to trust for mqtts: and wss:' })),

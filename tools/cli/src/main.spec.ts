@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { run, readStdinLine } from './main';
 
@@ -85,11 +86,47 @@ describe('cli', () => {
       MQTT_CLIENT_PASSWORD_FILE: join(dir, 'pw'),
     });
     expect(await run(['credentials', '--ttl', '120'], c.io)).toBe(0);
-    expect(c.out[0]).toBe('MQTT_USERNAME=ada');
-    expect(c.out[1]).toBe('MQTT_PASSWORD=client-password');
-    const claims = claimsOf(c.out[2].replace('MQGW_TOKEN=', ''));
+    expect(c.out[0]).toBe('MQTT_URL=mqtt://127.0.0.1:1883');
+    expect(c.out[1]).toBe('MQTT_USERNAME=ada');
+    expect(c.out[2]).toBe('MQTT_PASSWORD=client-password');
+    const claims = claimsOf(c.out[3].replace('MQGW_TOKEN=', ''));
     expect(claims).toMatchObject({ sub: 'ada', iss: 'mqgw', aud: 'mqgw-api' });
     expect(claims.exp - claims.iat).toBe(120);
+  });
+
+  it('prints the broker clients on the host use, not the one it reaches inside compose', async () => {
+    const c = io({
+      JWT_SECRET: 'j'.repeat(40),
+      MQTT_URL: 'mqtt://mosquitto:1883',
+      MQTT_PUBLIC_URL: 'mqtt://127.0.0.1:1993',
+      MQTT_CLIENT_USERNAME: 'ada',
+      MQTT_CLIENT_PASSWORD: 'pw',
+    });
+    expect(await run(['credentials'], c.io)).toBe(0);
+    expect(c.out[0]).toBe('MQTT_URL=mqtt://127.0.0.1:1993');
+  });
+
+  it('names the broker it could not reach, and where that broker came from', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    await new Promise((resolve) => server.close(resolve)); // a port nobody listens on
+    const c = io({ MQTT_URL: `mqtt://user:secret@127.0.0.1:${port}` });
+    expect(await run(['request', 'api/v1/users/list', '--timeout', '500'], c.io)).toBe(2);
+    expect(c.err).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^error: cannot reach the broker mqtt://\\*\\*\\*@127\\.0\\.0\\.1:${port} \\(MQTT_URL\\): `,
+        ),
+      ),
+    ]);
+  });
+
+  it('says, without a running stack, where routes reload looks and what to do instead', async () => {
+    const c = io({ STACK_STATE_FILE: join(tmpdir(), 'no-such-stack.json') });
+    expect(await run(['routes', 'reload'], c.io)).toBe(2);
+    expect(c.err[0]).toContain('no running stack:');
+    expect(c.err[0]).toContain('docker compose kill -s HUP gateway');
   });
 
   it('prepares a deployment with setup, idempotently', async () => {

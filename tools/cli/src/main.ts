@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { mintDevToken, readDevSecret } from '@mqgw/auth';
-import { ConfigError } from '@mqgw/config';
+import { ConfigError, redactUrlCredentials } from '@mqgw/config';
 import { isMqgwError, isMqgwTimeoutError } from '@mqgw/client';
 import {
   RoutesFileError,
@@ -35,6 +35,7 @@ import {
 } from './commands/connections';
 import { fetchPresence, fetchResult, sendCommand, simulate } from './commands/device-commands';
 import { formatChange } from './commands/routes-diff';
+import { reloadStack } from './commands/stack-reload';
 
 export interface Io {
   out: (line: string) => void;
@@ -252,6 +253,22 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
     });
 
   routes
+    .command('reload')
+    .description(
+      'reload the routes file in every gateway of the stack `npm start` runs (STACK_STATE_FILE), and say how each went',
+    )
+    .option('--timeout <ms>', 'how long to wait for each gateway to report', positiveInt, 10_000)
+    .action(async (options: { timeout: number }) => {
+      const config = env();
+      const outcomes = await reloadStack(config, config.STACK_STATE_FILE, options.timeout);
+      for (const o of outcomes) io.out(`${o.name} (pid ${o.pid}): ${o.outcome}`);
+      const failed = outcomes.filter((o) => o.outcome !== 'applied').length;
+      if (failed > 0)
+        io.err(`error: ${failed} gateway(s) did not apply the routes file; see their log`);
+      exit(failed > 0 ? 1 : 0);
+    });
+
+  routes
     .command('diff <old> <new>')
     .description(
       'what changed for clients between two routes files; exits 1 on a breaking change (a route removed, a required request field added, a reply field removed, a type narrowed)',
@@ -434,6 +451,8 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
       if (!config.MQTT_CLIENT_USERNAME || !config.MQTT_CLIENT_PASSWORD) {
         throw new UsageError('set MQTT_CLIENT_USERNAME and MQTT_CLIENT_PASSWORD(_FILE)');
       }
+      // The broker as the host reaches it (the published port), not the compose network's name.
+      io.out(`MQTT_URL=${config.MQTT_PUBLIC_URL ?? config.MQTT_URL}`);
       io.out(`MQTT_USERNAME=${config.MQTT_CLIENT_USERNAME}`);
       io.out(`MQTT_PASSWORD=${config.MQTT_CLIENT_PASSWORD}`);
       io.out(`MQGW_TOKEN=${await mintToken(config, config.MQTT_CLIENT_USERNAME, [], options.ttl)}`);
@@ -524,7 +543,9 @@ async function request(
   headers: Record<string, string>,
   options: { qos: 0 | 1 | 2; timeoutMs: number; retries: number },
 ): Promise<number> {
-  const client = await connectClient(env);
+  const client = await connectClient(env).catch((error: Error) => {
+    throw new UsageError(`cannot reach the broker ${brokerNamed(io, env)}: ${error.message}`);
+  });
   try {
     const started = performance.now();
     const took = () => (performance.now() - started).toFixed(1);
@@ -548,7 +569,7 @@ async function request(
       }
       if (isMqgwTimeoutError(error)) {
         throw new UsageError(
-          `no reply on ${topic} within ${options.timeoutMs} ms${error.attempts > 1 ? ` (${error.attempts} attempts)` : ''}`,
+          `no reply on ${topic} within ${options.timeoutMs} ms${error.attempts > 1 ? ` (${error.attempts} attempts)` : ''}, asking ${brokerNamed(io, env)}: is a gateway connected to that broker?`,
         );
       }
       throw new UsageError((error as Error).message);
@@ -556,6 +577,11 @@ async function request(
   } finally {
     await client.close();
   }
+}
+
+/** The broker a request went to, and where that choice came from. */
+function brokerNamed(io: Io, env: CliEnv): string {
+  return `${redactUrlCredentials(env.MQTT_URL)} (${io.env['MQTT_URL'] ? 'MQTT_URL' : 'the default; set MQTT_URL for another'})`;
 }
 
 async function deviceRequest(
@@ -566,11 +592,14 @@ async function deviceRequest(
   qos: 0 | 1 | 2,
   timeoutMs: number,
 ): Promise<number> {
-  const device = await connectDevice(env);
+  const device = await connectDevice(env).catch((error: Error) => {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`cannot reach the broker ${brokerNamed(io, env)}: ${error.message}`);
+  });
   try {
     const started = performance.now();
     const reply = await device.request(topic, data, { qos, timeoutMs }).catch((error) => {
-      throw new UsageError((error as Error).message);
+      throw new UsageError(`${(error as Error).message}, asking ${brokerNamed(io, env)}`);
     });
     const ms = (performance.now() - started).toFixed(1);
     io.out(JSON.stringify(reply.response, null, 2));

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { portFree } from '@mqgw/mosquitto';
 import { WORKSPACE, freePort } from './processes';
 
 export interface RunResult {
@@ -46,10 +47,14 @@ export class ComposeProject {
 
   private constructor(
     readonly name: string,
-    readonly ports: { mqtt: number; ws: number; mqtts: number; wss: number },
+    readonly ports: { mqtt: number; ws: number; mqtts: number; wss: number; gateways: number[] },
+    /** The compose files, in order (`-f`); more than the one for an override. */
+    readonly files: string[],
   ) {
     this.env = {
       COMPOSE_PROJECT_NAME: name,
+      // For docker-compose.ports.yml: one host port per gateway replica.
+      GATEWAY_PUBLIC_PORTS: `${ports.gateways[0]}-${ports.gateways[1]}`,
       MQGW_IMAGE: `${name}:e2e`,
       MQTT_PUBLIC_PORT: String(ports.mqtt),
       MQTT_WS_PUBLIC_PORT: String(ports.ws),
@@ -63,7 +68,10 @@ export class ComposeProject {
     };
   }
 
-  static async create(label: string): Promise<ComposeProject> {
+  static async create(
+    label: string,
+    files: string[] = ['docker-compose.yml'],
+  ): Promise<ComposeProject> {
     const name = `mqgw-${label}-${process.pid}-${Date.now().toString(36)}`;
     const [mqtt, ws, mqtts, wss] = [
       await freePort(),
@@ -71,7 +79,7 @@ export class ComposeProject {
       await freePort(),
       await freePort(),
     ];
-    return new ComposeProject(name, { mqtt, ws, mqtts, wss });
+    return new ComposeProject(name, { mqtt, ws, mqtts, wss, gateways: await portPair() }, files);
   }
 
   get mqttUrl(): string {
@@ -79,7 +87,8 @@ export class ComposeProject {
   }
 
   compose(args: string[], timeoutMs = 300_000, stdin?: string): Promise<RunResult> {
-    return runCommand('docker', ['compose', '-f', 'docker-compose.yml', ...args], {
+    const files = this.files.flatMap((file) => ['-f', file]);
+    return runCommand('docker', ['compose', ...files, ...args], {
       env: this.env,
       timeoutMs,
       stdin,
@@ -116,5 +125,13 @@ export class ComposeProject {
       '5',
     ]);
     await runCommand('docker', ['image', 'rm', '--force', this.env['MQGW_IMAGE']]);
+  }
+}
+
+/** Two free ports in a row, for a range of host ports. */
+async function portPair(): Promise<number[]> {
+  for (;;) {
+    const port = await freePort();
+    if (port < 65535 && (await portFree(port + 1))) return [port, port + 1];
   }
 }

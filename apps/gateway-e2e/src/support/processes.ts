@@ -49,6 +49,7 @@ export function spawnLogged(
   command: string,
   args: string[],
   env: Record<string, string>,
+  options: { detached?: boolean } = {},
 ): ManagedProcess {
   mkdirSync(LOG_DIR, { recursive: true });
   const logFile = join(LOG_DIR, `${name}.log`);
@@ -57,6 +58,8 @@ export function spawnLogged(
     cwd: WORKSPACE,
     env: { PATH: process.env['PATH'] ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // In a process group of its own, for a test that signals the group as a terminal does.
+    detached: options.detached ?? false,
   });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { ServiceConfig } from './service.config';
 import { RegistrationLifecycle } from './registration.lifecycle';
 import { traceRequests } from './trace-requests.middleware';
+import { listenOrExit } from './listen';
 
 export interface BootstrapServiceOptions {
   module: Type<unknown> | DynamicModule;
@@ -30,7 +31,7 @@ export async function bootstrapService(
   });
   const logger = new Logger(names[0]);
   startTracingIfAsked(app, names[0], config, logger);
-  await app.listen(config.PORT, config.HOST);
+  await listenOrExit(app, names[0], config.PORT, config.HOST);
   const port = (app.getHttpServer().address() as AddressInfo).port;
   const url = (config.PUBLIC_URL ?? `http://${config.HOST}:${port}`).replace(/\/+$/, '');
 
