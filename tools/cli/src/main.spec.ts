@@ -160,7 +160,7 @@ describe('cli', () => {
     const good = join(dir, 'routes.yaml');
     writeFileSync(
       good,
-      'services:\n  inventory-service:\ngroups:\n  - prefix: api/v1\n    middleware: [auth]\n    routes:\n      - { topic: inventory/list, qos: 1, service: inventory-service, method: GET, path: /items }\n',
+      'services:\n  inventory-service:\ngroups:\n  - prefix: api/v1\n    steps: [auth]\n    routes:\n      - { topic: inventory/list, qos: 1, service: inventory-service, method: GET, path: /items }\n',
     );
     const ok = io({});
     expect(await run(['routes', 'check', good], ok.io)).toBe(0);
@@ -173,6 +173,16 @@ describe('cli', () => {
     expect(refused.err).toEqual([
       'routes error: bad.yaml:7 groups[0].routes[0].method: expected one of GET, POST, PUT, PATCH, DELETE, got "FETCH"',
     ]);
+    const shadowing = join(dir, 'shadowing.yaml');
+    writeFileSync(
+      shadowing,
+      `${readFileSync(good, 'utf8')}  - prefix: gateway\n    steps: []\n    routes:\n      - { topic: health, qos: 1, handler: health }\n`,
+    );
+    const warned = io({});
+    expect(await run(['routes', 'check', shadowing], warned.io)).toBe(0);
+    expect(warned.err[0]).toBe(
+      `warning: shadowing.yaml:8 groups[1].prefix: the gateway/* routes are built in, so this group is ignored (remove it, or set "gateway: false" to serve your own)`,
+    );
     const listed = io({});
     expect(await run(['routes', 'list', '--file', good], listed.io)).toBe(0);
     expect(listed.out.join('\n')).toContain('inventory-service GET /items');

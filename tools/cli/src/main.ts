@@ -225,6 +225,7 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
     .action((file: string) => {
       const table = loadRoutesFile(file);
       io.out(formatRouteTable(table.routes));
+      for (const warning of table.warnings) io.err(`warning: ${warning}`);
       io.err(
         `${file}: ${table.routes.length} routes, ${table.services.size} services, ok (${table.digest})`,
       );
