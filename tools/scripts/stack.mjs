@@ -52,6 +52,13 @@ const main = (app) => {
   return file;
 };
 
+// The parts write into the runner's pipes, so they cannot see a terminal: the runner decides
+// their log format for them, as each would at the runner's place (see libs/logging).
+const ci = !!env.CI && env.CI !== 'false' && env.CI !== '0';
+const logFormat =
+  env.LOG_FORMAT ||
+  (process.stdout.isTTY && !ci && env.NODE_ENV !== 'production' ? 'pretty' : 'json');
+
 /** @typedef {{ name: string, role: 'gateway' | 'service', child: import('node:child_process').ChildProcess, httpPort: string }} Part */
 /** @type {Part[]} */
 const parts = [];
@@ -90,7 +97,7 @@ for (const out of [process.stdout, process.stderr]) {
 function start(name, role, app, extraEnv) {
   const child = spawn(process.execPath, [main(app)], {
     cwd: root,
-    env: { ...env, ...extraEnv },
+    env: { ...env, LOG_FORMAT: logFormat, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const prefix = `[${name}] `;

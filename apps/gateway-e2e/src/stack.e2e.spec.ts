@@ -250,6 +250,51 @@ describe('npm run stack, embedded: pids, client lines, reloads and a hangup', ()
   });
 });
 
+describe('npm run stack at a terminal', () => {
+  it('has every part log readable lines, and JSON into a pipe', async () => {
+    const piped = await startEmbeddedStack('stack-piped', { LOG_LEVEL: 'log' });
+    const ports = { http: await freePort(), mqtt: await freePort() };
+    const servicePorts = await Promise.all(SERVICE_PORT_VARIABLES.map(() => freePort()));
+    const runner = `${process.execPath} ${join(WORKSPACE, 'tools/scripts/stack.mjs')}`;
+    // `script` runs the runner on a terminal of its own, as a person at one would.
+    const tty = spawnLogged(
+      'stack-tty',
+      'script',
+      ['-qfec', runner, '/dev/null'],
+      {
+        CI: '',
+        HTTP_PORT: String(ports.http),
+        MQTT_PORT: String(ports.mqtt),
+        ...Object.fromEntries(SERVICE_PORT_VARIABLES.map((v, i) => [v, String(servicePorts[i])])),
+        JWT_SECRET: TEST_JWT_SECRET,
+        STACK_STATE_FILE: join(tmpdir(), `mqgw-stack-tty-${process.pid}.json`),
+      },
+      { detached: true },
+    );
+    const text = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : '');
+    // pino-pretty's line: a clock time, then the level; JSON's: an object.
+    const pretty = (name: string) =>
+      new RegExp(`^\\[${name}\\] (\\u001b\\[[0-9;]*m)*\\d\\d:\\d\\d:\\d\\d\\.\\d{3}`, 'm');
+    const json = (name: string) => new RegExp(`^\\[${name}\\] \\{"level":`, 'm');
+    try {
+      for (const name of ['gateway-0', 'user-service']) {
+        await waitFor(
+          `${name} at the terminal`,
+          async () => pretty(name).test(text(tty.logFile)),
+          60_000,
+        );
+        await waitFor(`${name} into the pipe`, async () => json(name).test(piped.log()), 60_000);
+      }
+      expect(text(tty.logFile)).not.toMatch(json('gateway-0'));
+      expect(piped.log()).not.toMatch(pretty('gateway-0'));
+    } finally {
+      process.kill(-(tty.child.pid as number), 'SIGTERM');
+      await tty.stop('SIGTERM', 20_000);
+      await piped.stack.stop('SIGTERM', 20_000);
+    }
+  });
+});
+
 describe('npm run stack: a bad setting is one line naming it', () => {
   it('reports HTTP_PORT as it was written', async () => {
     const started = await startEmbeddedStack('stack-bad-http-port', { HTTP_PORT: 'eighty' });
