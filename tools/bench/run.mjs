@@ -173,15 +173,17 @@ try {
   results.push(await measure('relay', relay, mqttUrl, redis));
   await stop(relay);
 
-  /** @type {{ workers: number, traced: boolean }[]} */
-  const runs = (smoke ? [1] : [1, 2]).map((workers) => ({ workers, traced: false }));
-  if (tracing) runs.push({ workers: 1, traced: true });
+  /** @type {{ workers: number, traced: 'off' | 'all' | 'tenth' }[]} */
+  const runs = (smoke ? [1] : [1, 2]).map((workers) => ({ workers, traced: 'off' }));
+  // Tracing on: every request sampled, then one in ten (the parent-based ratio sampler).
+  if (tracing) runs.push({ workers: 1, traced: 'all' }, { workers: 1, traced: 'tenth' });
   for (const { workers, traced } of runs) {
     const httpPort = await freePort();
     const sinkPort = await freePort();
-    const sink = traced
-      ? start(null, [join(here, 'otlp-sink.mjs')], { PORT: String(sinkPort) }, true)
-      : undefined;
+    const sink =
+      traced !== 'off'
+        ? start(null, [join(here, 'otlp-sink.mjs')], { PORT: String(sinkPort) }, true)
+        : undefined;
     if (sink) await ready(sink);
     // e.g. BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=tmp/profiles" to profile it.
     const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -198,24 +200,28 @@ try {
       RATE_LIMIT_MAX: '1000000000',
       GATEWAY_WORKERS: String(workers),
       LOG_LEVEL: 'warn',
-      // Tracing off unless this is the traced run: then every request, every span.
-      ...(traced
-        ? {
+      // Tracing off unless this is a traced run: then every request, or one in ten.
+      ...(traced === 'off'
+        ? { OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_SDK_DISABLED: 'true' }
+        : {
             OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sinkPort}`,
-            OTEL_TRACES_SAMPLER: 'always_on',
-          }
-        : { OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_SDK_DISABLED: 'true' }),
+            OTEL_TRACES_SAMPLER: traced === 'all' ? 'always_on' : 'parentbased_traceidratio',
+            OTEL_TRACES_SAMPLER_ARG: traced === 'all' ? '1' : '0.1',
+          }),
     });
     for (let i = 0; i < workers; i++) {
       await waitHttp(`http://127.0.0.1:${httpPort + i}/health/ready`, `gateway worker ${i}`);
     }
-    const name = traced
-      ? 'gateway, tracing on'
-      : workers === 1
-        ? 'gateway'
-        : `gateway, ${workers} workers`;
+    const name =
+      traced === 'all'
+        ? 'gateway, tracing on'
+        : traced === 'tenth'
+          ? 'gateway, tracing 1 in 10'
+          : workers === 1
+            ? 'gateway'
+            : `gateway, ${workers} workers`;
     const measured = await measure(name, gateway, mqttUrl, redis, token);
-    if (traced) {
+    if (traced !== 'off') {
       measured.dropped_spans = await droppedSpans(`http://127.0.0.1:${httpPort}`);
       if (sink) await stop(sink);
     }
@@ -233,6 +239,7 @@ const byName = (/** @type {string} */ name) => results.find((r) => r.target === 
 const [relay, gateway] = results;
 const workers2 = byName('gateway, 2 workers');
 const traced = byName('gateway, tracing on');
+const tenth = byName('gateway, tracing 1 in 10');
 const ratios = {
   throughput: Math.round((gateway.throughput / relay.throughput) * 100) / 100,
   p99: Math.round((gateway.p99_ms / relay.p99_ms) * 100) / 100,
@@ -253,7 +260,7 @@ const table = [
   '',
   '| target | req/s | p50 ms | p99 ms | max ms | p50 ms at c=1 | errors | timeouts | CPU µs/req | Redis cmds/req | Redis CPU µs/req | RSS MiB |',
   '|---|---|---|---|---|---|---|---|---|---|---|---|',
-  ...results.filter((r) => r !== traced).map(line),
+  ...results.filter((r) => r !== traced && r !== tenth).map(line),
   '',
   `Gateway / relay: throughput ${ratios.throughput}, p99 ${ratios.p99}, p50 at concurrency 1 ${ratios.c1_p50}.`,
   ...(workers2
@@ -278,16 +285,19 @@ const reading = [
 ].join('\n');
 const tracingTable = traced
   ? [
-      `Run of ${report.date}: the gateway with tracing off (no endpoint, the default) and on, every request sampled (\`OTEL_TRACES_SAMPLER=always_on\`), spans exported over OTLP/HTTP to a local sink; ${inflight} in flight, ${seconds} s each.`,
+      `Run of ${report.date}: the gateway with tracing off (no endpoint, the default) and on, every request sampled (\`OTEL_TRACES_SAMPLER=always_on\`) and one in ten (\`parentbased_traceidratio\`, 0.1), spans exported over OTLP/HTTP to a local sink; ${inflight} in flight, ${seconds} s each.`,
       '',
       '| tracing | req/s | p50 ms | p99 ms | p50 ms at c=1 | CPU µs/req | RSS MiB | spans dropped |',
       '|---|---|---|---|---|---|---|---|',
-      ...[gateway, traced].map(
+      ...[gateway, traced, ...(tenth ? [tenth] : [])].map(
         (r) =>
-          `| ${r === traced ? 'on' : 'off'} | ${r.throughput} | ${r.p50_ms} | ${r.p99_ms} | ${r.c1_p50_ms} | ${r.cpu_us_per_request} | ${r.rss_start_mib} → ${r.rss_end_mib} | ${r.dropped_spans ?? '-'} |`,
+          `| ${r === traced ? 'every request' : r === tenth ? '1 in 10' : 'off'} | ${r.throughput} | ${r.p50_ms} | ${r.p99_ms} | ${r.c1_p50_ms} | ${r.cpu_us_per_request} | ${r.rss_start_mib} → ${r.rss_end_mib} | ${r.dropped_spans ?? '-'} |`,
       ),
       '',
-      `On / off: throughput ${Math.round((traced.throughput / gateway.throughput) * 100) / 100} (target ≥ 0.9), CPU per request ${Math.round(((traced.cpu_us_per_request ?? 0) / (gateway.cpu_us_per_request ?? 1)) * 100) / 100}.`,
+      ...[traced, ...(tenth ? [tenth] : [])].map(
+        (r) =>
+          `${r === traced ? 'Every request' : '1 in 10'} / off: throughput ${Math.round((r.throughput / gateway.throughput) * 100) / 100} (target ≥ 0.9 for every request), CPU per request ${Math.round(((r.cpu_us_per_request ?? 0) / (gateway.cpu_us_per_request ?? 1)) * 100) / 100}.`,
+      ),
     ].join('\n')
   : undefined;
 console.log(table);
