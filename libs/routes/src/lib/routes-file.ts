@@ -79,149 +79,11 @@ export function loadRoutesFile(path: string): RouteTable {
 
 /** Parses YAML or JSON text of a routes file named `path`; throws `RoutesFileError`. */
 export function parseRoutesFile(text: string, path: string): RouteTable {
-  const file = basename(path);
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const lineOf = (offset: number | undefined) =>
-    offset === undefined ? undefined : lines.linePos(offset).line;
-  if (doc.errors.length > 0) {
-    const first = doc.errors[0];
-    // A key indented too deep reads as the previous value going on: its line is where that ends.
-    const multiline = doc.errors.find((e) => e.code === 'MULTILINE_IMPLICIT_KEY');
-    const offset =
-      first.code === 'BLOCK_AS_IMPLICIT_KEY' && multiline ? multiline.pos[1] : first.pos[0];
-    throw new RoutesFileError(file, lineOf(offset), '', describeYamlError(first));
-  }
-  const at = (where: Path, problem: string): RoutesFileError =>
-    new RoutesFileError(file, lineOf(offsetOf(doc, where)), fieldName(where), problem);
-
-  const parsed = routesFileSchema.safeParse(doc.toJS() ?? {}, { reportInput: true });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = [...issue.path] as (string | number)[];
-    if (issue.code === 'unrecognized_keys') where.push(issue.keys[0]);
-    throw at(where, describeIssue(issue));
-  }
-  const spec = parsed.data;
-  const services = new Map<string, ServiceSettings>();
-  for (const [name, settings] of Object.entries(spec.services ?? {})) {
-    const concurrency = settings?.concurrency;
-    if (typeof concurrency === 'object') {
-      const { initial, min, max } = { ...DEFAULT_CONCURRENCY, ...concurrency };
-      if (!(min <= initial && initial <= max)) {
-        throw at(
-          ['services', name, 'concurrency'],
-          `needs min ≤ initial ≤ max, got ${min}, ${initial}, ${max} (defaults ${DEFAULT_CONCURRENCY.min}, ${DEFAULT_CONCURRENCY.initial}, ${DEFAULT_CONCURRENCY.max})`,
-        );
-      }
-    }
-    services.set(name, {
-      name,
-      instances: (settings?.instances ?? []).map((url) => url.replace(/\/+$/, '')),
-      balancer: settings?.balancer,
-      breaker: settings?.breaker,
-      concurrency: settings?.concurrency,
-      replyValidation: settings?.replyValidation,
-    });
-  }
+  const reader = new RoutesFileReader(text, path);
+  const spec = reader.spec();
+  const services = reader.services(spec);
   const schemaFiles = new SchemaFiles(path);
-  const schemaAt = (where: Path, value: JsonSchema | undefined): JsonSchema | undefined => {
-    if (value === undefined) return undefined;
-    try {
-      return schemaFiles.resolve(value);
-    } catch (error) {
-      throw at(where, (error as Error).message);
-    }
-  };
-
-  const definitions: RouteDefinition[] = [];
-  const origins: Path[] = [];
-  const warnings: string[] = [];
-  /** `steps`, or its old name `middleware` with a warning; not both. */
-  const stepsAt = (
-    where: Path,
-    entry: { steps?: StepName[]; middleware?: StepName[] },
-  ): StepName[] | undefined => {
-    if (entry.middleware === undefined) return entry.steps;
-    if (entry.steps !== undefined) {
-      throw at([...where, 'middleware'], 'is the old name of steps: give steps alone');
-    }
-    const field = fieldName([...where, 'middleware']);
-    const line = lineOf(offsetOf(doc, [...where, 'middleware']));
-    warnings.push(
-      `${file}${line ? `:${line}` : ''} ${field}: "middleware" is deprecated, rename it to "steps" (read until the next release)`,
-    );
-    return entry.middleware;
-  };
-  const builtIn = spec.gateway !== false;
-  spec.groups.forEach((g, gi) => {
-    if (builtIn && g.prefix.split('/')[0] === GATEWAY_PREFIX) {
-      warnings.push(builtInWarning(file, lineOf(offsetOf(doc, ['groups', gi, 'prefix'])), gi));
-      return;
-    }
-    const groupSteps = stepsAt(['groups', gi], g);
-    if (groupSteps === undefined) throw at(['groups', gi, 'steps'], 'is required');
-    const group: RouteGroup = {
-      prefix: g.prefix,
-      steps: groupSteps,
-      allowAnonymous: g.allowAnonymous,
-    };
-    g.routes.forEach((r, ri) => {
-      const here: Path = ['groups', gi, 'routes', ri];
-      const handler = r.handler ?? HANDLER.proxy;
-      for (const [field, name] of [
-        ['service', r.service],
-        ['fallback', r.fallback],
-      ] as const) {
-        if (name !== undefined && !services.has(name)) {
-          throw at([...here, field], `unknown service "${name}": declare it under services`);
-        }
-      }
-      if (r.replyValidation !== undefined && r.reply === undefined) {
-        throw at([...here, 'replyValidation'], 'needs a reply schema on the route');
-      }
-      definitions.push({
-        group,
-        topic: r.topic,
-        qos: r.qos,
-        handler,
-        steps: stepsAt(here, r),
-        service: r.service,
-        method: r.method,
-        upstreamPath: r.path,
-        scopes: r.scopes ?? g.scopes,
-        timeoutMs: r.timeoutMs ?? g.timeoutMs,
-        retries: r.retries ?? g.retries,
-        cacheTtlSeconds: r.cacheTtlSeconds ?? g.cacheTtlSeconds,
-        rateLimit: r.rateLimit ?? g.rateLimit,
-        fallbackService: r.fallback,
-        body: r.body,
-        request: schemaAt([...here, 'request'], r.request),
-        reply: schemaAt([...here, 'reply'], r.reply),
-        // The route's own, else its group's, else its service's.
-        replyValidation:
-          r.replyValidation ??
-          g.replyValidation ??
-          (r.service ? services.get(r.service)?.replyValidation : undefined),
-      });
-      origins.push(here);
-    });
-  });
-  if (builtIn) definitions.push(...GATEWAY_ROUTES);
-
-  let routes: CompiledRoute[];
-  try {
-    routes = compileRoutes(definitions);
-  } catch (error) {
-    if (!(error instanceof RouteTableError)) throw error;
-    const where =
-      error.index === undefined
-        ? []
-        : error.field
-          ? [...(origins[error.index] ?? []), error.field]
-          : (origins[error.index] ?? []);
-    throw at(where, `${error.template}: ${error.problem}`);
-  }
+  const routes = reader.compile(spec, services, schemaFiles);
   const digest = createHash('sha256').update(text);
   for (const file of schemaFiles.files) digest.update(`\u0000${file.name}\u0000${file.text}`);
   return {
@@ -229,9 +91,201 @@ export function parseRoutesFile(text: string, path: string): RouteTable {
     services,
     source: path,
     digest: digest.digest('hex').slice(0, 12),
-    warnings,
+    warnings: reader.warnings,
   };
 }
+
+/**
+ * One routes file being read: its YAML document, which knows the line of every field, and
+ * what to warn about. Each step throws a `RoutesFileError` naming the file, line and field.
+ */
+class RoutesFileReader {
+  readonly warnings: string[] = [];
+  private readonly file: string;
+  private readonly lines = new LineCounter();
+  private readonly doc: Document;
+  /** Where each definition came from in the file, by index, for the compiler's errors. */
+  private readonly origins: Path[] = [];
+
+  constructor(text: string, path: string) {
+    this.file = basename(path);
+    this.doc = parseDocument(text, {
+      lineCounter: this.lines,
+      prettyErrors: false,
+      uniqueKeys: true,
+    });
+    if (this.doc.errors.length > 0) {
+      const first = this.doc.errors[0];
+      // A key indented too deep reads as the previous value going on: its line is where that ends.
+      const multiline = this.doc.errors.find((e) => e.code === 'MULTILINE_IMPLICIT_KEY');
+      const offset =
+        first.code === 'BLOCK_AS_IMPLICIT_KEY' && multiline ? multiline.pos[1] : first.pos[0];
+      throw new RoutesFileError(this.file, this.lineOf(offset), '', describeYamlError(first));
+    }
+  }
+
+  /** The file's content, as the routes file schema reads it. */
+  spec(): RoutesFile {
+    const parsed = routesFileSchema.safeParse(this.doc.toJS() ?? {}, { reportInput: true });
+    if (parsed.success) return parsed.data;
+    const issue = parsed.error.issues[0];
+    const where = [...issue.path] as (string | number)[];
+    if (issue.code === 'unrecognized_keys') where.push(issue.keys[0]);
+    throw this.at(where, describeIssue(issue));
+  }
+
+  services(spec: RoutesFile): Map<string, ServiceSettings> {
+    const services = new Map<string, ServiceSettings>();
+    for (const [name, settings] of Object.entries(spec.services ?? {})) {
+      const concurrency = settings?.concurrency;
+      if (typeof concurrency === 'object') {
+        const { initial, min, max } = { ...DEFAULT_CONCURRENCY, ...concurrency };
+        if (!(min <= initial && initial <= max)) {
+          throw this.at(
+            ['services', name, 'concurrency'],
+            `needs min ≤ initial ≤ max, got ${min}, ${initial}, ${max} (defaults ${DEFAULT_CONCURRENCY.min}, ${DEFAULT_CONCURRENCY.initial}, ${DEFAULT_CONCURRENCY.max})`,
+          );
+        }
+      }
+      services.set(name, {
+        name,
+        instances: (settings?.instances ?? []).map((url) => url.replace(/\/+$/, '')),
+        balancer: settings?.balancer,
+        breaker: settings?.breaker,
+        concurrency: settings?.concurrency,
+        replyValidation: settings?.replyValidation,
+      });
+    }
+    return services;
+  }
+
+  /** Every route of the file, then the built-in gateway/* routes unless turned off. */
+  compile(
+    spec: RoutesFile,
+    services: ReadonlyMap<string, ServiceSettings>,
+    schemaFiles: SchemaFiles,
+  ): CompiledRoute[] {
+    const definitions: RouteDefinition[] = [];
+    const builtIn = spec.gateway !== false;
+    spec.groups.forEach((g, gi) => {
+      if (builtIn && g.prefix.split('/')[0] === GATEWAY_PREFIX) {
+        this.warn(
+          ['groups', gi, 'prefix'],
+          `the ${GATEWAY_PREFIX}/* routes are built in, so this group is ignored (remove it, or set "gateway: false" to serve your own)`,
+        );
+        return;
+      }
+      const steps = this.stepsAt(['groups', gi], g);
+      if (steps === undefined) throw this.at(['groups', gi, 'steps'], 'is required');
+      const group: RouteGroup = { prefix: g.prefix, steps, allowAnonymous: g.allowAnonymous };
+      g.routes.forEach((r, ri) => {
+        const here: Path = ['groups', gi, 'routes', ri];
+        definitions.push(this.route(here, r, g, group, services, schemaFiles));
+        this.origins.push(here);
+      });
+    });
+    if (builtIn) definitions.push(...GATEWAY_ROUTES);
+    try {
+      return compileRoutes(definitions);
+    } catch (error) {
+      if (!(error instanceof RouteTableError)) throw error;
+      const origin = error.index === undefined ? undefined : (this.origins[error.index] ?? []);
+      throw this.at(
+        origin && error.field ? [...origin, error.field] : (origin ?? []),
+        `${error.template}: ${error.problem}`,
+      );
+    }
+  }
+
+  private route(
+    here: Path,
+    r: RouteEntry,
+    g: GroupEntry,
+    group: RouteGroup,
+    services: ReadonlyMap<string, ServiceSettings>,
+    schemaFiles: SchemaFiles,
+  ): RouteDefinition {
+    for (const [field, name] of [
+      ['service', r.service],
+      ['fallback', r.fallback],
+    ] as const) {
+      if (name !== undefined && !services.has(name)) {
+        throw this.at([...here, field], `unknown service "${name}": declare it under services`);
+      }
+    }
+    if (r.replyValidation !== undefined && r.reply === undefined) {
+      throw this.at([...here, 'replyValidation'], 'needs a reply schema on the route');
+    }
+    const schemaAt = (field: string, value: JsonSchema | undefined) => {
+      if (value === undefined) return undefined;
+      try {
+        return schemaFiles.resolve(value);
+      } catch (error) {
+        throw this.at([...here, field], (error as Error).message);
+      }
+    };
+    return {
+      group,
+      topic: r.topic,
+      qos: r.qos,
+      handler: r.handler ?? HANDLER.proxy,
+      steps: this.stepsAt(here, r),
+      service: r.service,
+      method: r.method,
+      upstreamPath: r.path,
+      scopes: r.scopes ?? g.scopes,
+      timeoutMs: r.timeoutMs ?? g.timeoutMs,
+      retries: r.retries ?? g.retries,
+      cacheTtlSeconds: r.cacheTtlSeconds ?? g.cacheTtlSeconds,
+      rateLimit: r.rateLimit ?? g.rateLimit,
+      fallbackService: r.fallback,
+      body: r.body,
+      request: schemaAt('request', r.request),
+      reply: schemaAt('reply', r.reply),
+      // The route's own, else its group's, else its service's.
+      replyValidation:
+        r.replyValidation ??
+        g.replyValidation ??
+        (r.service ? services.get(r.service)?.replyValidation : undefined),
+    };
+  }
+
+  /** `steps`, or its old name `middleware` with a warning; not both. */
+  private stepsAt(
+    where: Path,
+    entry: { steps?: StepName[]; middleware?: StepName[] },
+  ): StepName[] | undefined {
+    if (entry.middleware === undefined) return entry.steps;
+    if (entry.steps !== undefined) {
+      throw this.at([...where, 'middleware'], 'is the old name of steps: give steps alone');
+    }
+    this.warn(
+      [...where, 'middleware'],
+      '"middleware" is deprecated, rename it to "steps" (read until the next release)',
+    );
+    return entry.middleware;
+  }
+
+  private lineOf(offset: number | undefined): number | undefined {
+    return offset === undefined ? undefined : this.lines.linePos(offset).line;
+  }
+
+  private at(where: Path, problem: string): RoutesFileError {
+    return new RoutesFileError(
+      this.file,
+      this.lineOf(offsetOf(this.doc, where)),
+      fieldName(where),
+      problem,
+    );
+  }
+
+  private warn(where: Path, message: string): void {
+    this.warnings.push(this.at(where, message).message);
+  }
+}
+
+type GroupEntry = RoutesFile['groups'][number];
+type RouteEntry = GroupEntry['routes'][number];
 
 /**
  * The routes file shipped with the gateway, `config/routes.yaml`: looked up from the
@@ -247,14 +301,6 @@ export function defaultRoutesFile(from: string = __dirname): string {
     dir = parent;
   }
   throw new RoutesFileError('config/routes.yaml', undefined, '', 'not found: set ROUTES_FILE');
-}
-
-/** A group under `gateway/` while the built-in routes are on: ignored, and said so. */
-function builtInWarning(file: string, line: number | undefined, group: number): string {
-  return (
-    `${file}${line ? `:${line}` : ''} groups[${group}].prefix: the ${GATEWAY_PREFIX}/* routes are ` +
-    `built in, so this group is ignored (remove it, or set "gateway: false" to serve your own)`
-  );
 }
 
 /**
