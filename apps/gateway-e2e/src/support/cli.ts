@@ -24,6 +24,7 @@ export function runCli(
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.on('error', () => undefined); // a CLI that exits before reading: EPIPE
     child.stdin.end(options.stdin ?? '');
   });
 }
