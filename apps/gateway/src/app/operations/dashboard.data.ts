@@ -121,43 +121,17 @@ export class DashboardData {
 
   async snapshot(now = Date.now()): Promise<DashboardSnapshot> {
     const problems: string[] = [];
-    const read = async <T>(what: string, work: () => Promise<T>, empty: T): Promise<T> => {
-      try {
-        return await work();
-      } catch (error) {
-        problems.push(`${what}: ${(error as Error).message}`);
-        return empty;
-      }
-    };
     const redisUp = await this.health.redisHealthy();
     if (!redisUp)
       problems.push('Redis does not answer: shared counts, breakers and logs are not shown');
-    const shared = <T>(what: string, work: () => Promise<T>, empty: T) =>
-      redisUp ? read(what, work, empty) : Promise.resolve(empty);
-
     const names = this.health.serviceNames();
     const [
-      routeCounts,
-      gatewayRow,
-      errorCodes,
-      windows,
-      errorLog,
-      gateways,
-      breakers,
-      commandCounts,
-      refusals,
+      { routeCounts, gatewayRow, errorCodes, windows, errorLog, gateways, breakers },
+      { commandCounts, refusals },
     ] = await Promise.all([
-      shared('route counts', () => this.kv.hashGetAll(metricsKeys.routes), {}),
-      shared('totals', () => this.kv.hashGetAll(metricsKeys.gateway), {}),
-      shared('errors by code', () => this.kv.hashGetAll(metricsKeys.errors), {}),
-      shared('traffic', () => this.windows(now), []),
-      shared('error log', () => this.kv.listRange(metricsKeys.errorLogs, 0, RECENT_ERRORS - 1), []),
-      shared('gateway instances', () => this.gateways(now), []),
-      shared('breakers', () => this.breakers(names), []),
-      shared('command counts', () => this.kv.hashGetAll(COMMAND_STATS_KEY), {}),
-      shared('refusals', () => this.kv.hashGetAll(metricsKeys.refusals), {}),
+      this.readShared(now, names, redisUp, problems),
+      this.readSharedCounts(redisUp, problems),
     ]);
-
     return {
       generated_at: now / 1000,
       served_by: {
@@ -168,19 +142,7 @@ export class DashboardData {
       gateways,
       redis: !this.state.redis ? 'none' : redisUp ? 'healthy' : 'unhealthy',
       routes_digest: this.routes.table.digest,
-      routes: routeRows(this.routes.routes).map((row) => {
-        const requests = Number(routeCounts[`${row.topic}|requests`] ?? 0);
-        const errors = Number(routeCounts[`${row.topic}|errors`] ?? 0);
-        const rate = requests > 0 ? Math.round((errors / requests) * 1000) / 10 : 0;
-        return {
-          ...row,
-          requests,
-          errors,
-          error_rate: rate,
-          request_violations: Number(routeCounts[`${row.topic}|request_violations`] ?? 0),
-          reply_violations: Number(routeCounts[`${row.topic}|reply_violations`] ?? 0),
-        };
-      }),
+      routes: routeRows(this.routes.routes).map((row) => withCounts(row, routeCounts)),
       services: names.map((name) => this.service(name)),
       breakers,
       traffic: {
@@ -191,33 +153,73 @@ export class DashboardData {
           errors: Number(gatewayRow['failed_requests'] ?? 0),
           rate_limit_hits: Number(gatewayRow['rate_limit_hits'] ?? 0),
         },
-        errors_by_code: Object.fromEntries(
-          Object.entries(errorCodes).map(([code, n]) => [code, Number(n)]),
-        ),
+        errors_by_code: numbers(errorCodes),
       },
       admission: {
         ...this.admission.state,
-        refused_by_reason: Object.fromEntries(
-          Object.entries(refusals).map(([reason, n]) => [reason, Number(n)]),
-        ),
+        refused_by_reason: numbers(refusals),
         services: this.limits.snapshot(),
       },
       recent_errors: errorLog.map(toErrorEntry),
-      commands: {
-        enabled: this.commands.enabled,
-        by_outcome: Object.fromEntries(
-          Object.entries(commandCounts).map(([outcome, n]) => [outcome, Number(n)]),
-        ),
-        devices_online: this.commands.presence.onlineCount,
-        devices_known: this.commands.presence.size,
-        devices: this.commands.presence.list(DEVICES_SHOWN).map((d) => ({
-          name: d.name,
-          status: d.status,
-          protocol: d.protocol === 5 ? 'MQTT 5' : 'MQTT 3.1.1',
-          since: d.since / 1000,
-        })),
-      },
+      commands: this.commandsPart(commandCounts),
       problems,
+    };
+  }
+
+  /** What every instance shares in Redis; empty, and named in `problems`, where unreadable. */
+  private async readShared(now: number, names: string[], redisUp: boolean, problems: string[]) {
+    const shared = this.sharedReader(redisUp, problems);
+    const [routeCounts, gatewayRow, errorCodes, windows, errorLog, gateways, breakers] =
+      await Promise.all([
+        shared('route counts', () => this.kv.hashGetAll(metricsKeys.routes), {}),
+        shared('totals', () => this.kv.hashGetAll(metricsKeys.gateway), {}),
+        shared('errors by code', () => this.kv.hashGetAll(metricsKeys.errors), {}),
+        shared('traffic', () => this.windows(now), []),
+        shared(
+          'error log',
+          () => this.kv.listRange(metricsKeys.errorLogs, 0, RECENT_ERRORS - 1),
+          [],
+        ),
+        shared('gateway instances', () => this.gateways(now), []),
+        shared('breakers', () => this.breakers(names), []),
+      ]);
+    return { routeCounts, gatewayRow, errorCodes, windows, errorLog, gateways, breakers };
+  }
+
+  private async readSharedCounts(redisUp: boolean, problems: string[]) {
+    const shared = this.sharedReader(redisUp, problems);
+    const [commandCounts, refusals] = await Promise.all([
+      shared('command counts', () => this.kv.hashGetAll(COMMAND_STATS_KEY), {}),
+      shared('refusals', () => this.kv.hashGetAll(metricsKeys.refusals), {}),
+    ]);
+    return { commandCounts, refusals };
+  }
+
+  /** Reads one shared part: skipped while Redis is down, empty and named when it fails. */
+  private sharedReader(redisUp: boolean, problems: string[]) {
+    return async <T>(what: string, work: () => Promise<T>, empty: T): Promise<T> => {
+      if (!redisUp) return empty;
+      try {
+        return await work();
+      } catch (error) {
+        problems.push(`${what}: ${(error as Error).message}`);
+        return empty;
+      }
+    };
+  }
+
+  private commandsPart(counts: Record<string, string>): DashboardSnapshot['commands'] {
+    return {
+      enabled: this.commands.enabled,
+      by_outcome: numbers(counts),
+      devices_online: this.commands.presence.onlineCount,
+      devices_known: this.commands.presence.size,
+      devices: this.commands.presence.list(DEVICES_SHOWN).map((d) => ({
+        name: d.name,
+        status: d.status,
+        protocol: d.protocol === 5 ? 'MQTT 5' : 'MQTT 3.1.1',
+        since: d.since / 1000,
+      })),
     };
   }
 
@@ -318,5 +320,25 @@ function toErrorEntry(raw: string): DashboardSnapshot['recent_errors'][number] {
     topic: typeof topic === 'string' ? clipText(topic, 256) : null,
     code: clipText(String(entry['code'] ?? ''), 64),
     message: clipText(String(entry['error'] ?? '')),
+  };
+}
+
+/** A Redis hash of counts, as numbers. */
+function numbers(hash: Record<string, string>): Record<string, number> {
+  return Object.fromEntries(Object.entries(hash).map(([key, n]) => [key, Number(n)]));
+}
+
+/** A route's row with its counts from the shared `metrics:routes` hash. */
+function withCounts<Row extends { topic: string }>(row: Row, counts: Record<string, string>) {
+  const count = (what: string) => Number(counts[`${row.topic}|${what}`] ?? 0);
+  const requests = count('requests');
+  const errors = count('errors');
+  return {
+    ...row,
+    requests,
+    errors,
+    error_rate: requests > 0 ? Math.round((errors / requests) * 1000) / 10 : 0,
+    request_violations: count('request_violations'),
+    reply_violations: count('reply_violations'),
   };
 }
