@@ -1,16 +1,10 @@
 import type { CommandOutcome } from '@mqgw/contracts';
-import {
-  COMMAND_ID,
-  ERROR_PROPERTY,
-  PROTOCOL_PROPERTY,
-  parseDeviceTopic,
-  parseLegacyAnswer,
-  parseV5Answer,
-} from '@mqgw/contracts';
+import { COMMAND_ID, PROTOCOL_PROPERTY, parseDeviceTopic } from '@mqgw/contracts';
 import type { PrometheusMetrics } from '../observability/prometheus.metrics';
 import type { AnswerBus } from './answer.bus';
 import type { InboundMessage } from './command.connection';
 import type { CommandStore } from './command.store';
+import { answerOf } from './command.wire';
 import type { CommandsConfig } from './commands.config';
 import type { DevicePresence } from './device-presence';
 
@@ -76,16 +70,9 @@ export class CommandInbox {
       return;
     }
     if (topic?.kind !== 'command-replies') return this.drop('invalid');
-    let id: string;
-    let outcome: CommandOutcome | undefined;
-    if (message.correlationData !== undefined) {
-      id = message.correlationData.toString('utf8');
-      outcome = parseV5Answer(message.payload, message.userProperties[ERROR_PROPERTY]);
-    } else {
-      const legacy = parseLegacyAnswer(message.payload);
-      id = legacy?.id ?? '';
-      outcome = legacy?.outcome;
-    }
+    const answer = answerOf(message);
+    const id = answer.id;
+    let outcome = answer.outcome;
     if (!outcome) return this.drop('invalid');
     const record = COMMAND_ID.test(id) ? await this.store.get(id) : null;
     if (!record) return this.drop('unknown_id');

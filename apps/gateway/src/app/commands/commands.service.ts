@@ -7,53 +7,49 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { Identity } from '@mqgw/auth';
-import {
-  COMMAND_ID,
-  COMMAND_NAME,
-  GatewayError,
-  allowsCommand,
-  commandTopics,
-  encodeLegacyCommand,
-  type CommandOutcome,
-} from '@mqgw/contracts';
+import { COMMAND_ID, GatewayError, allowsCommand } from '@mqgw/contracts';
 import { LimiterUnavailableError, type RateLimiter } from '@mqgw/rate-limit';
 import type { KvStore } from '@mqgw/store';
 import { PrometheusMetrics } from '../observability/prometheus.metrics';
 import { STATE_CONFIG, type StateConfig } from '../state/state.config';
 import { KV_STORE, RATE_LIMITER } from '../state/state.tokens';
 import { LocalAnswerBus, RedisAnswerBus, type AnswerBus } from './answer.bus';
+import {
+  bodyOf,
+  permittedPrefix,
+  presenceOf,
+  timeoutOf,
+  type CommandCall,
+} from './command-call.checks';
 import { CommandConnection } from './command.connection';
 import { CommandInbox } from './command-inbox';
-import { CommandStore, type CommandRecord, type StoredAnswer } from './command.store';
+import { recordFor } from './command.record';
+import {
+  accepted,
+  answered,
+  errorResponse,
+  outcomeOf,
+  pending,
+  replayedAccepted,
+  type CommandResponse,
+} from './command.responses';
+import { CommandStore, type CommandRecord } from './command.store';
+import { commandMessage } from './command.wire';
 import { COMMANDS_CONFIG, type CommandsConfig } from './commands.config';
 import { DevicePresence } from './device-presence';
+
+export type { CommandCall } from './command-call.checks';
+export type { CommandResponse } from './command.responses';
 
 /** The shared counters the dashboard shows, by outcome. */
 export const COMMAND_STATS_KEY = 'metrics:commands';
 
-export interface CommandCall {
-  caller: Identity;
-  device: string;
-  name: string;
-  body: Buffer;
-  /** `timeout_ms` as the caller wrote it. */
-  timeoutMs?: string;
-  queued: boolean;
-  idempotencyKey?: string;
-}
-
-/** What the controller writes: an HTTP status and a JSON body. */
-export interface CommandResponse {
-  status: number;
-  body: Record<string, unknown>;
-}
-
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-
 /**
  * Commands to devices: checks a call, sends the command in the device's form (MQTT 5 or
  * 3.1.1), and answers the HTTP call with the device's answer, whichever gateway instance
- * the answer reaches. See docs/mqtt-api.md, "Commands to devices".
+ * the answer reaches. See docs/mqtt-api.md, "Commands to devices". The checks, the record,
+ * the wire forms and the response bodies live in files of their own; this class holds the
+ * order in which they run.
  */
 @Injectable()
 export class CommandsService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -124,7 +120,7 @@ export class CommandsService implements OnApplicationBootstrap, OnApplicationShu
     try {
       ({ response, id } = await this.run(call, requestId, started));
     } catch (error) {
-      response = this.errorResponse(error, requestId);
+      response = this.failed(error, requestId);
     }
     const outcome = outcomeOf(response);
     this.metrics.deviceCommands.inc({ mode, outcome });
@@ -141,12 +137,12 @@ export class CommandsService implements OnApplicationBootstrap, OnApplicationShu
     requestId: string,
     started: number,
   ): Promise<{ response: CommandResponse; id?: string }> {
-    const prefix = this.permitted(call);
+    const prefix = permittedPrefix(this.config, call);
     await this.consumeRate(call.caller.principalId);
-    const data = this.bodyOf(call);
-    const timeoutMs = this.timeoutOf(call.timeoutMs);
-    const presence = this.presenceOf(call);
-    const { record, ttlMs } = this.recordFor(call, timeoutMs);
+    const data = bodyOf(this.config, call);
+    const timeoutMs = timeoutOf(this.config, call.timeoutMs);
+    const presence = presenceOf(this.presence, call);
+    const { record, ttlMs } = recordFor(this.config, call, timeoutMs, this.connection.instance);
     const { id } = record;
     const created = await this.shared(() => this.store.create(record, ttlMs));
     if (created.outcome === 'full') {
@@ -161,7 +157,10 @@ export class CommandsService implements OnApplicationBootstrap, OnApplicationShu
     }
     const answer = call.queued ? undefined : this.inbox.wait(id, timeoutMs);
     await this.publishCommand(prefix, call, id, data, presence?.protocol === 5, timeoutMs);
-    if (!answer) return { response: this.accepted(id, requestId, record.created_at), id };
+    if (!answer) {
+      const expiresAt = record.created_at + this.config.queueTtlSeconds * 1000;
+      return { response: accepted(id, requestId, expiresAt), id };
+    }
     const outcome = await answer;
     if (outcome === undefined) {
       throw new GatewayError(
@@ -170,88 +169,7 @@ export class CommandsService implements OnApplicationBootstrap, OnApplicationShu
         { details: { command_id: id } },
       );
     }
-    return { response: this.answered(id, outcome, requestId, started), id };
-  }
-
-  /** The device prefix, once the call may be made at all: enabled, plain names, scopes. */
-  private permitted(call: CommandCall): string {
-    const { caller, device, name } = call;
-    if (!this.config.enabled || !this.config.prefix) {
-      throw new GatewayError('NOT_FOUND', 'commands to devices are not enabled on this gateway');
-    }
-    if (!COMMAND_NAME.test(device) || !COMMAND_NAME.test(name)) {
-      throw new GatewayError(
-        'BAD_REQUEST',
-        'device and command must be plain names (1 to 64 of A-Z a-z 0-9 _ . -)',
-      );
-    }
-    if (!allowsCommand(caller.scopes, device, name)) {
-      throw new GatewayError(
-        'FORBIDDEN',
-        `missing required scope: devices:command (or devices:command:${device}[:${name}])`,
-      );
-    }
-    return this.config.prefix;
-  }
-
-  /** The command's data: bounded, JSON; and a well-formed `Idempotency-Key` if any. */
-  private bodyOf(call: CommandCall): unknown {
-    if (call.body.length > this.config.maxBytes) {
-      throw new GatewayError('PAYLOAD_TOO_LARGE', `the body is over ${this.config.maxBytes} bytes`);
-    }
-    const data = parseBody(call.body);
-    if (call.idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(call.idempotencyKey)) {
-      throw new GatewayError(
-        'BAD_REQUEST',
-        'Idempotency-Key must be 1 to 255 printable ASCII characters',
-      );
-    }
-    return data;
-  }
-
-  /** The device's presence: online for a call that waits; ever seen for a queued one. */
-  private presenceOf(call: CommandCall): ReturnType<DevicePresence['get']> {
-    const { device } = call;
-    const presence = this.presence.get(device);
-    if (!call.queued && presence?.status !== 'online') {
-      throw new GatewayError('DEVICE_OFFLINE', `device ${device} is offline`, {
-        details: { device, status: presence?.status ?? 'unknown' },
-      });
-    }
-    if (call.queued && !presence) {
-      throw new GatewayError(
-        'NOT_FOUND',
-        `device ${device} has never connected: nothing would keep a queued command for it`,
-      );
-    }
-    return presence;
-  }
-
-  /** The shared record of the command, and how long it is kept. */
-  private recordFor(
-    call: CommandCall,
-    timeoutMs: number,
-  ): { record: CommandRecord; ttlMs: number } {
-    const { caller, device, name } = call;
-    const mode = call.queued ? 'queued' : 'wait';
-    const now = Date.now();
-    const ttlMs = call.queued
-      ? (this.config.queueTtlSeconds + this.config.resultTtlSeconds) * 1000
-      : call.idempotencyKey !== undefined
-        ? timeoutMs + this.config.resultTtlSeconds * 1000
-        : timeoutMs + 5000;
-    const record: CommandRecord = {
-      id: CommandStore.idFor(caller.principalId, call.idempotencyKey),
-      principal: caller.principalId,
-      device,
-      name,
-      mode,
-      owner: this.connection.instance,
-      fingerprint: CommandStore.fingerprint(device, name, mode, call.body),
-      created_at: now,
-      expires_at: now + ttlMs,
-    };
-    return { record, ttlMs };
+    return { response: answered(id, outcome, requestId, started), id };
   }
 
   /** Publishes the command in the device's form; a broker that does not take it is a 503. */
@@ -265,24 +183,9 @@ export class CommandsService implements OnApplicationBootstrap, OnApplicationShu
   ): Promise<void> {
     const { device, name } = call;
     const expiry = call.queued ? this.config.queueTtlSeconds : Math.ceil(timeoutMs / 1000);
+    const message = commandMessage(prefix, { device, name, id, data }, v5, expiry);
     try {
-      await this.connection.publish(
-        commandTopics.command(prefix, device, name),
-        v5 ? JSON.stringify(data) : encodeLegacyCommand(id, data),
-        {
-          properties: {
-            // A command that no one took within its time must not run later.
-            messageExpiryInterval: expiry,
-            contentType: 'application/json',
-            ...(v5
-              ? {
-                  responseTopic: commandTopics.reply(prefix, device, name),
-                  correlationData: Buffer.from(id),
-                }
-              : {}),
-          },
-        },
-      );
+      await this.connection.publish(message.topic, message.payload, message.options);
     } catch (error) {
       this.inbox.forget(id);
       await this.store.delete(id).catch(() => undefined);
@@ -291,19 +194,6 @@ export class CommandsService implements OnApplicationBootstrap, OnApplicationShu
         cause: error,
       });
     }
-  }
-
-  /** `202` for a queued command: where to fetch its answer, and until when it waits. */
-  private accepted(id: string, requestId: string, createdAt: number): CommandResponse {
-    return {
-      status: 202,
-      body: {
-        status: 'accepted',
-        command_id: id,
-        request_id: requestId,
-        expires_at: new Date(createdAt + this.config.queueTtlSeconds * 1000).toISOString(),
-      },
-    };
   }
 
   /** `GET /devices/{device}/commands/{name}/{id}`: a queued or keyed command's answer. */
@@ -333,12 +223,10 @@ export class CommandsService implements OnApplicationBootstrap, OnApplicationShu
         throw new GatewayError('NOT_FOUND', `no command ${id} of yours for ${device}/${name}`);
       }
       const answer = await this.shared(() => this.store.answerOf(id));
-      if (!answer) {
-        return { status: 202, body: { status: 'pending', command_id: id, request_id: requestId } };
-      }
-      return this.answered(id, answer.outcome, requestId, record.created_at, answer);
+      if (!answer) return pending(id, requestId);
+      return answered(id, answer.outcome, requestId, record.created_at, answer);
     } catch (error) {
-      return this.errorResponse(error, requestId);
+      return this.failed(error, requestId);
     }
   }
 
@@ -356,90 +244,20 @@ export class CommandsService implements OnApplicationBootstrap, OnApplicationShu
       );
     }
     const answer = await this.shared(() => this.store.answerOf(existing.id));
-    if (answer) return this.answered(existing.id, answer.outcome, requestId, started, answer);
-    if (existing.mode === 'queued') {
-      return {
-        status: 202,
-        body: {
-          status: 'accepted',
-          command_id: existing.id,
-          request_id: requestId,
-          replayed: true,
-        },
-      };
-    }
+    if (answer) return answered(existing.id, answer.outcome, requestId, started, answer);
+    if (existing.mode === 'queued') return replayedAccepted(existing.id, requestId);
     throw new GatewayError('CONFLICT', 'this command is still waiting for its answer', {
       retryAfter: 1,
       details: { command_id: existing.id },
     });
   }
 
-  private answered(
-    id: string,
-    outcome: CommandOutcome,
-    requestId: string,
-    started: number,
-    stored?: StoredAnswer,
-  ): CommandResponse {
-    const processing = ((stored?.answered_at ?? Date.now()) - started) / 1000;
-    if (!outcome.ok) {
-      if (outcome.error.code === 'SHUTDOWN') {
-        throw new GatewayError('SERVICE_UNAVAILABLE', 'the gateway is shutting down', {
-          retryAfter: 1,
-        });
-      }
-      return this.errorResponse(
-        new GatewayError('DEVICE_ERROR', outcome.error.message, {
-          details: { command_id: id, device_code: outcome.error.code },
-        }),
-        requestId,
-      );
-    }
-    return {
-      status: 200,
-      body: {
-        status: 'success',
-        data: outcome.data,
-        request_id: requestId,
-        command_id: id,
-        processing_time: Math.max(0, processing),
-      },
-    };
-  }
-
-  private errorResponse(error: unknown, requestId: string): CommandResponse {
+  /** The error response; an error that is not a `GatewayError` is a bug, so it is logged. */
+  private failed(error: unknown, requestId: string): CommandResponse {
     if (!(error instanceof GatewayError)) {
       this.logger.error(`command failed: ${(error as Error).stack ?? String(error)}`);
     }
-    const status = error instanceof GatewayError ? error.statusCode : 500;
-    const body =
-      error instanceof GatewayError
-        ? {
-            status: 'error',
-            status_code: status,
-            error: {
-              code: error.code,
-              message: error.message,
-              ...(error.details !== undefined ? { details: error.details } : {}),
-              ...(error.retryAfter !== undefined ? { retry_after: error.retryAfter } : {}),
-            },
-            request_id: requestId,
-          }
-        : {
-            status: 'error',
-            status_code: 500,
-            error: { code: 'INTERNAL_ERROR', message: 'internal error' },
-            request_id: requestId,
-          };
-    return { status, body };
-  }
-
-  private timeoutOf(raw: string | undefined): number {
-    if (raw === undefined) return this.config.defaultTimeoutMs;
-    if (!/^\d{1,9}$/.test(raw) || Number(raw) < 1) {
-      throw new GatewayError('BAD_REQUEST', 'timeout_ms must be a positive integer (milliseconds)');
-    }
-    return Math.min(Number(raw), this.config.maxTimeoutMs);
+    return errorResponse(error, requestId);
   }
 
   private async consumeRate(principal: string): Promise<void> {
@@ -472,21 +290,4 @@ export class CommandsService implements OnApplicationBootstrap, OnApplicationShu
       });
     }
   }
-}
-
-/** Empty means `{}`; anything else must be JSON. */
-function parseBody(body: Buffer): unknown {
-  if (body.length === 0 || body.toString('utf8').trim() === '') return {};
-  try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
-  } catch {
-    throw new GatewayError('BAD_REQUEST', 'the body must be JSON');
-  }
-}
-
-function outcomeOf(response: CommandResponse): string {
-  if (response.status === 200) return 'answered';
-  if (response.status === 202) return 'queued';
-  const code = (response.body['error'] as { code?: string } | undefined)?.code ?? 'INTERNAL_ERROR';
-  return code.toLowerCase();
 }
