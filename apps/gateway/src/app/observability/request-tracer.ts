@@ -46,12 +46,15 @@ export class RequestTracer implements OnApplicationShutdown {
   ): RequestTrace | undefined {
     if (!this.tracing) return undefined;
     const template = route?.template ?? 'unmatched';
+    // No sampler in use reads attributes: they are built only for a span that records.
     const server = this.tracing.tracer.startSpan(
       template,
-      {
-        kind: SpanKind.SERVER,
-        startTime: performance.timeOrigin + receivedAt,
-        attributes: safeAttributes({
+      { kind: SpanKind.SERVER, startTime: performance.timeOrigin + receivedAt },
+      this.parentOf(inbound),
+    );
+    if (server.isRecording()) {
+      server.setAttributes(
+        safeAttributes({
           'messaging.system': 'mqtt',
           'messaging.operation.type': 'process',
           'messaging.operation.name': 'request',
@@ -61,9 +64,8 @@ export class RequestTracer implements OnApplicationShutdown {
           'mqgw.route': route?.template,
           'mqgw.device': inbound.device,
         }),
-      },
-      this.parentOf(inbound),
-    );
+      );
+    }
     return new RequestTrace(this.tracing.tracer, server);
   }
 

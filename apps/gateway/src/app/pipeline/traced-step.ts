@@ -7,7 +7,7 @@ import { promised, requestOf, resultOf } from './pipeline-step';
 /**
  * A guard whose run is recorded in its request's trace: an event `step <name>` on the
  * server span, with its verdict, its duration and, for `auth`, the kind of principal it
- * established. A request that is not traced runs the guard as it is. The runner wraps
+ * established. A request that is not traced, or not sampled, runs the guard as it is. The runner wraps
  * steps in these only when tracing is on.
  */
 export class TracedGuard implements CanActivate {
@@ -19,7 +19,7 @@ export class TracedGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean | Promise<boolean> | Observable<boolean> {
     const req = requestOf(context);
     const trace = req.trace;
-    if (!trace) return this.guard.canActivate(context);
+    if (!trace?.recording) return this.guard.canActivate(context);
     const started = performance.now();
     let verdict;
     try {
@@ -62,7 +62,7 @@ export class TracedInterceptor implements NestInterceptor {
     next: CallHandler,
   ): ReturnType<NestInterceptor['intercept']> {
     const trace = requestOf(context).trace;
-    if (!trace) return this.interceptor.intercept(context, next);
+    if (!trace?.recording) return this.interceptor.intercept(context, next);
     const started = performance.now();
     const run = async () => resultOf(this.interceptor.intercept(context, next));
     return promised(

@@ -55,6 +55,11 @@ export interface StepOutcome {
  */
 export class RequestTrace {
   readonly ids: TraceIds;
+  /**
+   * Whether the sampler kept this trace. One it dropped still passes its `traceparent` on,
+   * so that the service drops it too, but records nothing and builds no attribute.
+   */
+  readonly recording: boolean;
   private readonly parent: Context;
 
   constructor(
@@ -63,6 +68,7 @@ export class RequestTrace {
   ) {
     const { traceId, spanId } = server.spanContext();
     this.ids = { trace_id: traceId, span_id: spanId };
+    this.recording = server.isRecording();
     this.parent = trace.setSpan(ROOT_CONTEXT, server);
   }
 
@@ -78,6 +84,7 @@ export class RequestTrace {
    * number, a boolean, a principal kind or an error code.
    */
   stepDone(name: string, startedAt: number, outcome: StepOutcome): void {
+    if (!this.recording) return;
     const attributes: EventAttributes = { 'mqgw.duration_ms': since(startedAt) };
     if (outcome.allowed === false) attributes['mqgw.step.allowed'] = false;
     if (outcome.principal) attributes['mqgw.principal.kind'] = outcome.principal;
@@ -87,6 +94,7 @@ export class RequestTrace {
 
   /** Records the reply's publish: `publish reply`, with its QoS. */
   published(startedAt: number, qos: number, error?: unknown): void {
+    if (!this.recording) return;
     const attributes: EventAttributes = {
       'mqgw.duration_ms': since(startedAt),
       'mqgw.mqtt.qos': qos,
@@ -95,11 +103,15 @@ export class RequestTrace {
     this.server.addEvent('publish reply', attributes, performance.timeOrigin + startedAt);
   }
 
-  /** An HTTP client span for one upstream attempt; its `traceparent` goes with the call. */
-  attempt(method: string, attributes: Attributes): { span: Span; traceparent: string } {
+  /**
+   * An HTTP client span for one upstream attempt; its `traceparent` goes with the call. A
+   * trace the sampler dropped passes the server span's own on, and builds no attribute.
+   */
+  attempt(method: string, attributes: () => Attributes): { span: Span; traceparent: string } {
+    if (!this.recording) return { span: this.server, traceparent: this.traceparent };
     const span = this.tracer.startSpan(
       method,
-      { kind: SpanKind.CLIENT, attributes: safeAttributes(attributes) },
+      { kind: SpanKind.CLIENT, attributes: safeAttributes(attributes()) },
       this.parent,
     );
     return { span, traceparent: formatTraceparent(span.spanContext()) };
@@ -110,6 +122,7 @@ export class RequestTrace {
    * (never the error's message, which may quote what the client sent).
    */
   finish(reply: Reply, request: GatewayRequest | undefined): void {
+    if (!this.recording) return this.server.end();
     const error = isErrorReply(reply) ? reply : undefined;
     const status = error?.status_code ?? 200;
     const { source, status: kind } = reply as { source?: unknown; status?: unknown };
@@ -130,6 +143,7 @@ export class RequestTrace {
 
   /** Ends the server span with the request's outcome. */
   end(attributes: Attributes, serverFault: boolean): void {
+    if (!this.recording) return this.server.end();
     this.server.setAttributes(safeAttributes(attributes));
     if (serverFault) this.server.setStatus({ code: SpanStatusCode.ERROR });
     this.server.end();

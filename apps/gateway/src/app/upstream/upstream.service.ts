@@ -101,15 +101,17 @@ export class UpstreamService {
     resends: number,
   ): Promise<UpstreamResponse> {
     const started = performance.now();
-    const origin = req.trace && new URL(request.origin);
-    const traced = req.trace?.attempt(request.method, {
-      'http.request.method': request.method,
-      'url.full': request.origin + request.path,
-      'server.address': origin?.hostname,
-      'server.port': Number(origin?.port) || undefined,
-      'http.request.resend_count': resends > 0 ? resends : undefined,
-      'mqgw.service': service,
-      'mqgw.instance.id': instance.instanceId,
+    const traced = req.trace?.attempt(request.method, () => {
+      const origin = new URL(request.origin);
+      return {
+        'http.request.method': request.method,
+        'url.full': request.origin + request.path,
+        'server.address': origin.hostname,
+        'server.port': Number(origin.port) || undefined,
+        'http.request.resend_count': resends > 0 ? resends : undefined,
+        'mqgw.service': service,
+        'mqgw.instance.id': instance.instanceId,
+      };
     });
     if (traced) request.headers = { ...request.headers, traceparent: traced.traceparent };
     return this.call(instance, request)
