@@ -65,7 +65,8 @@ export class RequestRecorder extends RequestObserver {
     const route = request?.route.template ?? 'unmatched';
     const service = request?.service;
     const outcome = error ? error.error.code : outcomeOf(reply);
-    const traceId = request?.traceIds?.trace_id;
+    // Only a trace the sampler kept can be looked up: a dropped one names nothing.
+    const traceId = request?.trace?.recording ? request.trace.ids.trace_id : undefined;
     this.prometheus.recordRequest(route, service ?? 'gateway', outcome, elapsedMs / 1000, traceId);
     this.countRequest(route, error, elapsedMs, nowMs);
     if (service && request?.upstreamAttempted) this.countService(service, error, elapsedMs);
@@ -74,7 +75,7 @@ export class RequestRecorder extends RequestObserver {
       service: service ?? null,
       timestamp: nowMs / 1000,
     };
-    const traced = request?.traceIds ? { trace_id: request.traceIds.trace_id } : undefined;
+    const traced = traceId ? { trace_id: traceId } : undefined;
     const where = request?.route.template ?? clip(topic);
     this.log('request', { ...entry, topic: where });
     this.log('response', {
