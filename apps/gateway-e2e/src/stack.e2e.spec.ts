@@ -272,18 +272,18 @@ describe('npm run stack at a terminal', () => {
       { detached: true },
     );
     const text = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : '');
-    // pino-pretty's line: a clock time, then the level; JSON's: an object.
+    // pino-pretty's line: the clock time in brackets, then the level; JSON's: an object.
     const pretty = (name: string) =>
-      new RegExp(`^\\[${name}\\] (\\u001b\\[[0-9;]*m)*\\d\\d:\\d\\d:\\d\\d\\.\\d{3}`, 'm');
+      new RegExp(`^\\[${name}\\] \\[\\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\] `, 'm');
     const json = (name: string) => new RegExp(`^\\[${name}\\] \\{"level":`, 'm');
     try {
       for (const name of ['gateway-0', 'user-service']) {
         await waitFor(
           `${name} at the terminal`,
           async () => pretty(name).test(text(tty.logFile)),
-          60_000,
+          45_000,
         );
-        await waitFor(`${name} into the pipe`, async () => json(name).test(piped.log()), 60_000);
+        await waitFor(`${name} into the pipe`, async () => json(name).test(piped.log()), 45_000);
       }
       expect(text(tty.logFile)).not.toMatch(json('gateway-0'));
       expect(piped.log()).not.toMatch(pretty('gateway-0'));
@@ -292,7 +292,7 @@ describe('npm run stack at a terminal', () => {
       await tty.stop('SIGTERM', 20_000);
       await piped.stack.stop('SIGTERM', 20_000);
     }
-  });
+  }, 180_000);
 });
 
 describe('npm run stack: a bad setting is one line naming it', () => {
