@@ -27,12 +27,35 @@ async function bootstrap(): Promise<void> {
   const config = index === undefined ? read : asWorker(read, index);
   const routes = loadRoutesOrExit(config.routing.file);
   const embeddedBroker = await startEmbeddedBrokerIfNeeded(config);
+  const app = await createAppOrExit(config, routes);
+  const log = new Logger('Gateway');
+  logStartup(log, config, routes, embeddedBroker);
+  // SIGHUP loads the routes file again; a bad file keeps the current table.
+  const active = app.get(ActiveRoutes);
+  process.on('SIGHUP', () => {
+    active.reload().catch((error: Error) => log.error(`routes reload failed: ${error.message}`));
+  });
+  app.connectMicroservice({ strategy: app.get(MqttRequestServer) });
+  await app.init(); // state and discovery first, so no request finds them unready
+  await app.startAllMicroservices();
+  const { httpPort, httpHost } = config.operations;
+  await app.listen(httpPort, httpHost);
+  exitCleanlyOnSignals(app, log, {
+    hardLimitMs: config.transport.shutdownGraceMs + SHUTDOWN_SLACK_MS,
+  });
+  log.log(
+    `ready: MQTT ${config.transport.url} as ${config.transport.clientId}, HTTP http://${httpHost}:${httpPort}`,
+  );
+}
+
+/** The Nest application, or one line naming a routes-file namespace conflict, and exit 78. */
+async function createAppOrExit(config: GatewayConfig, routes: RouteTable) {
   const logger = new PinoNestLogger(
     createLogger('gateway', config.logLevel, undefined, config.logFormat),
   );
   // No body parser: the only HTTP body is a device command's, which its controller reads
   // raw and bounded (docs/mqtt-api.md, "Commands to devices").
-  const app = await NestFactory.create(AppModule.forRoot(config, routes), {
+  return NestFactory.create(AppModule.forRoot(config, routes), {
     logger,
     bodyParser: false,
     abortOnError: false,
@@ -41,7 +64,15 @@ async function bootstrap(): Promise<void> {
     process.stderr.write(`routes error: ${config.routing.file}: ${error.message}\n`);
     process.exit(78);
   });
-  const log = new Logger('Gateway');
+}
+
+/** What a person starting the gateway must know: warnings, the mode, the route table. */
+function logStartup(
+  log: Logger,
+  config: GatewayConfig,
+  routes: RouteTable,
+  embeddedBroker: boolean,
+): void {
   for (const warning of routes.warnings) log.warn(`routes: ${warning}`);
   if (embeddedBroker || !config.state.redis) {
     const parts = [
@@ -61,22 +92,6 @@ async function bootstrap(): Promise<void> {
     );
   }
   log.log(routeTableEntry(routes));
-  // SIGHUP loads the routes file again; a bad file keeps the current table.
-  const active = app.get(ActiveRoutes);
-  process.on('SIGHUP', () => {
-    active.reload().catch((error: Error) => log.error(`routes reload failed: ${error.message}`));
-  });
-  app.connectMicroservice({ strategy: app.get(MqttRequestServer) });
-  await app.init(); // state and discovery first, so no request finds them unready
-  await app.startAllMicroservices();
-  const { httpPort, httpHost } = config.operations;
-  await app.listen(httpPort, httpHost);
-  exitCleanlyOnSignals(app, log, {
-    hardLimitMs: config.transport.shutdownGraceMs + SHUTDOWN_SLACK_MS,
-  });
-  log.log(
-    `ready: MQTT ${config.transport.url} as ${config.transport.clientId}, HTTP http://${httpHost}:${httpPort}`,
-  );
 }
 
 /** The routes file, or one line naming the file, line and field, and exit 78. */

@@ -1,4 +1,4 @@
-import { ConfigError, int, maybe, oneOf, readEnv } from '@mqgw/config';
+import { ConfigError, int, maybe, oneOf, readEnv, type EnvOf } from '@mqgw/config';
 import {
   LOG_FORMATS,
   LOG_LEVELS,
@@ -83,6 +83,29 @@ export interface GatewayConfig {
   commands: CommandsConfig;
 }
 
+/** The transport's settings, checked against the broker mode and the number of workers. */
+function transportFor(
+  parsed: EnvOf<typeof gatewayEnvSchema>,
+  httpPort: number,
+  workers: number,
+): TransportConfig {
+  const transport = readTransportConfig(parsed, httpPort);
+  // The embedded broker admits anyone under any name: it enforces no namespace.
+  if (transport.devicePrefix && !transport.url) {
+    throw new ConfigError(
+      'DEVICE_TOPIC_PREFIX',
+      'unset with the embedded broker (set MQTT_URL to a broker that lets each client publish only under <prefix>/<its username>/)',
+      transport.devicePrefix,
+    );
+  }
+  // Workers split the requests as members of one shared subscription.
+  if (workers > 1 && !transport.sharedGroup) {
+    transport.sharedGroup = 'gateway';
+    transport.sessionExpirySeconds = parsed.MQTT_SESSION_EXPIRY_SECONDS ?? 0;
+  }
+  return transport;
+}
+
 /** Reads and validates the environment; a bad value throws a one-line `ConfigError`. */
 export function readGatewayConfig(
   env: Record<string, string | undefined> = process.env,
@@ -98,20 +121,7 @@ export function readGatewayConfig(
       String(workers),
     );
   }
-  const transport = readTransportConfig(parsed, operations.httpPort);
-  // The embedded broker admits anyone under any name: it enforces no namespace.
-  if (transport.devicePrefix && !transport.url) {
-    throw new ConfigError(
-      'DEVICE_TOPIC_PREFIX',
-      'unset with the embedded broker (set MQTT_URL to a broker that lets each client publish only under <prefix>/<its username>/)',
-      transport.devicePrefix,
-    );
-  }
-  // Workers split the requests as members of one shared subscription.
-  if (workers > 1 && !transport.sharedGroup) {
-    transport.sharedGroup = 'gateway';
-    transport.sessionExpirySeconds = parsed.MQTT_SESSION_EXPIRY_SECONDS ?? 0;
-  }
+  const transport = transportFor(parsed, operations.httpPort, workers);
   return {
     nodeEnv: parsed.NODE_ENV,
     logLevel: parsed.LOG_LEVEL,

@@ -299,6 +299,21 @@ function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
+/** A JWKS is fetched over https (http only on loopback) and signs asymmetrically. */
+function checkJwks(url: string, hmac: boolean, algorithms: string | undefined): void {
+  const { protocol, hostname } = new URL(url);
+  if (protocol !== 'https:' && !isLoopback(hostname)) {
+    throw new ConfigError('JWT_JWKS_URL', 'an https: URL (http: only on loopback)', url);
+  }
+  if (hmac) {
+    throw new ConfigError(
+      'JWT_ALGORITHMS',
+      'asymmetric algorithms only with JWT_JWKS_URL',
+      algorithms ?? '',
+    );
+  }
+}
+
 function jwtKeys(
   env: EnvOf<typeof pipelineEnv>,
   nodeEnv: string,
@@ -314,20 +329,7 @@ function jwtKeys(
     env.JWT_ALGORITHMS?.split(',') ?? (env.JWT_JWKS_URL ? ['RS256', 'ES256'] : ['HS256']);
   const hmac = algorithms.filter((a) => a.startsWith('HS'));
   if (env.JWT_JWKS_URL) {
-    const { protocol, hostname } = new URL(env.JWT_JWKS_URL);
-    if (protocol !== 'https:' && !isLoopback(hostname)) {
-      throw new ConfigError(
-        'JWT_JWKS_URL',
-        'an https: URL (http: only on loopback)',
-        env.JWT_JWKS_URL,
-      );
-    }
-    if (hmac.length > 0)
-      throw new ConfigError(
-        'JWT_ALGORITHMS',
-        'asymmetric algorithms only with JWT_JWKS_URL',
-        env.JWT_ALGORITHMS ?? '',
-      );
+    checkJwks(env.JWT_JWKS_URL, hmac.length > 0, env.JWT_ALGORITHMS);
     return { jwksUrl: env.JWT_JWKS_URL, algorithms, devSecret: false };
   }
   if (hmac.length !== algorithms.length) {
