@@ -75,8 +75,11 @@ export function answered(
   };
 }
 
-/** The error envelope; anything but a `GatewayError` is a 500 that tells nothing. */
-export function errorResponse(error: unknown, requestId: string): CommandResponse {
+/**
+ * The error envelope; anything but a `GatewayError` is a 500 that tells nothing. A call
+ * refused before it has a request id (authentication) has `request_id: null`.
+ */
+export function errorResponse(error: unknown, requestId: string | null): CommandResponse {
   if (!(error instanceof GatewayError)) {
     return {
       status: 500,

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { GatewayError } from '@mqgw/contracts';
 import { CommandCallerAuth } from './command-caller.auth';
+import { errorResponse } from './command.responses';
 import { CommandsService, type CommandResponse } from './commands.service';
 
 /**
@@ -75,19 +76,7 @@ export class CommandsController {
       return await work(caller);
     } catch (error) {
       if (!(error instanceof GatewayError)) throw error;
-      return {
-        status: error.statusCode,
-        body: {
-          status: 'error',
-          status_code: error.statusCode,
-          error: {
-            code: error.code,
-            message: error.message,
-            ...(error.retryAfter !== undefined ? { retry_after: error.retryAfter } : {}),
-          },
-          request_id: null,
-        },
-      };
+      return errorResponse(error, null);
     }
   }
 }
