@@ -3,3 +3,4 @@ export * from './lib/redis';
 export * from './lib/mqtt-requester';
 export * from './lib/redis-topologies';
 export * from './lib/private-servers';
+export * from './lib/wait';

@@ -1,5 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { MQTT_URL, requireService, startMosquitto, uniqueTestId } from '@mqgw/testing';
+import { MQTT_URL, requireService, startMosquitto, uniqueTestId, waitUntil } from '@mqgw/testing';
 import { isMqgwClosedError } from './closed.error';
 import { connect, type MqgwClient } from './mqgw.client';
 import { isMqgwError } from './mqgw.error';
@@ -66,14 +66,6 @@ const failure = (code: string, status: number, extra: Record<string, unknown> = 
   error: { code, message: `${code} says no`, ...extra },
   request_id: 'r-2',
 });
-
-async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('MqgwClient (real Mosquitto)', () => {
   const clients: (MqgwClient | MqttClient)[] = [];
@@ -251,10 +243,10 @@ describe('MqgwClient (real Mosquitto)', () => {
     let reconnects = 0;
     client.mqtt.on('connect', () => reconnects++);
     const pending = client.request(`${base}/things/create`, { n: 1 });
-    await until('the request to arrive', () => gw.seen.length === 1);
+    await waitUntil('the request to arrive', () => gw.seen.length === 1, 10_000);
     // The network drops; the broker keeps the session and queues the reply meanwhile.
     client.mqtt.stream.destroy();
-    await until('the client to notice', () => !client.mqtt.connected);
+    await waitUntil('the client to notice', () => !client.mqtt.connected, 10_000);
     release();
     expect((await pending)['data']).toEqual({ echo: { n: 1 } });
     expect(reconnects).toBeGreaterThanOrEqual(1);
@@ -274,7 +266,7 @@ describe('MqgwClient (real Mosquitto)', () => {
         await connect(broker.url, { timeoutMs: 500, retries: 5, reconnectPeriodMs: 100 }),
       );
       const pending = client.request(`${base}/things/create`, { n: 1 });
-      await until('the request to arrive', () => gw.seen.length === 1);
+      await waitUntil('the request to arrive', () => gw.seen.length === 1, 10_000);
       const key = String(gw.seen[0].headers['idempotency-key']);
       await gw.client.endAsync(true);
       await broker.restart();
@@ -292,7 +284,7 @@ describe('MqgwClient (real Mosquitto)', () => {
     track(gw.client);
     const client = await connect(MQTT_URL);
     const pending = client.request(`${base}/things/create`, {}).catch((e: unknown) => e);
-    await until('the request to arrive', () => gw.seen.length === 1);
+    await waitUntil('the request to arrive', () => gw.seen.length === 1, 10_000);
     await client.close();
     expect(isMqgwClosedError(await pending)).toBe(true);
     expect(client.inFlight).toBe(0);

@@ -1,4 +1,4 @@
-import { openTestRedis, type TestRedis } from '@mqgw/testing';
+import { openTestRedis, waitUntil, type TestRedis } from '@mqgw/testing';
 import { RedisServiceRegistry } from './redis-service.registry';
 import { registryKeys } from './registry.keys';
 import type { ServiceInstance } from './service-instance';
@@ -11,14 +11,6 @@ const instance = (id: string, service = 'user-service'): ServiceInstance => ({
   metadata: { version: '1.0.0' },
   registeredAt: 1,
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; !(await check()); await sleep(20)) {
-    if (Date.now() > deadline) throw new Error('timed out');
-  }
-}
 
 describe('RedisServiceRegistry (real Redis)', () => {
   let t: TestRedis;
@@ -37,7 +29,10 @@ describe('RedisServiceRegistry (real Redis)', () => {
     await registry.register(instance('i-03', 'order-service'), 15);
     const ids = (await registry.listInstances('user-service')).map((i) => i.instanceId).sort();
     expect(ids).toEqual(['i-01', 'i-02']);
-    await until(async () => (await registry.listServiceNames()).length === 2);
+    await waitUntil(
+      'two service names',
+      async () => (await registry.listServiceNames()).length === 2,
+    );
     expect(await registry.listServiceNames()).toEqual(['order-service', 'user-service']);
     await stop();
   });
@@ -51,7 +46,7 @@ describe('RedisServiceRegistry (real Redis)', () => {
     await publish('services:changed', 'order-service');
     await publish('services:{bad name}:changed', 'x');
     await publish(registryKeys.changes('last'), 'last');
-    await until(async () => events.includes('last'));
+    await waitUntil('the last event', () => events.includes('last'));
     expect(events).toEqual(['user-service', 'last']);
     await stop();
   });
@@ -59,7 +54,10 @@ describe('RedisServiceRegistry (real Redis)', () => {
   it('drops an instance that stops heartbeating, leaving no stale member behind', async () => {
     await registry.register(instance('i-01'), 0.2);
     await registry.register(instance('i-02'), 15);
-    await sleep(300);
+    await waitUntil(
+      'i-01 to expire',
+      async () => (await registry.listInstances('user-service')).length === 1,
+    );
     expect((await registry.listInstances('user-service')).map((i) => i.instanceId)).toEqual([
       'i-02',
     ]);
@@ -77,7 +75,7 @@ describe('RedisServiceRegistry (real Redis)', () => {
     await registry.deregister('user-service', 'i-01');
     expect(await registry.listInstances('user-service')).toEqual([]);
     await registry.register(instance('i-09', 'last'), 15);
-    await until(async () => events.includes('last'));
+    await waitUntil('the last event', () => events.includes('last'));
     expect(events).toEqual(['user-service', 'user-service', 'last']);
     await stop();
   });

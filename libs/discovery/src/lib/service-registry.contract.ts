@@ -1,13 +1,6 @@
+import { waitUntil } from '@mqgw/testing';
 import type { ServiceInstance, ServiceRegistry } from './service-instance';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Resolves once `check` holds; fails after `timeoutMs`. */
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 5000) {
-  for (const deadline = Date.now() + timeoutMs; !(await check()); await sleep(20)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-  }
-}
 const instance = (id: string, service = 'svc'): ServiceInstance => ({
   service,
   instanceId: id,
@@ -37,7 +30,7 @@ export function describeServiceRegistryContract(
       const listed = await ctx.registry.listInstances('svc');
       expect(listed.map((i) => i.instanceId).sort()).toEqual(['a', 'b']);
       expect(listed[0].metadata).toEqual({ weight: 2 });
-      await until('both names in the index', async () => {
+      await waitUntil('both names in the index', async () => {
         return (await ctx.registry.listServiceNames()).join() === 'other,svc';
       });
       await stop();
@@ -46,7 +39,10 @@ export function describeServiceRegistryContract(
     it('forgets an instance whose TTL ran out, and one that deregistered', async () => {
       await ctx.registry.register(instance('short'), 0.15);
       await ctx.registry.register(instance('long'), 15);
-      await sleep(200);
+      await waitUntil(
+        'the short-lived instance to expire',
+        async () => (await ctx.registry.listInstances('svc')).length === 1,
+      );
       expect((await ctx.registry.listInstances('svc')).map((i) => i.instanceId)).toEqual(['long']);
       await ctx.registry.deregister('svc', 'long');
       expect(await ctx.registry.listInstances('svc')).toEqual([]);
@@ -64,7 +60,7 @@ export function describeServiceRegistryContract(
       // order there; one instance of Redis and the memory registry keep it. A heartbeat's
       // event would have been sent before the last one.
       const expected = ['svc', 'other', 'svc', 'last'];
-      await until('every event', async () =>
+      await waitUntil('every event', async () =>
         expected.every(
           (e) => events.filter((x) => x === e).length >= expected.filter((x) => x === e).length,
         ),
