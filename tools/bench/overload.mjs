@@ -37,6 +37,12 @@ const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const secret = 'bench-secret-bench-secret-bench-secret!!';
 const TOPIC = 'api/v1/users/list';
 const phaseMs = (smoke ? 1 : seconds) * 1000;
+// For investigating one phase: OVERLOAD_ONLY="3,unauth" runs only those (0.5, 1, 2, 3,
+// surge, unauth, flood) and writes nothing; OVERLOAD_CAPACITY skips measuring C;
+// BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=tmp/profiles" profiles the gateway.
+const only = process.env.OVERLOAD_ONLY?.split(',');
+const runs = (/** @type {string} */ key) => !only || only.includes(key);
+const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 /**
  * @typedef {{ schedule: { rate: number, ms: number }[], cpu_seconds: number, sent: number,
@@ -115,7 +121,7 @@ const flooder = await tokenOf('flood');
 const garbage = Array.from({ length: 16 }, (_, i) => `garbage.${i}.token`);
 
 const httpPort = await freePort();
-const gateway = start(process.execPath, [gatewayMain], {
+const gateway = start(process.execPath, [...nodeArgs, gatewayMain], {
   NODE_ENV: 'production',
   MQTT_URL: mqttUrl,
   MQTT_SESSION_EXPIRY_SECONDS: '0',
@@ -136,7 +142,7 @@ try {
   await waitHttp(`http://127.0.0.1:${httpPort}/health/ready`, 'gateway');
   // Warm-up, then the capacity everything else is measured against.
   await capacity(mqttUrl, legit[0]);
-  const c = await capacity(mqttUrl, legit[0]);
+  const c = Number(process.env.OVERLOAD_CAPACITY ?? 0) || (await capacity(mqttUrl, legit[0]));
 
   /**
    * One phase: the generators given, run together; CPU of each part over the phase.
@@ -169,6 +175,7 @@ try {
   };
 
   for (const multiple of [0.5, 1, 2, 3]) {
+    if (!runs(String(multiple))) continue;
     const rate = Math.round(c * multiple);
     const [r] = await phase(`${multiple} × C`, [
       { what: 'valid', schedule: `${rate}:${phaseMs}`, tokens: legit },
@@ -176,29 +183,39 @@ try {
     best = Math.max(best, r.goodput_per_s);
   }
 
-  // A surge at 3 × C, then 0.5 × C: when is everything served again?
-  const [surge] = await phase('surge 3 × C, then 0.5 × C', [
-    {
-      what: 'valid',
-      schedule: `${Math.round(3 * c)}:${phaseMs},${Math.round(0.5 * c)}:${phaseMs}`,
-      tokens: legit,
-    },
-  ]);
-  const recoveryMs = recovery(surge, phaseMs);
-  /** @type {Record<string, unknown>} */ (phases[phases.length - 1]).recovery_ms = recoveryMs;
-
   const others = Math.round(0.3 * c);
   const flood = Math.round(3 * c);
-  await phase('0.3 × C of valid requests beside an unauthenticated flood at 3 × C', [
-    { what: 'others', schedule: `${others}:${phaseMs}`, tokens: legit },
-    { what: 'flood', schedule: `${flood}:${phaseMs}`, tokens: garbage },
-  ]);
-  await phase('0.3 × C from four principals beside one principal flooding at 3 × C', [
-    { what: 'others', schedule: `${others}:${phaseMs}`, tokens: legit },
-    { what: 'flood', schedule: `${flood}:${phaseMs}`, tokens: [flooder] },
-  ]);
-
-  report(c, recoveryMs);
+  const beside = {
+    unauth: () =>
+      phase('0.3 × C of valid requests beside an unauthenticated flood at 3 × C', [
+        { what: 'others', schedule: `${others}:${phaseMs}`, tokens: legit },
+        { what: 'flood', schedule: `${flood}:${phaseMs}`, tokens: garbage },
+      ]),
+    flood: () =>
+      phase('0.3 × C from four principals beside one principal flooding at 3 × C', [
+        { what: 'others', schedule: `${others}:${phaseMs}`, tokens: legit },
+        { what: 'flood', schedule: `${flood}:${phaseMs}`, tokens: [flooder] },
+      ]),
+  };
+  if (only) {
+    if (runs('unauth')) await beside.unauth();
+    if (runs('flood')) await beside.flood();
+    console.log([`C = ${c} req/s`, ...rowsOf(phases)].join('\n'));
+  } else {
+    // A surge at 3 × C, then 0.5 × C: when is everything served again?
+    const [surge] = await phase('surge 3 × C, then 0.5 × C', [
+      {
+        what: 'valid',
+        schedule: `${Math.round(3 * c)}:${phaseMs},${Math.round(0.5 * c)}:${phaseMs}`,
+        tokens: legit,
+      },
+    ]);
+    const recoveryMs = recovery(surge, phaseMs);
+    /** @type {Record<string, unknown>} */ (phases[phases.length - 1]).recovery_ms = recoveryMs;
+    await beside.unauth();
+    await beside.flood();
+    report(c, recoveryMs);
+  }
 } finally {
   await stop(gateway);
   await stop(upstream);
@@ -232,22 +249,36 @@ function round(value, digits) {
 }
 
 /**
- * @param {number} c
- * @param {number | null} recoveryMs
+ * @param {number} n
+ * @param {number} d
  */
-function report(c, recoveryMs) {
-  const pct = (/** @type {number} */ n, /** @type {number} */ d) =>
-    d > 0 ? `${round((100 * n) / d, 1)} %` : '–';
+function pct(n, d) {
+  return d > 0 ? `${round((100 * n) / d, 1)} %` : '–';
+}
+
+/**
+ * One table row per load of each phase.
+ * @param {Record<string, unknown>[]} list
+ */
+function rowsOf(list) {
   const sum = (/** @type {Record<string, number>} */ o) =>
     Object.entries(o)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ') || '0';
-  const rows = phases.flatMap((p) =>
+  return list.flatMap((p) =>
     /** @type {(OpenLoad & { what: string })[]} */ (p.loads).map((l) => {
       const cpu = /** @type {Record<string, number>} */ (p.cpu_seconds);
       return `| ${p.name} | ${l.what} | ${l.sent} | ${l.served} (${pct(l.served, l.sent)}) | ${l.goodput_per_s} | ${sum(l.refused)} | ${sum(l.errors)} | ${l.late + l.no_answer} | ${l.served_p50_ms ?? '–'} / ${l.served_p99_ms ?? '–'} | ${cpu.gateway} · ${cpu.broker} · ${cpu.load} · ${cpu.upstream} · ${cpu.redis} |`;
     }),
   );
+}
+
+/**
+ * @param {number} c
+ * @param {number | null} recoveryMs
+ */
+function report(c, recoveryMs) {
+  const rows = rowsOf(phases);
   const at3 = /** @type {OpenLoad} */ (
     /** @type {OpenLoad[]} */ (/** @type {Record<string, unknown>} */ (phases[3]).loads)[0]
   );

@@ -122,6 +122,24 @@ describe('JwtVerifier with HS256', () => {
     expect(await reason(v.verify(token))).toBe('expired');
   });
 
+
+  it('refuses a refused token again from memory for 5 s, then verifies it anew', async () => {
+    let now = Date.now();
+    const v = hmacVerifier({ now: () => now, clockToleranceSeconds: 0 });
+    const seconds = Math.floor(now / 1000);
+    // Issued 3 s ahead: refused now, valid from 3 s on.
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('u')
+      .setIssuedAt(seconds + 3)
+      .setExpirationTime(seconds + 60)
+      .sign(new TextEncoder().encode(SECRET));
+    expect(await reason(v.verify(token))).toBe('invalid');
+    now += 4_000;
+    expect(await reason(v.verify(token))).toBe('invalid');
+    now += 1_500;
+    expect(await reason(v.verify(token))).toBe('accepted');
+  });
   it('refuses to be configured with none or with mixed key types', () => {
     expect(() => hmacVerifier({ algorithms: ['none'] })).toThrow();
     expect(() => hmacVerifier({ algorithms: ['RS256'] })).toThrow('HS*');

@@ -39,14 +39,39 @@ export interface JwtVerifierOptions {
   now?: () => number;
 }
 
+/** A JWS in compact form; its header, a JSON object, starts `ey` in base64url. */
+const COMPACT_JWS = /^ey[\w-]*\.[\w-]+\.[\w-]*$/;
+const MAX_TOKEN_CHARS = 8192;
+/** Refused tokens remembered, each at most this long: 4,096 × 1 KiB, 4 MiB at most. */
+const REFUSED_MAX = 4096;
+const REFUSED_MAX_CHARS = 1024;
+/** How long a refusal is remembered: a JWKS may meanwhile learn the token's key. */
+const REFUSED_TTL_MS = 5000;
+
+/**
+ * The refusals, built once: a flood of bad tokens costs no stack trace of ours, and a token
+ * refused once is refused again from memory (`refused`), without `jose`.
+ */
+const REFUSAL = {
+  malformed: new AuthError('malformed', 'malformed token'),
+  expired: new AuthError('expired', 'token expired'),
+  signature: new AuthError('signature', 'token signature does not verify'),
+  invalid: new AuthError('invalid', 'invalid token'),
+  unavailable: new AuthError('unavailable', 'token keys unavailable'),
+  future: new AuthError('invalid', 'token issued in the future'),
+  subject: new AuthError('invalid', 'token has no usable subject'),
+} as const;
+
 /**
  * Verifies bearer JWTs with `jose`. Algorithms are pinned by configuration, so `none` and
  * algorithm confusion (an HMAC token signed with a public key) fail. Verified tokens are
- * cached briefly, never past their `exp`.
+ * cached briefly, never past their `exp`; refused ones for 5 s, so a flood repeating a bad
+ * token costs a map lookup, and one that is not a compact JWS is refused before `jose`.
  */
 export class JwtVerifier {
   private readonly key: Uint8Array | KeyLike | JWTVerifyGetKey;
   private readonly cache: BoundedCache<Identity>;
+  private readonly refused: BoundedCache<AuthError>;
   private readonly now: () => number;
 
   constructor(private readonly options: JwtVerifierOptions) {
@@ -76,17 +101,34 @@ export class JwtVerifier {
           cacheMaxAge: 10 * 60_000,
         });
     this.cache = new BoundedCache(options.cacheMax, this.now);
+    this.refused = new BoundedCache(REFUSED_MAX, this.now);
   }
 
   async verify(token: string): Promise<Identity> {
-    if (!/^[\w-]+\.[\w-]+\.[\w-]*$/.test(token) || token.length > 8192) {
-      throw new AuthError('malformed', 'malformed token');
-    }
+    if (token.length > MAX_TOKEN_CHARS || !COMPACT_JWS.test(token)) throw REFUSAL.malformed;
     // The token itself is the key: hashing it cost more than the lookup it guards.
-    const cacheKey = token;
-    const cached = this.cache.get(cacheKey);
+    const cached = this.cache.get(token);
     if (cached && cached.expiresAt > this.now()) return cached;
+    const refused = this.refused.get(token);
+    if (refused) throw refused;
+    try {
+      const identity = await this.verifyAnew(token);
+      this.cache.set(
+        token,
+        identity,
+        Math.min(identity.expiresAt, this.now() + this.options.cacheTtlSeconds * 1000),
+      );
+      return identity;
+    } catch (error) {
+      const refusal = error instanceof AuthError ? error : REFUSAL.unavailable;
+      if (refusal.reason !== 'unavailable' && token.length <= REFUSED_MAX_CHARS) {
+        this.refused.set(token, refusal, this.now() + REFUSED_TTL_MS);
+      }
+      throw refusal;
+    }
+  }
 
+  private async verifyAnew(token: string): Promise<Identity> {
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.key as Uint8Array, {
@@ -98,43 +140,39 @@ export class JwtVerifier {
         currentDate: new Date(this.now()),
       }));
     } catch (error) {
-      if (error instanceof errors.JWTExpired) throw new AuthError('expired', 'token expired');
-      // Not a JWS at all (a header or payload that does not decode): the client's bug.
-      if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) {
-        throw new AuthError('malformed', 'malformed token');
-      }
-      // Well formed, signed with another key: a wrong secret or issuer, the usual setup slip.
-      if (error instanceof errors.JWSSignatureVerificationFailed) {
-        throw new AuthError('signature', 'token signature does not verify');
-      }
-      if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError)) {
-        throw new AuthError('unavailable', 'token keys unavailable');
-      }
-      throw new AuthError('invalid', 'invalid token');
+      throw refusalOf(error);
     }
     const nowSeconds = this.now() / 1000;
     if (
       typeof payload.iat === 'number' &&
       payload.iat > nowSeconds + this.options.clockToleranceSeconds
     ) {
-      throw new AuthError('invalid', 'token issued in the future');
+      throw REFUSAL.future;
     }
     if (typeof payload.sub !== 'string' || payload.sub === '' || /[\r\n]/.test(payload.sub)) {
-      throw new AuthError('invalid', 'token has no usable subject');
+      throw REFUSAL.subject;
     }
-    const exp = (payload.exp as number) * 1000;
-    const identity: Identity = {
+    return {
       principalId: `user:${payload.sub}`,
       kind: 'user',
       userId: payload.sub,
       scopes: scopesFromClaims(payload as Record<string, unknown>),
-      expiresAt: exp,
+      expiresAt: (payload.exp as number) * 1000,
     };
-    this.cache.set(
-      cacheKey,
-      identity,
-      Math.min(exp, this.now() + this.options.cacheTtlSeconds * 1000),
-    );
-    return identity;
   }
+}
+
+/** What `jose`'s error means for the client. */
+function refusalOf(error: unknown): AuthError {
+  if (error instanceof errors.JWTExpired) return REFUSAL.expired;
+  // Not a JWS at all (a header or payload that does not decode): the client's bug.
+  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) {
+    return REFUSAL.malformed;
+  }
+  // Well formed, signed with another key: a wrong secret or issuer, the usual setup slip.
+  if (error instanceof errors.JWSSignatureVerificationFailed) return REFUSAL.signature;
+  if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError)) {
+    return REFUSAL.unavailable;
+  }
+  return REFUSAL.invalid;
 }

@@ -1,6 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import { GatewayError, isErrorReply, toErrorReply, type Reply } from '@mqgw/contracts';
 import type { RequestTrace } from '../request/request-trace';
+import { replySpaceOf } from '../request/reply-space';
 import type { DropReason } from '../request/unanswerable';
 import type { Delivery } from './inbound-decoder';
 import { ReplyBudget } from './reply-budget';
@@ -12,9 +13,14 @@ export interface ReplyOptions {
   maxReplyBytes: number;
   /** Answers per second and reply topic while the caller is not known. */
   unidentifiedPerSecond: number;
+  /** Refusals under load answered per second and reply topic. */
+  refusalsPerSecond: number;
 }
 
-/** What became of an answer. */
+/**
+ * What became of an answer. Neither sent nor dropped: there was no reply topic, or it was a
+ * refusal under load past its topic's budget.
+ */
 export interface Sent {
   sent: boolean;
   dropped?: DropReason;
@@ -28,18 +34,24 @@ export interface Sent {
  *   answer for a caller not (yet) known there is dropped and counted, whatever it says;
  * - elsewhere, answers for a caller not known (an error before or during authentication,
  *   or an anonymous route) are limited per reply topic (`ReplyBudget`), so no one can make
- *   the gateway publish without bound into a topic they name.
+ *   the gateway publish without bound into a topic they name;
+ * - refusals under load (`overloaded`, `service_at_limit`, `deadline`) are limited per reply
+ *   space (`replies/<id>`, whatever topic below it each request names), and go at QoS 0: a caller learns that it must back off from the first
+ *   few, and answering every refused request of a surge would spend, in the gateway, the
+ *   broker and the caller, the CPU that serving needs. The rest get no answer.
  *
  * `caller` is the user id of the principal, or of the device that the broker vouches for.
  */
 export class ReplyPublisher {
   private readonly budget: ReplyBudget;
+  private readonly refusals: ReplyBudget;
 
   constructor(
     private readonly client: () => MqttClient | undefined,
     private readonly options: ReplyOptions,
   ) {
     this.budget = new ReplyBudget(options.unidentifiedPerSecond);
+    this.refusals = new ReplyBudget(options.refusalsPerSecond);
   }
 
   async send(
@@ -61,9 +73,12 @@ export class ReplyPublisher {
     if (caller === undefined && !this.budget.take(delivery.topic)) {
       return { sent: false, dropped: 'reply_limited' };
     }
+    const refusal = isErrorReply(reply) && OVERLOAD.has(reply.error.reason ?? '');
+    // Counted as refused all the same (`mqgw_refused_requests_total`), answered or not.
+    if (refusal && !this.refusals.take(replySpaceOf(delivery.topic))) return { sent: false };
     const traceparent = trace?.traceparent;
     const payload = this.encode(delivery, reply, requestId, traceparent);
-    const level = isErrorReply(reply) && OVERLOAD.has(reply.error.reason ?? '') ? 0 : qos;
+    const level = refusal ? 0 : qos;
     const started = trace ? performance.now() : 0;
     try {
       await this.publish(client, delivery, payload, level, traceparent);

@@ -47,6 +47,11 @@ export const transportEnv = {
     min: 1,
     doc: 'answers per second one reply topic may get for callers not yet known (errors before or at authentication, anonymous routes), per instance',
   }),
+  REFUSAL_REPLY_RATE: int({
+    default: 10,
+    min: 1,
+    doc: 'refusals under load (overloaded, service at its limit, deadline) answered per second per reply space (replies/<id>), per instance; the rest are refused without an answer and counted',
+  }),
   SHUTDOWN_GRACE_MS: int({ default: 10_000, min: 0 }),
   DEVICE_TOPIC_PREFIX: maybe(
     custom('one plain topic level, e.g. things', (raw) => (isDevicePrefix(raw) ? raw : undefined), {
@@ -73,6 +78,8 @@ export interface TransportConfig {
   maxReplyBytes: number;
   /** `ANONYMOUS_REPLY_RATE`: answers per second and reply topic for callers not yet known. */
   unidentifiedPerSecond: number;
+  /** `REFUSAL_REPLY_RATE`: refusals under load answered per second and reply space. */
+  refusalsPerSecond: number;
   shutdownGraceMs: number;
   /** `DEVICE_TOPIC_PREFIX`: the device namespace, where the broker vouches for the caller. */
   devicePrefix?: string;
@@ -98,6 +105,7 @@ export function readTransportConfig(
     replyPatterns: env.REPLY_TOPIC_PATTERN,
     maxReplyBytes: env.MAX_REPLY_BYTES,
     unidentifiedPerSecond: env.ANONYMOUS_REPLY_RATE,
+    refusalsPerSecond: env.REFUSAL_REPLY_RATE,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     devicePrefix: env.DEVICE_TOPIC_PREFIX,
   };

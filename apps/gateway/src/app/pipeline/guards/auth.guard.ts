@@ -10,6 +10,7 @@ import {
 import { GatewayError, REQUEST_HEADER, isGatewayError } from '@mqgw/contracts';
 import { SampledLog, forRequest } from '@mqgw/logging';
 import type { GatewayRequest, Principal } from '../../request/gateway-request';
+import { replySpaceOf } from '../../request/reply-space';
 import { UnanswerableRequest } from '../../request/unanswerable';
 import { requestOf } from '../pipeline-step';
 import { AuthFailures } from './auth-failures';
@@ -137,25 +138,35 @@ export class AuthGuard implements CanActivate {
 
   /** UNAUTHORIZED, or RATE_LIMITED once this source has spent its failures. */
   private failed(req: GatewayRequest, message: string, keyId?: string): GatewayError {
-    const source = replySpaceOf(req.replyTopic) ?? (keyId ? `key:${keyId}` : 'none');
+    const source =
+      req.replyTopic !== undefined ? replySpaceOf(req.replyTopic) : keyId ? `key:${keyId}` : 'none';
     this.refusals.log(message, () =>
       forRequest(req.requestId, `refused (${message}) on ${req.route.template}`, req.traceIds),
     );
     const wait = this.failures.spend(source);
-    if (wait !== undefined) {
-      return new GatewayError('RATE_LIMITED', 'too many failed authentications; retry later', {
-        retryAfter: wait,
-      });
-    }
-    return new GatewayError('UNAUTHORIZED', message);
+    if (wait !== undefined) return refusal(`limited:${wait}`, () => tooManyFailures(wait));
+    return refusal(message, () => new GatewayError('UNAUTHORIZED', message));
   }
 }
 
-/** The reply space of a reply topic, `replies/<id>`: where one client's answers go. */
-function replySpaceOf(topic: string | undefined): string | undefined {
-  if (topic === undefined) return undefined;
-  const second = topic.indexOf('/', topic.indexOf('/') + 1);
-  return second < 0 ? topic : topic.slice(0, second);
+/**
+ * Each refusal built once (its messages and waits are a small set; 256 kept at most): a
+ * flood of bad credentials costs no stack trace per request.
+ */
+const REFUSALS = new Map<string, GatewayError>();
+function refusal(key: string, build: () => GatewayError): GatewayError {
+  let error = REFUSALS.get(key);
+  if (!error) {
+    error = build();
+    if (REFUSALS.size < 256) REFUSALS.set(key, error);
+  }
+  return error;
+}
+
+function tooManyFailures(wait: number): GatewayError {
+  return new GatewayError('RATE_LIMITED', 'too many failed authentications; retry later', {
+    retryAfter: wait,
+  });
 }
 
 function unavailable(): GatewayError {
