@@ -24,6 +24,7 @@ import { ActiveRoutes } from '../routing/active-routes';
 import { DeviceNamespace } from './device-namespace';
 import { InboundDecoder, NO_DELIVERY, type Inbound } from './inbound-decoder';
 import { ReplyPublisher } from './reply-publisher';
+import { WriteBatch } from './write-batch';
 import { whyItFailed, within } from './settle';
 import { ReplyTopicPolicy } from './reply-topic.policy';
 import { TRANSPORT_CONFIG, type TransportConfig } from './transport.config';
@@ -51,6 +52,7 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
   private readonly devices?: DeviceNamespace;
   private readonly decoder: InboundDecoder;
   private readonly replies: ReplyPublisher;
+  private readonly writes = new WriteBatch(() => this.client);
   /** What is subscribed (or will be on connect): topic filter → QoS. */
   private subscribed: Map<string, QoS>;
   protected override readonly logger = new Logger('MqttTransport');
@@ -173,6 +175,8 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
     client.on('error', (error) => this.logger.warn(`mqtt: ${error.message}`));
     client.on('offline', () => this.logger.warn('mqtt offline; reconnecting'));
     client.on('message', (topic, payload, packet) => {
+      // Its PUBACK, and whatever else this turn writes, leave in one write.
+      this.writes.hold();
       void this.handle(topic, payload, packet);
     });
     // Backpressure: with twice MAX_INFLIGHT requests in hand (admitted, or still being
@@ -331,6 +335,7 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
     const topic = inbound?.topic ?? '';
     // The caller, where known: the principal auth established, or the device the broker vouches for.
     const caller = request?.principal.userId ?? inbound?.device;
+    this.writes.hold();
     try {
       const sent = await this.replies.send(
         inbound?.delivery ?? NO_DELIVERY,

@@ -42,7 +42,9 @@ export class AdmissionControl {
       limit === 'adaptive'
         ? new GradientLimit({
             initial: maxInflight,
-            min: Math.min(16, maxInflight),
+            // Not below 64: a saturated CPU is not always admission's doing (a flood being
+            // read), and a smaller limit would starve light callers without speeding anyone.
+            min: Math.min(64, maxInflight),
             max: maxInflight,
           })
         : new FixedLimit(limit),
