@@ -22,6 +22,39 @@ describe('npm run bench (smoke)', () => {
   });
 });
 
+describe('npm run bench:overload (smoke)', () => {
+  it('runs every phase, open loop, with the flood refused and the valid load served', () => {
+    const run = spawnSync(process.execPath, [join(WORKSPACE, 'tools/bench/overload.mjs')], {
+      cwd: WORKSPACE,
+      env: { ...process.env, BENCH_SMOKE: '1' },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(run.status).toBe(0);
+    type Load = { what: string; sent: number; served: number; errors: Record<string, number> };
+    const report = JSON.parse(run.stdout.trim().split('\n').pop()!) as {
+      capacity: number;
+      phases: { name: string; loads: Load[] }[];
+    };
+    expect(report.capacity).toBeGreaterThan(0);
+    expect(report.phases).toHaveLength(7);
+    for (const phase of report.phases) {
+      for (const load of phase.loads) expect(load.sent).toBeGreaterThan(0);
+    }
+    expect(report.phases[0].loads[0].served).toBeGreaterThan(0);
+    // The unauthenticated flood is never served; what it is told is that it failed.
+    const unauthenticated = report.phases[5].loads[1];
+    expect(unauthenticated.what).toBe('flood');
+    expect(unauthenticated.served).toBe(0);
+    expect(Object.keys(unauthenticated.errors).length).toBeGreaterThan(0);
+    expect(
+      Object.keys(unauthenticated.errors).every(
+        (c) => c === 'UNAUTHORIZED' || c === 'RATE_LIMITED',
+      ),
+    ).toBe(true);
+  });
+});
+
 describe('npm run soak (smoke)', () => {
   it('runs the whole system under the mixed load for a few seconds with no errors', () => {
     const run = spawnSync(process.execPath, [join(WORKSPACE, 'tools/bench/soak.mjs')], {
