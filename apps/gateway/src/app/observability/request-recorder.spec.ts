@@ -56,3 +56,29 @@ describe('RequestRecorder', () => {
     expect(errors[1].error).toMatch(/clipped from 190054 characters/);
   });
 });
+
+describe('RequestRecorder under a flood of drops', () => {
+  it('counts every drop but logs one entry per reason and second, so real errors stay on the dashboard', async () => {
+    const kv = new InMemoryKvStore();
+    const config = readGatewayConfig({ JWT_SECRET: 'x'.repeat(32) });
+    const recorder = new RequestRecorder(kv, config.observability, new PrometheusMetrics());
+    recorder.completed(undefined, 'api/v1/orders/get/1', {
+      status: 'error',
+      status_code: 502,
+      request_id: 'real',
+      error: { code: 'UPSTREAM_ERROR', message: 'the service failed' },
+    } as Reply);
+    for (let i = 0; i < LOG_CAP * 2; i++) {
+      recorder.dropped('reply_limited', 'api/v1/users/list');
+      recorder.dropped('unauthenticated_reply', 'api/v1/users/list');
+    }
+    await recorder.flush();
+    const errors = (await kv.listRange(metricsKeys.errorLogs, 0, -1)).map((e) => JSON.parse(e));
+    expect(errors.map((e) => e.request_id ?? e.error).sort()).toEqual(
+      ['real', 'reply_limited', 'unauthenticated_reply'].sort(),
+    );
+    expect(await kv.hashGetAll(metricsKeys.gateway)).toMatchObject({
+      dropped_requests: String(LOG_CAP * 4),
+    });
+  });
+});

@@ -33,6 +33,8 @@ export class RequestRecorder extends RequestObserver {
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
   private lastWarning = 0;
+  /** When a drop of each reason last became a log entry. */
+  private readonly dropLogged = new Map<DropReason, number>();
   /** Traffic windows this instance has already given an expiry. */
   private readonly expiring = new Set<string>();
 
@@ -139,15 +141,23 @@ export class RequestRecorder extends RequestObserver {
     this.add(metricsKeys.traffic(trafficWindow(Date.now())), 'refused');
   }
 
+  /**
+   * A dropped request is counted, always; it becomes an entry of the error log at most once
+   * per reason and second, so a flood of drops neither pushes real errors off the dashboard
+   * nor costs an entry each.
+   */
   dropped(reason: DropReason, topic: string, detail?: string): void {
     this.add(metricsKeys.gateway, 'dropped_requests');
     this.prometheus.dropped.inc({ reason });
+    const now = Date.now();
+    if (now - (this.dropLogged.get(reason) ?? -Infinity) < 1000) return;
+    this.dropLogged.set(reason, now);
     this.log('error', {
       request_id: null,
       topic: clip(topic),
       code: 'DROPPED',
       error: clipText(`${reason}${detail ? `: ${detail}` : ''}`),
-      timestamp: Date.now() / 1000,
+      timestamp: now / 1000,
     });
   }
 
