@@ -143,7 +143,9 @@ function send() {
   pending.set(id, now);
   counts.sent++;
   bucket(now).sent++;
-  // The broker's PUBACKs name ids mqtt.js did not send: it ignores them.
+  // The broker's PUBACKs name ids mqtt.js did not send: it ignores them. Written past
+  // mqtt.js, these QoS 1 packets keep to no receive maximum: the broker's is not enforced
+  // here, as it is not by a flood.
   socket.write(packet);
 }
 

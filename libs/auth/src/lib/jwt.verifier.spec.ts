@@ -122,24 +122,43 @@ describe('JwtVerifier with HS256', () => {
     expect(await reason(v.verify(token))).toBe('expired');
   });
 
-
-  it('refuses a refused token again from memory for 5 s, then verifies it anew', async () => {
+  it('remembers tokens refused for good, within its bounds, and nothing that may still turn valid', async () => {
     let now = Date.now();
     const v = hmacVerifier({ now: () => now, clockToleranceSeconds: 0 });
     const seconds = Math.floor(now / 1000);
-    // Issued 3 s ahead: refused now, valid from 3 s on.
-    const token = await new SignJWT({})
+    const key = new TextEncoder().encode(SECRET);
+    // Issued 3 s ahead: refused now, valid from 3 s on; never remembered.
+    const early = await new SignJWT({})
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject('u')
       .setIssuedAt(seconds + 3)
       .setExpirationTime(seconds + 60)
-      .sign(new TextEncoder().encode(SECRET));
-    expect(await reason(v.verify(token))).toBe('invalid');
+      .sign(key);
+    expect(await reason(v.verify(early))).toBe('invalid');
+    expect(v.rememberedRefusals).toBe(0);
     now += 4_000;
-    expect(await reason(v.verify(token))).toBe('invalid');
-    now += 1_500;
-    expect(await reason(v.verify(token))).toBe('accepted');
+    expect(await reason(v.verify(early))).toBe('accepted');
+    // A bad signature is remembered, once however often it comes; a token over 1 KiB is not.
+    const forged = await mintDevToken({ secret: `${SECRET}-other`, sub: 'u' });
+    for (let i = 0; i < 3; i++) expect(await reason(v.verify(forged))).toBe('signature');
+    expect(v.rememberedRefusals).toBe(1);
+    const long = await new SignJWT({ pad: 'x'.repeat(1200) })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('u')
+      .setExpirationTime(seconds + 60)
+      .sign(new TextEncoder().encode(`${SECRET}-other`));
+    expect(await reason(v.verify(long))).toBe('signature');
+    expect(v.rememberedRefusals).toBe(1);
+    // A header with whitespace in its JSON is a JWS as any other.
+    const spaced = `${Buffer.from('{\n  "alg": "HS256"\n}').toString('base64url')}.${b64({ sub: 'u', exp: seconds + 60 })}`;
+    const signature = createHmac('sha256', SECRET).update(spaced).digest('base64url');
+    expect(await reason(v.verify(`${spaced}.${signature}`))).toBe('accepted');
+    // With the cache off, nothing is remembered either.
+    const off = hmacVerifier({ cacheMax: 0 });
+    expect(await reason(off.verify(forged))).toBe('signature');
+    expect(off.rememberedRefusals).toBe(0);
   });
+
   it('refuses to be configured with none or with mixed key types', () => {
     expect(() => hmacVerifier({ algorithms: ['none'] })).toThrow();
     expect(() => hmacVerifier({ algorithms: ['RS256'] })).toThrow('HS*');

@@ -39,18 +39,24 @@ export interface JwtVerifierOptions {
   now?: () => number;
 }
 
-/** A JWS in compact form; its header, a JSON object, starts `ey` in base64url. */
-const COMPACT_JWS = /^ey[\w-]*\.[\w-]+\.[\w-]*$/;
+/** A JWS in compact form: three base64url parts. */
+const COMPACT_JWS = /^[\w-]+\.[\w-]+\.[\w-]*$/;
 const MAX_TOKEN_CHARS = 8192;
 /** Refused tokens remembered, each at most this long: 4,096 × 1 KiB, 4 MiB at most. */
 const REFUSED_MAX = 4096;
 const REFUSED_MAX_CHARS = 1024;
-/** How long a refusal is remembered: a JWKS may meanwhile learn the token's key. */
 const REFUSED_TTL_MS = 5000;
+/**
+ * The refusals worth remembering: a token that does not decode, whose signature does not
+ * verify, or that has expired is refused again whatever happens meanwhile. Any other (a
+ * claim not valid yet, a key the JWKS does not have yet, a JWKS that failed) may be the
+ * gateway's or the moment's, and is verified anew each time.
+ */
+const REMEMBERED: ReadonlySet<AuthError['reason']> = new Set(['malformed', 'signature', 'expired']);
 
 /**
  * The refusals, built once: a flood of bad tokens costs no stack trace of ours, and a token
- * refused once is refused again from memory (`refused`), without `jose`.
+ * refused for good is refused again from memory (`refused`) for 5 s, without `jose`.
  */
 const REFUSAL = {
   malformed: new AuthError('malformed', 'malformed token'),
@@ -65,8 +71,9 @@ const REFUSAL = {
 /**
  * Verifies bearer JWTs with `jose`. Algorithms are pinned by configuration, so `none` and
  * algorithm confusion (an HMAC token signed with a public key) fail. Verified tokens are
- * cached briefly, never past their `exp`; refused ones for 5 s, so a flood repeating a bad
- * token costs a map lookup, and one that is not a compact JWS is refused before `jose`.
+ * cached briefly, never past their `exp`; those refused for good (malformed, a signature
+ * that does not verify, expired) for 5 s, so a flood repeating a bad token costs a map
+ * lookup; `cacheMax: 0` turns both off.
  */
 export class JwtVerifier {
   private readonly key: Uint8Array | KeyLike | JWTVerifyGetKey;
@@ -101,7 +108,12 @@ export class JwtVerifier {
           cacheMaxAge: 10 * 60_000,
         });
     this.cache = new BoundedCache(options.cacheMax, this.now);
-    this.refused = new BoundedCache(REFUSED_MAX, this.now);
+    this.refused = new BoundedCache(options.cacheMax > 0 ? REFUSED_MAX : 0, this.now);
+  }
+
+  /** Refused tokens remembered now (at most 4,096, each at most 1 KiB). */
+  get rememberedRefusals(): number {
+    return this.refused.size;
   }
 
   async verify(token: string): Promise<Identity> {
@@ -121,7 +133,7 @@ export class JwtVerifier {
       return identity;
     } catch (error) {
       const refusal = error instanceof AuthError ? error : REFUSAL.unavailable;
-      if (refusal.reason !== 'unavailable' && token.length <= REFUSED_MAX_CHARS) {
+      if (REMEMBERED.has(refusal.reason) && token.length <= REFUSED_MAX_CHARS) {
         this.refused.set(token, refusal, this.now() + REFUSED_TTL_MS);
       }
       throw refusal;

@@ -13,7 +13,7 @@ export interface ReplyOptions {
   maxReplyBytes: number;
   /** Answers per second and reply topic while the caller is not known. */
   unidentifiedPerSecond: number;
-  /** Refusals under load answered per second and reply topic. */
+  /** Refusals under load answered per second and caller. */
   refusalsPerSecond: number;
 }
 
@@ -35,8 +35,8 @@ export interface Sent {
  * - elsewhere, answers for a caller not known (an error before or during authentication,
  *   or an anonymous route) are limited per reply topic (`ReplyBudget`), so no one can make
  *   the gateway publish without bound into a topic they name;
- * - refusals under load (`overloaded`, `service_at_limit`, `deadline`) are limited per reply
- *   space (`replies/<id>`, whatever topic below it each request names), and go at QoS 0: a caller learns that it must back off from the first
+ * - refusals under load (`overloaded`, `service_at_limit`, `deadline`) are limited per
+ *   caller (per reply space, `replies/<id>`, for a caller not known), and go at QoS 0: a caller learns that it must back off from the first
  *   few, and answering every refused request of a surge would spend, in the gateway, the
  *   broker and the caller, the CPU that serving needs. The rest get no answer.
  *
@@ -75,7 +75,7 @@ export class ReplyPublisher {
     }
     const refusal = isErrorReply(reply) && OVERLOAD.has(reply.error.reason ?? '');
     // Counted as refused all the same (`mqgw_refused_requests_total`), answered or not.
-    if (refusal && !this.refusals.take(replySpaceOf(delivery.topic))) return { sent: false };
+    if (refusal && !this.refusals.take(refusalKey(caller, delivery.topic))) return { sent: false };
     const traceparent = trace?.traceparent;
     const payload = this.encode(delivery, reply, requestId, traceparent);
     const level = refusal ? 0 : qos;
@@ -136,4 +136,13 @@ export class ReplyPublisher {
       ),
     );
   }
+}
+
+/**
+ * Whose budget a refusal is answered from: the caller's, across every reply topic it names,
+ * so that no one else's refusals (not even an anonymous caller's into its reply space) can
+ * spend it; for a caller not known, the reply space's.
+ */
+function refusalKey(caller: string | undefined, topic: string): string {
+  return caller !== undefined ? `caller:${caller}` : `space:${replySpaceOf(topic)}`;
 }

@@ -50,7 +50,7 @@ export const transportEnv = {
   REFUSAL_REPLY_RATE: int({
     default: 10,
     min: 1,
-    doc: 'refusals under load (overloaded, service at its limit, deadline) answered per second per reply space (replies/<id>), per instance; the rest are refused without an answer and counted',
+    doc: 'refusals under load (overloaded, service at its limit, deadline) answered per second per caller (per reply space, replies/<id>, for callers not yet known), per instance; the rest are refused without an answer and counted',
   }),
   SHUTDOWN_GRACE_MS: int({ default: 10_000, min: 0 }),
   DEVICE_TOPIC_PREFIX: maybe(
@@ -78,7 +78,7 @@ export interface TransportConfig {
   maxReplyBytes: number;
   /** `ANONYMOUS_REPLY_RATE`: answers per second and reply topic for callers not yet known. */
   unidentifiedPerSecond: number;
-  /** `REFUSAL_REPLY_RATE`: refusals under load answered per second and reply space. */
+  /** `REFUSAL_REPLY_RATE`: refusals under load answered per second and caller. */
   refusalsPerSecond: number;
   shutdownGraceMs: number;
   /** `DEVICE_TOPIC_PREFIX`: the device namespace, where the broker vouches for the caller. */
