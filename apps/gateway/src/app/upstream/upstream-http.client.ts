@@ -74,7 +74,7 @@ export class UpstreamHttpClient {
     }
     const declared = Number(response.headers['content-length']);
     if (declared > this.maxResponseBytes) {
-      response.body.destroy();
+      abandon(response.body);
       throw new UpstreamCallError('too_large', new Error(`response of ${declared} bytes`));
     }
     const chunks: Buffer[] = [];
@@ -83,7 +83,7 @@ export class UpstreamHttpClient {
       for await (const chunk of response.body) {
         size += (chunk as Buffer).length;
         if (size > this.maxResponseBytes) {
-          response.body.destroy();
+          abandon(response.body);
           throw new UpstreamCallError('too_large', new Error('response too large'));
         }
         chunks.push(chunk as Buffer);
@@ -105,6 +105,18 @@ export class UpstreamHttpClient {
   async close(): Promise<void> {
     await this.agent.close().catch(() => undefined);
   }
+}
+
+/**
+ * Drops an answer half read. Destroying an undici body emits `RequestAbortedError` on it:
+ * without a listener, that would end the process.
+ */
+function abandon(body: {
+  once(event: 'error', listener: () => void): unknown;
+  destroy(): void;
+}): void {
+  body.once('error', () => undefined);
+  body.destroy();
 }
 
 /** What a failed call means: `refused` when nothing was sent, and so on. */
