@@ -1,25 +1,26 @@
-/** Reply topics remembered at once; past this many the memory starts over. */
-const MAX_TOPICS = 10_000;
+/** Keys remembered at once; past this many the memory starts over. */
+const MAX_KEYS = 10_000;
 
 /**
- * How many answers per second one reply topic may get while the caller is not known: a
- * token bucket per topic (`perSecond`, bursts of twice that), in this process. It bounds
- * what anyone can make the gateway publish into a reply topic they name without proving
- * who they are. No I/O, bounded memory.
+ * How many answers per second one key may get: a token bucket per key (`perSecond`,
+ * bursts of twice that), in this process. `ReplyPublisher` keeps two: per reply topic for
+ * answers to callers not known, which bounds what anyone can make the gateway publish into
+ * a topic they name without proving who they are; and per caller for refusals under load.
+ * No I/O, bounded memory.
  */
 export class ReplyBudget {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
   constructor(private readonly perSecond: number) {}
 
-  /** Takes one answer from `topic`'s budget; false when it has none left. */
-  take(topic: string, now = performance.now()): boolean {
+  /** Takes one answer from `key`'s budget; false when it has none left. */
+  take(key: string, now = performance.now()): boolean {
     const burst = this.perSecond * 2;
-    let bucket = this.buckets.get(topic);
+    let bucket = this.buckets.get(key);
     if (!bucket) {
-      if (this.buckets.size >= MAX_TOPICS) this.buckets.clear();
+      if (this.buckets.size >= MAX_KEYS) this.buckets.clear();
       bucket = { tokens: burst, at: now };
-      this.buckets.set(topic, bucket);
+      this.buckets.set(key, bucket);
     } else {
       bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * this.perSecond);
       bucket.at = now;

@@ -19,7 +19,7 @@ export interface ReplyOptions {
 
 /**
  * What became of an answer. Neither sent nor dropped: there was no reply topic, or it was a
- * refusal under load past its topic's budget.
+ * refusal under load past its caller's budget.
  */
 export interface Sent {
   sent: boolean;
@@ -36,9 +36,10 @@ export interface Sent {
  *   or an anonymous route) are limited per reply topic (`ReplyBudget`), so no one can make
  *   the gateway publish without bound into a topic they name;
  * - refusals under load (`overloaded`, `service_at_limit`, `deadline`) are limited per
- *   caller (per reply space, `replies/<id>`, for a caller not known), and go at QoS 0: a caller learns that it must back off from the first
- *   few, and answering every refused request of a surge would spend, in the gateway, the
- *   broker and the caller, the CPU that serving needs. The rest get no answer.
+ *   caller (per reply space, `replies/<id>`, for a caller not known), and go at QoS 0: a
+ *   caller learns that it must back off from the first few, and answering every refused
+ *   request of a surge would spend, in the gateway, the broker and the caller, the CPU
+ *   that serving needs. The rest get no answer.
  *
  * `caller` is the user id of the principal, or of the device that the broker vouches for.
  */
