@@ -135,6 +135,22 @@ const gateway = start(process.execPath, [...nodeArgs, gatewayMain], {
   LOG_LEVEL: 'warn',
 });
 
+/**
+ * Messages the gateway has read: each is answered (counted in `mqgw_requests_total` or, if
+ * refused under load, `mqgw_refused_requests_total`) or dropped. What was sent and not read,
+ * the broker dropped (its queue for the gateway full) or still held.
+ */
+async function readByGateway() {
+  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  let read = 0;
+  for (const line of text.split('\n')) {
+    if (/^mqgw_(requests|refused_requests|dropped_requests)_total[{ ]/.test(line)) {
+      read += Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+  }
+  return read;
+}
+
 /** @type {Record<string, unknown>[]} */
 const phases = [];
 let best = 0;
@@ -150,6 +166,7 @@ try {
    * @param {{ what: string, schedule: string, tokens: string[] }[]} loads
    */
   const phase = async (name, loads) => {
+    const read0 = await readByGateway();
     const cpu0 = {
       gateway: usageTree(/** @type {number} */ (gateway.pid)).cpu,
       broker: usage(broker.pid).cpu,
@@ -167,6 +184,7 @@ try {
     const record = {
       name,
       loads: loads.map((l, i) => ({ what: l.what, ...results[i], buckets: undefined })),
+      gateway_read: (await readByGateway()) - read0,
       cpu_seconds: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, round(v, 2)])),
     };
     phases.push(record);
@@ -268,7 +286,7 @@ function rowsOf(list) {
   return list.flatMap((p) =>
     /** @type {(OpenLoad & { what: string })[]} */ (p.loads).map((l) => {
       const cpu = /** @type {Record<string, number>} */ (p.cpu_seconds);
-      return `| ${p.name} | ${l.what} | ${l.sent} | ${l.served} (${pct(l.served, l.sent)}) | ${l.goodput_per_s} | ${sum(l.refused)} | ${sum(l.errors)} | ${l.late + l.no_answer} | ${l.served_p50_ms ?? '–'} / ${l.served_p99_ms ?? '–'} | ${cpu.gateway} · ${cpu.broker} · ${cpu.load} · ${cpu.upstream} · ${cpu.redis} |`;
+      return `| ${p.name} | ${l.what} | ${l.sent} | ${l.served} (${pct(l.served, l.sent)}) | ${l.goodput_per_s} | ${sum(l.refused)} | ${sum(l.errors)} | ${l.late + l.no_answer} | ${l.served_p50_ms ?? '–'} / ${l.served_p99_ms ?? '–'} | ${p.gateway_read} | ${cpu.gateway} · ${cpu.broker} · ${cpu.load} · ${cpu.upstream} · ${cpu.redis} |`;
     }),
   );
 }
@@ -280,10 +298,10 @@ function rowsOf(list) {
 function cpuAt3() {
   const cpuOf = (/** @type {number} */ i) =>
     /** @type {Record<string, number>} */ (phases[i].cpu_seconds);
-  const sentOf = (/** @type {number} */ i) => /** @type {OpenLoad[]} */ (phases[i].loads)[0].sent;
+  const readOf = (/** @type {number} */ i) => /** @type {number} */ (phases[i].gateway_read);
   const cpu = cpuOf(3);
   const seconds = phaseMs / 1000;
-  const us = (/** @type {number} */ i) => Math.round((cpuOf(i).gateway / sentOf(i)) * 1e7) / 10;
+  const us = (/** @type {number} */ i) => Math.round((cpuOf(i).gateway / readOf(i)) * 1e7) / 10;
   return [
     `Where the CPU went at 3 × C, in ${seconds} s: gateway ${cpu.gateway} CPU-seconds`,
     `(${pct(cpu.gateway, seconds)} of the one core its process can use), broker ${cpu.broker},`,
@@ -310,8 +328,8 @@ function report(c, recoveryMs) {
   const table = [
     `Run of ${new Date().toISOString()} on ${cpus().length} cores, Node ${process.version}: capacity C = ${c} req/s (closed loop, 64 in flight), ${phaseMs / 1000} s per phase, QoS 1, client deadline ${deadlineMs} ms (message expiry and \`deadline\`).`,
     '',
-    '| phase | load | sent | served within the deadline | goodput req/s | refused (reason) | other errors | late or no answer | served p50 / p99 ms | CPU s: gateway · broker · load · upstream · Redis |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| phase | load | sent | served within the deadline | goodput req/s | refused (reason) | other errors | late or no answer | served p50 / p99 ms | read by the gateway (phase) | CPU s: gateway · broker · load · upstream · Redis |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
     '| target | this run | status |',
