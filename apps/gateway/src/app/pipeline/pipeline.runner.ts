@@ -15,6 +15,7 @@ import { GatewayError } from '@mqgw/contracts';
 import {
   ROUTE_HANDLERS,
   STEP_NAMES,
+  TIMED_STEPS,
   type CompiledRoute,
   type RouteHandler,
   type RouteTable,
@@ -157,17 +158,22 @@ export class PipelineRunner implements OnModuleInit {
       );
     }
     const runs = <T>(d: Declared<T>) => d.step === undefined || route.steps.has(d.step);
-    // The one place steps are traced: with tracing on, each runs wrapped in its span.
+    // The one place steps are traced: with tracing on, every guard is wrapped (recorded when
+    // it refuses, and on every run if timed), and each timed interceptor. A guard or
+    // interceptor that is not a step is treated as timed: nothing says it is cheap.
     const traced = this.tracer.enabled;
     const nameOf = (d: Declared<object>) => d.step ?? d.instance.constructor.name;
+    const timed = (d: Declared<object>) => d.step === undefined || TIMED_STEPS.has(d.step);
     const plan: Plan = {
       chain,
       guards: chain.guards
         .filter(runs)
-        .map((d) => (traced ? new TracedGuard(d.instance, nameOf(d)) : d.instance)),
+        .map((d) => (traced ? new TracedGuard(d.instance, nameOf(d), timed(d)) : d.instance)),
       interceptors: chain.interceptors
         .filter(runs)
-        .map((d) => (traced ? new TracedInterceptor(d.instance, nameOf(d)) : d.instance)),
+        .map((d) =>
+          traced && timed(d) ? new TracedInterceptor(d.instance, nameOf(d)) : d.instance,
+        ),
     };
     this.plans.set(route, plan);
     return plan;

@@ -54,10 +54,10 @@ describe('traced steps', () => {
       },
     };
     const refusing: CanActivate = { canActivate: async () => false };
-    expect(new TracedGuard(auth, 'auth').canActivate(contextFor(req))).toBe(true);
-    await expect(new TracedGuard(refusing, 'origin').canActivate(contextFor(req))).resolves.toBe(
-      false,
-    );
+    expect(new TracedGuard(auth, 'auth', true).canActivate(contextFor(req))).toBe(true);
+    await expect(
+      new TracedGuard(refusing, 'origin', false).canActivate(contextFor(req)),
+    ).resolves.toBe(false);
     expect(await events()).toEqual([
       expect.objectContaining({
         name: 'step auth',
@@ -79,7 +79,7 @@ describe('traced steps', () => {
       intercept: () =>
         promised(Promise.reject(new GatewayError('UPSTREAM_ERROR', 'body: {"pin": 1234}'))),
     };
-    expect(() => new TracedGuard(limited, 'rateLimit').canActivate(contextFor(req))).toThrow(
+    expect(() => new TracedGuard(limited, 'rateLimit', true).canActivate(contextFor(req))).toThrow(
       GatewayError,
     );
     await expect(
@@ -91,6 +91,27 @@ describe('traced steps', () => {
       expect.objectContaining({ name: 'step breaker', 'error.type': 'UPSTREAM_ERROR' }),
     ]);
     expect(JSON.stringify(exporter.spans[0].events)).not.toMatch(/secret-token|1234/);
+  });
+
+  it('records a step that is not timed only when it refuses or throws', async () => {
+    const req = requestFor('t/read/1', {}, { trace });
+    const allowing: CanActivate = { canActivate: () => true };
+    const allowingLater: CanActivate = { canActivate: async () => true };
+    const refusing: CanActivate = { canActivate: () => false };
+    const throwing: CanActivate = {
+      canActivate: () => {
+        throw new GatewayError('BAD_REQUEST', 'no');
+      },
+    };
+    expect(new TracedGuard(allowing, 'origin', false).canActivate(contextFor(req))).toBe(true);
+    await expect(
+      new TracedGuard(allowingLater, 'admission', false).canActivate(contextFor(req)),
+    ).resolves.toBe(true);
+    expect(new TracedGuard(refusing, 'origin', false).canActivate(contextFor(req))).toBe(false);
+    expect(() => new TracedGuard(throwing, 'validate', false).canActivate(contextFor(req))).toThrow(
+      GatewayError,
+    );
+    expect((await events()).map((e) => e.name)).toEqual(['step origin', 'step validate']);
   });
 
   it('runs the step as it is for a request that is not traced', async () => {

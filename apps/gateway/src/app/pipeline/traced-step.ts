@@ -7,13 +7,15 @@ import { promised, requestOf, resultOf } from './pipeline-step';
 /**
  * A guard whose run is recorded in its request's trace: an event `step <name>` on the
  * server span, with its verdict, its duration and, for `auth`, the kind of principal it
- * established. A request that is not traced, or not sampled, runs the guard as it is. The runner wraps
- * steps in these only when tracing is on.
+ * established. A guard that is not `timed` (it takes microseconds) is recorded only when it
+ * refuses or throws. A request that is not traced, or not sampled, runs the guard as it is.
+ * The runner wraps steps in these only when tracing is on.
  */
 export class TracedGuard implements CanActivate {
   constructor(
     private readonly guard: CanActivate,
     private readonly name: string,
+    private readonly timed: boolean,
   ) {}
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> | Observable<boolean> {
@@ -28,6 +30,7 @@ export class TracedGuard implements CanActivate {
       trace.stepDone(this.name, started, { error });
       throw error;
     }
+    if (verdict === true && !this.timed) return true;
     if (typeof verdict === 'boolean') return this.done(trace, req, started, verdict);
     const settled = isObservable(verdict) ? lastValueFrom(verdict) : verdict;
     return settled.then(
@@ -40,6 +43,7 @@ export class TracedGuard implements CanActivate {
   }
 
   private done(trace: RequestTrace, req: GatewayRequest, started: number, allowed: boolean) {
+    if (allowed && !this.timed) return true;
     const principal = this.name === 'auth' ? req.principal.kind : undefined;
     trace.stepDone(this.name, started, { allowed, principal });
     return allowed;
@@ -49,7 +53,9 @@ export class TracedGuard implements CanActivate {
 /**
  * An interceptor whose run is recorded in its request's trace: an event `step <name>` on
  * the server span, lasting from its start until it settles, so with the rest of the
- * pipeline it wraps (the next steps, the upstream attempts) inside it.
+ * pipeline it wraps (the next steps, the upstream attempts) inside it. Only `timed`
+ * interceptors are wrapped: what the others refuse shows as the server span's error code
+ * and reason.
  */
 export class TracedInterceptor implements NestInterceptor {
   constructor(
