@@ -22,6 +22,26 @@ describe('FairShareGate', () => {
     expect(gate.tryAdmit('flood')).toBe(false);
   });
 
+  it('past half the limit, admits no caller above its equal share', () => {
+    const gate = new FairShareGate(new FixedLimit(20), 100);
+    expect(gate.tryAdmit('alice')).toBe(true);
+    // Below half the limit (10) anyone is admitted: the flood takes 9.
+    for (let i = 0; i < 9; i++) expect(gate.tryAdmit('flood')).toBe(true);
+    // Past it, the flood may hold its share (20 / 2) and no more, although 9 slots are free:
+    // they are alice's to come back for.
+    expect(gate.tryAdmit('flood')).toBe(true);
+    expect(gate.tryAdmit('flood')).toBe(false);
+    for (let i = 0; i < 9; i++) expect(gate.tryAdmit('alice')).toBe(true);
+    expect(gate.tryAdmit('alice')).toBe(false);
+    expect(gate.inFlight).toBe(20);
+  });
+
+  it('lets a lone caller use the whole limit', () => {
+    const gate = new FairShareGate(new FixedLimit(8), 100);
+    for (let i = 0; i < 8; i++) expect(gate.tryAdmit('batch')).toBe(true);
+    expect(gate.tryAdmit('batch')).toBe(false);
+  });
+
   it('never admits beyond the hard maximum', () => {
     const gate = new FairShareGate(new FixedLimit(2), 3);
     expect(gate.tryAdmit('a')).toBe(true);

@@ -1,11 +1,12 @@
 import type { ConcurrencyLimit } from './concurrency-limit';
 
 /**
- * Admission with fair shares: while fewer than `limit.current` requests are in, anyone is
- * admitted; once that many are, a caller is admitted only while it holds less than an
- * equal share of the limit (the limit over the callers holding some), so one caller's flood
- * is refused while every other caller keeps its share. Nothing is ever admitted beyond
- * `hardMax`. Memory is bounded by it too: only callers with requests in are remembered.
+ * Admission with fair shares of a concurrency limit. Below half the limit anyone is
+ * admitted; past it, a caller only up to its equal share (the limit over the callers holding
+ * some). So one caller's flood cannot take the slots that lighter callers come back for,
+ * while a lone caller, or any caller on a quiet gateway, may use the whole limit. Callers
+ * under their share are admitted past the limit too, up to `hardMax` and never beyond.
+ * Memory is bounded by it: only callers with requests in are remembered.
  */
 export class FairShareGate {
   private admitted = 0;
@@ -34,7 +35,7 @@ export class FairShareGate {
     if (this.admitted >= this.hardMax) return false;
     const mine = this.held.get(caller) ?? 0;
     const limit = this.limit.current;
-    if (this.admitted >= limit) {
+    if (this.admitted >= limit / 2) {
       const holders = this.held.size + (mine === 0 ? 1 : 0);
       if (mine + 1 > Math.max(1, limit / holders)) return false;
     }

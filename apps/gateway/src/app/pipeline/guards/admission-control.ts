@@ -24,9 +24,9 @@ export const REFUSAL = {
  * How much the gateway takes on at once, and who gets it. Requests are admitted up to a
  * limit (adaptive by default: it starts at MAX_INFLIGHT, so bursts are taken in, and comes
  * down when the gateway's own time per request grows, that is the time not spent waiting on
- * services, so a slow service does not shrink it); past the
- * limit each caller may still hold an equal share, so a flood from one caller is refused
- * while every other keeps its share (`FairShareGate`). The transport reports each admitted
+ * services, so a slow service does not shrink it); past half the limit each caller is
+ * admitted only up to an equal share of it, so a flood from one caller is refused while
+ * every other keeps its share (`FairShareGate`). The transport reports each admitted
  * request's end with `finish`.
  */
 @Injectable()
