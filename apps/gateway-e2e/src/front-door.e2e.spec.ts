@@ -147,7 +147,7 @@ describe('one user against another, through the real services', () => {
   });
 
   it('refuses a huge unknown field at the edge, with a small answer, and keeps nothing of it', async () => {
-    // The attack from issue 23: one ~95 KB unknown property name per body, which the service
+    // The attack a review found: one ~95 KB unknown property name per body, which the service
     // used to echo twice into a 400 the gateway kept for 24 h. The route's request schema
     // now refuses it before idempotency, so nothing of it is stored.
     const eve = await stack.requester({ replyPrefix: 'replies/eve', keepReplies: false });
