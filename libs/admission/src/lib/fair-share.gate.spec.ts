@@ -1,6 +1,7 @@
 import { Bulkhead } from './bulkhead';
 import { FixedLimit } from './concurrency-limit';
 import { FairShareGate } from './fair-share.gate';
+import { GradientLimit } from './gradient.limit';
 
 describe('FairShareGate', () => {
   it('admits anyone below the limit', () => {
@@ -34,6 +35,34 @@ describe('FairShareGate', () => {
     for (let i = 0; i < 9; i++) expect(gate.tryAdmit('alice')).toBe(true);
     expect(gate.tryAdmit('alice')).toBe(false);
     expect(gate.inFlight).toBe(20);
+  });
+
+  it('keeps half the limit for the others while one heavy caller is beside a light one', () => {
+    const gate = new FairShareGate(new FixedLimit(20), 100);
+    expect(gate.tryAdmit('light')).toBe(true);
+    let heavy = 0;
+    while (gate.tryAdmit('batch')) heavy++;
+    // Its share, 20 / 2: the light caller may come back for the rest.
+    expect(heavy).toBe(10);
+  });
+
+  it('lets an adaptive limit grow while its shares refuse a heavy caller and calls stay fast', () => {
+    // One heavy caller and seven light ones holding one each: shares keep in flight near
+    // half the limit, which alone would tell the limit it is not in use.
+    const limit = new GradientLimit({ initial: 64, min: 64, max: 1024 });
+    const gate = new FairShareGate(limit, 1024);
+    const light = Array.from({ length: 7 }, (_, i) => `light-${i}`);
+    for (const caller of light) gate.tryAdmit(caller);
+    for (let now = 0; now < 5000; now++) {
+      let heavy = 0;
+      while (gate.tryAdmit('heavy')) heavy++;
+      for (let i = 0; i < heavy; i++) gate.leave('heavy', 1, now);
+      for (const caller of light) {
+        gate.leave(caller, 1, now);
+        gate.tryAdmit(caller);
+      }
+    }
+    expect(limit.current).toBeGreaterThan(128);
   });
 
   it('lets a lone caller use the whole limit', () => {

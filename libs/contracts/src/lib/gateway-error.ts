@@ -24,7 +24,7 @@ export type FailureReason =
   | 'invalid_request'
   /** The service's answer is larger than the gateway may pass on. */
   | 'too_large'
-  /** Refused at admission: the gateway is at its limit and this caller holds its share. */
+  /** Refused at admission: past half the gateway's limit, this caller holds its share. */
   | 'overloaded'
   /** Refused before a service call: the service is at its concurrency limit. */
   | 'service_at_limit'

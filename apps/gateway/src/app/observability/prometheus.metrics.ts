@@ -127,7 +127,7 @@ export class PrometheusMetrics {
 
   readonly admission = new Gauge({
     name: 'mqgw_admission',
-    help: 'Admission on this instance: requests admitted (inflight), the limit past which callers are held to equal shares (limit), and callers holding some (callers).',
+    help: 'Admission on this instance: requests admitted (inflight), the concurrency limit, past half of which callers are held to equal shares (limit), and callers holding some (callers).',
     labelNames: ['value'] as const,
     registers: [this.registry],
   });

@@ -69,7 +69,7 @@ export const pipelineEnv = {
       raw === 'adaptive' ? raw : /^[1-9]\d{0,6}$/.test(raw) ? Number(raw) : undefined,
     {
       default: 'adaptive' as const,
-      doc: 'requests admitted before callers are held to equal shares and the rest refused; adaptive learns it from the gateway’s own latency',
+      doc: 'the concurrency limit: past half of it each caller is held to an equal share, and the rest refused; adaptive learns it from the gateway’s own latency',
     },
   ),
   RATE_LIMIT_MAX: int({ default: 1000, min: 1 }),

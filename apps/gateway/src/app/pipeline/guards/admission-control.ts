@@ -26,7 +26,7 @@ export const REFUSAL = {
  * down when the gateway's own time per request grows, that is the time not spent waiting on
  * services, so a slow service does not shrink it); past half the limit each caller is
  * admitted only up to an equal share of it, so a flood from one caller is refused while
- * every other keeps its share (`FairShareGate`). The transport reports each admitted
+ * every other keeps room for its share (`FairShareGate`). The transport reports each admitted
  * request's end with `finish`.
  */
 @Injectable()
