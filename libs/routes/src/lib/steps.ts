@@ -33,8 +33,8 @@ export const STEPS = [
   // Refuses at once while the service's circuit is open; counts what the service did.
   { name: 'breaker', upstream: true },
   // The service's concurrency limit (a bulkhead, adaptive by default), innermost, so that
-  // only calls that will really go out hold a slot.
-  { name: 'concurrency', always: true, upstream: true },
+  // only calls that will really go out hold a slot. Timed: a call may wait for a slot.
+  { name: 'concurrency', always: true, upstream: true, timed: true },
 ] as const satisfies readonly StepSpec[];
 
 interface StepSpec {
@@ -59,8 +59,8 @@ export const UPSTREAM_STEPS: ReadonlySet<StepName> = new Set(
 );
 
 /**
- * Steps that wait on something of their own (a key set, Redis, a store): a trace records
- * each of their runs as an event. The others take microseconds and appear in a trace only
+ * Steps that wait on something of their own (a key set, Redis, a store, a free slot): a
+ * trace records each of their runs as an event. The others take microseconds and appear in a trace only
  * when they refuse (docs/tracing.md).
  */
 export const TIMED_STEPS: ReadonlySet<StepName> = new Set(

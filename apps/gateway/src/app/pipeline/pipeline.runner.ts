@@ -158,8 +158,8 @@ export class PipelineRunner implements OnModuleInit {
       );
     }
     const runs = <T>(d: Declared<T>) => d.step === undefined || route.steps.has(d.step);
-    // The one place steps are traced: with tracing on, every guard is wrapped (recorded when
-    // it refuses, and on every run if timed), and each timed interceptor. A guard or
+    // The one place steps are traced: with tracing on, every step is wrapped, recorded on
+    // every run if timed and otherwise only when it refuses or throws. A guard or
     // interceptor that is not a step is treated as timed: nothing says it is cheap.
     const traced = this.tracer.enabled;
     const nameOf = (d: Declared<object>) => d.step ?? d.instance.constructor.name;
@@ -171,9 +171,7 @@ export class PipelineRunner implements OnModuleInit {
         .map((d) => (traced ? new TracedGuard(d.instance, nameOf(d), timed(d)) : d.instance)),
       interceptors: chain.interceptors
         .filter(runs)
-        .map((d) =>
-          traced && timed(d) ? new TracedInterceptor(d.instance, nameOf(d)) : d.instance,
-        ),
+        .map((d) => (traced ? new TracedInterceptor(d.instance, nameOf(d), timed(d)) : d.instance)),
     };
     this.plans.set(route, plan);
     return plan;

@@ -83,7 +83,7 @@ describe('traced steps', () => {
       GatewayError,
     );
     await expect(
-      through(new TracedInterceptor(failing, 'breaker'), req, async () => 1),
+      through(new TracedInterceptor(failing, 'breaker', false), req, async () => 1),
     ).rejects.toThrow(GatewayError);
     const recorded = await events();
     expect(recorded).toEqual([
@@ -114,11 +114,31 @@ describe('traced steps', () => {
     expect((await events()).map((e) => e.name)).toEqual(['step origin', 'step validate']);
   });
 
+  it('records an interceptor on every run if timed, else only when it or what it wraps throws', async () => {
+    const req = requestFor('t/read/1', {}, { trace });
+    const passing: NestInterceptor = { intercept: (_c, next) => next.handle() };
+    await expect(
+      through(new TracedInterceptor(passing, 'concurrency', true), req, async () => 'a'),
+    ).resolves.toBe('a');
+    await expect(
+      through(new TracedInterceptor(passing, 'breaker', false), req, async () => 'b'),
+    ).resolves.toBe('b');
+    await expect(
+      through(new TracedInterceptor(passing, 'breaker', false), req, async () => {
+        throw new GatewayError('SERVICE_UNAVAILABLE', 'circuit open');
+      }),
+    ).rejects.toThrow(GatewayError);
+    expect(await events()).toEqual([
+      expect.objectContaining({ name: 'step concurrency', 'mqgw.duration_ms': expect.any(Number) }),
+      expect.objectContaining({ name: 'step breaker', 'error.type': 'SERVICE_UNAVAILABLE' }),
+    ]);
+  });
+
   it('runs the step as it is for a request that is not traced', async () => {
     const req = requestFor('t/read/1');
     const passing: NestInterceptor = { intercept: (_c, next) => next.handle() };
     await expect(
-      through(new TracedInterceptor(passing, 'breaker'), req, async () => 'reply'),
+      through(new TracedInterceptor(passing, 'breaker', false), req, async () => 'reply'),
     ).resolves.toBe('reply');
     expect(await events()).toEqual([]);
   });
