@@ -141,7 +141,9 @@ const gateway = start(process.execPath, [...nodeArgs, gatewayMain], {
  * the broker dropped (its queue for the gateway full) or still held.
  */
 async function readByGateway() {
-  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  const res = await fetch(`http://127.0.0.1:${httpPort}/metrics`);
+  if (!res.ok) throw new Error(`overload: the gateway's /metrics answered ${res.status}`);
+  const text = await res.text();
   let read = 0;
   for (const line of text.split('\n')) {
     if (/^mqgw_(requests|refused_requests|dropped_requests)_total[{ ]/.test(line)) {
