@@ -61,8 +61,11 @@ export function spawnLogged(
     // In a process group of its own, for a test that signals the group as a terminal does.
     detached: options.detached ?? false,
   });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
+  // Both into one file, closed once both have ended: a pipe's own end would close it while
+  // the other still writes ("write after end" when stderr outlives stdout).
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  child.once('close', () => log.end());
   live.add(child);
   child.once('exit', () => live.delete(child));
   return new ManagedProcess(name, child, logFile);
