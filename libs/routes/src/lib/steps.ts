@@ -48,24 +48,23 @@ export type StepName = (typeof STEPS)[number]['name'];
 
 export const STEP_NAMES: readonly StepName[] = STEPS.map((s) => s.name);
 
+/** The steps whose spec sets `flag`. */
+function stepsWith(flag: 'always' | 'upstream' | 'timed'): ReadonlySet<StepName> {
+  return new Set(STEPS.filter((s) => flag in s && (s as StepSpec)[flag]).map((s) => s.name));
+}
+
 /** Steps that run on every route (with an upstream, for `upstream` steps). */
-export const ALWAYS_STEPS: ReadonlySet<StepName> = new Set(
-  STEPS.filter((s) => 'always' in s && s.always).map((s) => s.name),
-);
+export const ALWAYS_STEPS = stepsWith('always');
 
 /** Steps that wrap a call to a service and have nothing to do on the gateway's own routes. */
-export const UPSTREAM_STEPS: ReadonlySet<StepName> = new Set(
-  STEPS.filter((s) => 'upstream' in s && s.upstream).map((s) => s.name),
-);
+export const UPSTREAM_STEPS = stepsWith('upstream');
 
 /**
  * Steps that wait on something of their own (a key set, Redis, a store, a free slot): a
- * trace records each of their runs as an event. The others take microseconds and appear in a trace only
- * when they refuse (docs/tracing.md).
+ * trace records each of their runs as an event. The others take microseconds and appear in
+ * a trace only when they refuse (docs/tracing.md).
  */
-export const TIMED_STEPS: ReadonlySet<StepName> = new Set(
-  STEPS.filter((s) => 'timed' in s && s.timed).map((s) => s.name),
-);
+export const TIMED_STEPS = stepsWith('timed');
 
 export function isStepName(name: string): name is StepName {
   return (STEP_NAMES as readonly string[]).includes(name);

@@ -32,6 +32,16 @@ export function settled(next: CallHandler): Promise<unknown> {
     : lastValueFrom(rest, { defaultValue: undefined });
 }
 
+/**
+ * The promise of what an interceptor returned, taken straight back where it wrote one
+ * (`promised`), without another turn of the event loop.
+ */
+export function promiseOf(
+  returned: Observable<unknown> | Promise<Observable<unknown>>,
+): Promise<unknown> {
+  return returned instanceof PromisedObservable ? returned.promise : resultOf(returned);
+}
+
 /** The promise of whatever an interceptor returned (an observable, or a promise of one). */
 export async function resultOf(
   returned: Observable<unknown> | Promise<Observable<unknown>>,

@@ -26,7 +26,7 @@ import { RequestTracer } from '../observability/request-tracer';
 import { ActiveRoutes } from '../routing/active-routes';
 import { PipelineContext } from './pipeline-context';
 import { STEP_OF } from './pipeline';
-import { PromisedObservable, promised, resultOf } from './pipeline-step';
+import { promiseOf, promised } from './pipeline-step';
 import { TracedGuard, TracedInterceptor } from './traced-step';
 
 type Handler = (body: Record<string, unknown>, req: GatewayRequest) => unknown;
@@ -142,7 +142,7 @@ export class PipelineRunner implements OnModuleInit {
       }
       const rest: CallHandler = { handle: () => promised(this.next(plan, context, index + 1)) };
       const returned = plan.interceptors[index].intercept(context, rest);
-      return returned instanceof PromisedObservable ? returned.promise : resultOf(returned);
+      return promiseOf(returned);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -2,7 +2,7 @@ import type { CallHandler, CanActivate, ExecutionContext, NestInterceptor } from
 import { isObservable, lastValueFrom, type Observable } from 'rxjs';
 import type { GatewayRequest } from '../request/gateway-request';
 import type { RequestTrace } from '../request/request-trace';
-import { PromisedObservable, promised, requestOf, resultOf } from './pipeline-step';
+import { promiseOf, promised, requestOf, resultOf } from './pipeline-step';
 
 /**
  * A guard whose run is recorded in its request's trace: an event `step <name>` on the
@@ -30,7 +30,6 @@ export class TracedGuard implements CanActivate {
       trace.stepDone(this.name, started, { error });
       throw error;
     }
-    if (verdict === true && !this.timed) return true;
     if (typeof verdict === 'boolean') return this.done(trace, req, started, verdict);
     const settled = isObservable(verdict) ? lastValueFrom(verdict) : verdict;
     return settled.then(
@@ -82,8 +81,7 @@ export class TracedInterceptor implements NestInterceptor {
       } catch (error) {
         return failed(error);
       }
-      const result = returned instanceof PromisedObservable ? returned.promise : resultOf(returned);
-      return promised(result.catch(failed));
+      return promised(promiseOf(returned).catch(failed));
     }
     const run = async () => resultOf(this.interceptor.intercept(context, next));
     return promised(
