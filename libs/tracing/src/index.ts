@@ -1,4 +1,4 @@
-export * from './lib/bounded-export';
+export * from './lib/encoded-batch';
 export * from './lib/safe-attributes';
 export * from './lib/trace-context';
 export * from './lib/tracing';

@@ -1,7 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import {
+  SimpleSpanProcessor,
+  type ReadableSpan,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-base';
 import { startTracing, type Tracing } from '@mqgw/tracing';
 import { traceRequests } from './trace-requests.middleware';
 
@@ -34,7 +38,7 @@ describe('traceRequests', () => {
         sampler: 'parentbased_always_on',
         ratio: 1,
       },
-      { scope: 'svc', warn: () => undefined, exporter },
+      { scope: 'svc', warn: () => undefined, processor: new SimpleSpanProcessor(exporter) },
     );
     const middleware = traceRequests(tracing.tracer);
     server = createServer((req, res) =>

@@ -13,9 +13,22 @@ export const MAX_ATTRIBUTE_CHARS = 256;
 
 export const REDACTED = '[redacted]';
 
-/** Whether an attribute may be exported under `name`. */
+/**
+ * Verdicts on names seen so far. The gateway's names are a few dozen constants in its code,
+ * so each is tested once instead of once per request; the map is bounded all the same.
+ */
+const verdicts = new Map<string, boolean>();
+const MAX_VERDICTS = 1024;
+
+/** Whether `name` may hold a secret or a payload: an attribute under it is never exported. */
 export function isSecretName(name: string): boolean {
-  return SECRET_NAME.test(name);
+  let secret = verdicts.get(name);
+  if (secret === undefined) {
+    secret = SECRET_NAME.test(name);
+    if (verdicts.size >= MAX_VERDICTS) verdicts.clear();
+    verdicts.set(name, secret);
+  }
+  return secret;
 }
 
 /**

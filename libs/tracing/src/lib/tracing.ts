@@ -1,34 +1,35 @@
 import type { Tracer } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
   BasicTracerProvider,
-  BatchSpanProcessor,
   ParentBasedSampler,
   TraceIdRatioBasedSampler,
   type Sampler,
-  type SpanExporter,
+  type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import { BoundedExport } from './bounded-export';
+import { EncodedBatchProcessor, type BatchSender } from './encoded-batch';
+import { otlpHttpSender } from './otlp-http';
 import type { SamplerName, TracingSettings } from './tracing.config';
 
 export interface TracingOptions {
   /** The instrumentation scope: the app's name. */
   scope: string;
   version?: string;
-  /** Finished spans waiting for export, at most (default 2048); past it they are dropped. */
-  maxQueuedSpans?: number;
+  /** Bytes of encoded spans waiting for export, at most (default 8 MiB); past it spans are dropped. */
+  maxHeldBytes?: number;
   /** Told of every span given up, to count it (a Prometheus counter). */
   onDropped?: (count: number) => void;
   /** Where the rate-limited warning about dropped spans goes. */
   warn: (line: string) => void;
   /** At most one warning per this many milliseconds (default 30 s). */
   warnEveryMs?: number;
-  /** Another exporter, for tests; OTLP/HTTP protobuf to `settings.endpoint` otherwise. */
-  exporter?: SpanExporter;
+  /** Where batches go: OTLP/HTTP protobuf to `settings.endpoint` unless a test says otherwise. */
+  sender?: BatchSender;
+  /** Another span processor, for tests that read the spans themselves. */
+  processor?: SpanProcessor;
 }
 
 /** A started tracer provider: the tracer to start spans with, and its end. */
@@ -41,10 +42,10 @@ export interface Tracing {
 }
 
 /**
- * Starts exporting spans as `settings` say: a batch processor with a bounded queue in front
- * of an OTLP/HTTP protobuf exporter. Spans are exported off the request path; an endpoint
- * that cannot be reached costs dropped spans, counted and warned about at most every
- * `warnEveryMs`, never a slower request. Nothing is registered globally: callers pass the
+ * Starts exporting spans as `settings` say: each sampled span is encoded as OTLP protobuf
+ * when it ends and sent in batches over OTLP/HTTP, off the request path, holding at most
+ * `maxHeldBytes`. An endpoint that cannot be reached costs dropped spans, counted and warned
+ * about at most every `warnEveryMs`, never a slower request. Nothing is registered globally: callers pass the
  * tracer (and the parent context) explicitly, so no async context tracking is paid for.
  */
 export function startTracing(settings: TracingSettings, options: TracingOptions): Tracing {
@@ -62,11 +63,11 @@ export function startTracing(settings: TracingSettings, options: TracingOptions)
     options.warn(`tracing: dropped ${unwarned} spans for ${settings.endpoint} (${why})`);
     unwarned = 0;
   };
-  const exporter = options.exporter ?? new OTLPTraceExporter({ url: settings.endpoint });
-  const maxQueued = options.maxQueuedSpans ?? 2048;
-  const processor = new BoundedExport(exporter, maxQueued, onDropped, (bounded) => {
-    return new BatchSpanProcessor(bounded, { maxQueueSize: maxQueued });
-  });
+  const processor =
+    options.processor ??
+    new EncodedBatchProcessor(options.sender ?? otlpHttpSender(settings.endpoint), onDropped, {
+      maxHeldBytes: options.maxHeldBytes,
+    });
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({
       [ATTR_SERVICE_NAME]: settings.serviceName,

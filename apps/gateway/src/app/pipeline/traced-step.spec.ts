@@ -1,6 +1,10 @@
 import type { CanActivate, NestInterceptor } from '@nestjs/common';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import {
+  SimpleSpanProcessor,
+  type ReadableSpan,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-base';
 import { GatewayError } from '@mqgw/contracts';
 import { startTracing, type Tracing } from '@mqgw/tracing';
 import { RequestTrace } from '../request/request-trace';
@@ -33,7 +37,7 @@ describe('traced steps', () => {
         sampler: 'always_on',
         ratio: 1,
       },
-      { scope: 'gw', warn: () => undefined, exporter },
+      { scope: 'gw', warn: () => undefined, processor: new SimpleSpanProcessor(exporter) },
     );
     trace = new RequestTrace(tracing.tracer, tracing.tracer.startSpan('api/v1/things/{id}'));
   });
