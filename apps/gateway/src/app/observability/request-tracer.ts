@@ -41,6 +41,7 @@ export class RequestTracer implements OnApplicationShutdown {
   /** The server span of a request, named after its route template (not the topic). */
   begin(
     inbound: TracedArrival,
+    clientId: string,
     route: CompiledRoute | undefined,
     receivedAt: number,
   ): RequestTrace | undefined {
@@ -59,9 +60,8 @@ export class RequestTracer implements OnApplicationShutdown {
           'messaging.operation.type': 'process',
           'messaging.operation.name': 'request',
           'messaging.destination.template': route?.template,
-          'messaging.client.id': inbound.clientId,
+          'messaging.client.id': clientId,
           'mqgw.mqtt.qos': inbound.qos,
-          'mqgw.route': route?.template,
           'mqgw.device': inbound.device,
         }),
       );

@@ -2,7 +2,7 @@ import type { CallHandler, CanActivate, ExecutionContext, NestInterceptor } from
 import { isObservable, lastValueFrom, type Observable } from 'rxjs';
 import type { GatewayRequest } from '../request/gateway-request';
 import type { RequestTrace } from '../request/request-trace';
-import { promiseOf, promised, requestOf, resultOf } from './pipeline-step';
+import { promiseOf, promised, requestOf } from './pipeline-step';
 
 /**
  * A guard whose run is recorded in its request's trace: an event `step <name>` on the
@@ -74,21 +74,18 @@ export class TracedInterceptor implements NestInterceptor {
       trace.stepDone(this.name, started, { error });
       throw error;
     };
-    if (!this.timed) {
-      let returned;
-      try {
-        returned = this.interceptor.intercept(context, next);
-      } catch (error) {
-        return failed(error);
-      }
-      return promised(promiseOf(returned).catch(failed));
+    let returned;
+    try {
+      returned = this.interceptor.intercept(context, next);
+    } catch (error) {
+      return failed(error);
     }
-    const run = async () => resultOf(this.interceptor.intercept(context, next));
-    return promised(
-      run().then((result) => {
-        trace.stepDone(this.name, started, {});
-        return result;
-      }, failed),
-    );
+    const settled = promiseOf(returned);
+    if (!this.timed) return promised(settled.catch(failed));
+    const done = (result: unknown) => {
+      trace.stepDone(this.name, started, {});
+      return result;
+    };
+    return promised(settled.then(done, failed));
   }
 }

@@ -27,8 +27,6 @@ export interface TracedArrival {
   device?: string;
   /** The caller's W3C trace context, as sent. */
   trace?: TraceHeaders;
-  /** The gateway's own MQTT client id: the consumer of the request. */
-  clientId: string;
 }
 
 /** How a step or the publish ended, as its event records it. */
@@ -60,7 +58,8 @@ export class RequestTrace {
    * so that the service drops it too, but records nothing and builds no attribute.
    */
   readonly recording: boolean;
-  private readonly parent: Context;
+  /** The server span as a parent context, made for the first upstream attempt. */
+  private parent?: Context;
 
   constructor(
     private readonly tracer: Tracer,
@@ -69,7 +68,6 @@ export class RequestTrace {
     const { traceId, spanId } = server.spanContext();
     this.ids = { trace_id: traceId, span_id: spanId };
     this.recording = server.isRecording();
-    this.parent = trace.setSpan(ROOT_CONTEXT, server);
   }
 
   /** The `traceparent` naming the gateway's span, for the reply. */
@@ -112,7 +110,7 @@ export class RequestTrace {
     const span = this.tracer.startSpan(
       method,
       { kind: SpanKind.CLIENT, attributes: safeAttributes(attributes()) },
-      this.parent,
+      (this.parent ??= trace.setSpan(ROOT_CONTEXT, this.server)),
     );
     return { span, traceparent: formatTraceparent(span.spanContext()) };
   }

@@ -274,8 +274,7 @@ export class MqttRequestServer extends Server implements CustomTransportStrategy
     receivedAt: number,
   ): RequestTrace | undefined {
     if (!this.tracer.enabled) return undefined;
-    const arrival = { ...inbound, clientId: this.options.clientId };
-    return this.tracer.begin(arrival, match?.route, receivedAt);
+    return this.tracer.begin(inbound, this.options.clientId, match?.route, receivedAt);
   }
 
   /** The request the pipeline runs: its route matched, what is wrong with it refused. */

@@ -102,12 +102,12 @@ export class UpstreamService {
   ): Promise<UpstreamResponse> {
     const started = performance.now();
     const traced = req.trace?.attempt(request.method, () => {
-      const origin = new URL(request.origin);
+      const { hostname, port } = this.split(instance.url);
       return {
         'http.request.method': request.method,
         'url.full': request.origin + request.path,
-        'server.address': origin.hostname,
-        'server.port': Number(origin.port) || undefined,
+        'server.address': hostname,
+        'server.port': port,
         'http.request.resend_count': resends > 0 ? resends : undefined,
         'mqgw.service': service,
         'mqgw.instance.id': instance.instanceId,
@@ -193,18 +193,29 @@ export class UpstreamService {
     return others.length > 0 ? this.balancer.pick(service, others) : first;
   }
 
-  private readonly origins = new Map<string, { origin: string; basePath: string }>();
+  private readonly origins = new Map<string, SplitUrl>();
 
   /** An instance URL split into origin and base path, once per URL. */
   private target(url: string, path: string): { origin: string; path: string } {
+    const split = this.split(url);
+    return { origin: split.origin, path: split.basePath + path };
+  }
+
+  /** An instance URL parsed once: its origin, base path and, for spans, host and port. */
+  private split(url: string): SplitUrl {
     let split = this.origins.get(url);
     if (!split) {
       const parsed = new URL(url);
-      split = { origin: parsed.origin, basePath: parsed.pathname.replace(/\/+$/, '') };
+      split = {
+        origin: parsed.origin,
+        basePath: parsed.pathname.replace(/\/+$/, ''),
+        hostname: parsed.hostname,
+        port: Number(parsed.port) || undefined,
+      };
       if (this.origins.size >= 10_000) this.origins.clear();
       this.origins.set(url, split);
     }
-    return { origin: split.origin, path: split.basePath + path };
+    return split;
   }
 
   private async call(
@@ -315,4 +326,12 @@ function messageOf(body: unknown): string | undefined {
   if (Array.isArray(message) && message.every((m) => typeof m === 'string'))
     return message.join('; ');
   return undefined;
+}
+
+/** An instance URL, parsed. */
+interface SplitUrl {
+  origin: string;
+  basePath: string;
+  hostname: string;
+  port: number | undefined;
 }
