@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // npm run bench: the gateway (production build, every middleware on) against a bare relay
 // doing the same MQTT -> HTTP -> MQTT round trip, measured in one run on this machine; then
-// the same gateway as two workers (GATEWAY_WORKERS=2), and with tracing on at full sampling
-// against a local OTLP sink (BENCH_TRACING=0 skips that run). Writes docs/benchmarks.json and
-// the results tables in docs/benchmarks.md.
+// the same gateway as two workers (GATEWAY_WORKERS=2); then tracing off, on at full sampling
+// and one in ten, against a local OTLP sink, in rounds that alternate the three so that a
+// host whose speed drifts favours none (BENCH_TRACING=0 skips them, BENCH_TRACING_ROUNDS sets
+// how many). Writes docs/benchmarks.json and the results tables in docs/benchmarks.md.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -31,6 +32,9 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const inflight = Number(process.env.BENCH_INFLIGHT ?? 64);
 const smoke = process.env.BENCH_SMOKE === '1';
 const tracing = process.env.BENCH_TRACING ? process.env.BENCH_TRACING === '1' : !smoke;
+const rounds = Number(process.env.BENCH_TRACING_ROUNDS ?? 3);
+/** Each traced target runs `rounds` times: together about as long as one target. */
+const roundSeconds = Math.max(5, Math.round(seconds / rounds));
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const output = process.env.BENCH_OUTPUT ?? join(root, 'docs/benchmarks.json');
 const secret = 'bench-secret-bench-secret-bench-secret!!';
@@ -92,19 +96,20 @@ function load(mqttUrl, env) {
  * @param {string} mqttUrl
  * @param {Redis} redis
  * @param {string} [token]
+ * @param {number} [duration] seconds of the measured closed loop
  */
-async function measure(name, target, mqttUrl, redis, token) {
+async function measure(name, target, mqttUrl, redis, token, duration = seconds) {
   const pid = target.pid;
   // Warm up at the same load (JIT, pools, heap sizing), then the closed loop at N in
   // flight, then latency at concurrency 1. RSS is compared from the end of the warm-up.
-  const warmupMs = smoke ? 300 : Math.min(10_000, Math.max(2000, (seconds * 1000) / 6));
+  const warmupMs = smoke ? 300 : Math.min(10_000, Math.max(2000, (duration * 1000) / 6));
   await load(mqttUrl, { INFLIGHT: String(inflight), DURATION_MS: String(warmupMs), TOKEN: token });
   const before = usageTree(/** @type {number} */ (pid));
   const calls0 = await commandCalls(redis);
   const redis0 = await redisCpu(redis);
   const loaded = await load(mqttUrl, {
     INFLIGHT: String(inflight),
-    DURATION_MS: String(seconds * 1000),
+    DURATION_MS: String(duration * 1000),
     TOKEN: token,
   });
   const redis1 = await redisCpu(redis);
@@ -114,7 +119,7 @@ async function measure(name, target, mqttUrl, redis, token) {
     loaded.requests ? Math.round((cpuSeconds / loaded.requests) * 1e7) / 10 : null;
   const single = await load(mqttUrl, {
     INFLIGHT: '1',
-    DURATION_MS: String(Math.max(1000, (seconds * 1000) / 4)),
+    DURATION_MS: String(Math.max(1000, (duration * 1000) / 4)),
     TOKEN: token,
   });
   return {
@@ -160,7 +165,62 @@ const redis = new Redis(redisUrl);
 const prefix = `bench-${Date.now()}:`;
 const token = await bearer(secret, 'bench');
 
-/** @type {Measurement[]} */
+/** @typedef {'off' | 'all' | 'tenth'} Traced */
+/** @type {Record<Traced, string>} */
+const TRACED_NAMES = { off: 'tracing off', all: 'tracing on', tenth: 'tracing 1 in 10' };
+
+/**
+ * Starts the gateway as `run` says (with a local OTLP sink when traced), measures it, stops it.
+ * @param {{ name: string, workers: number, traced: Traced, round?: number }} run
+ */
+async function measureGateway({ name, workers, traced, round }) {
+  const httpPort = await freePort();
+  const sinkPort = await freePort();
+  const sink =
+    traced !== 'off'
+      ? start(null, [join(here, 'otlp-sink.mjs')], { PORT: String(sinkPort) }, true)
+      : undefined;
+  if (sink) await ready(sink);
+  // e.g. BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=tmp/profiles" to profile it.
+  const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const gateway = start(process.execPath, [...nodeArgs, gatewayMain], {
+    NODE_ENV: 'production',
+    MQTT_URL: mqttUrl,
+    MQTT_SESSION_EXPIRY_SECONDS: '0',
+    MQTT_CLIENT_ID: `bench-gw-${process.pid}-${workers}`,
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: prefix,
+    SERVICES: `user-service=${upstreamUrl}`,
+    HTTP_PORT: String(httpPort),
+    ...jwtEnv(secret),
+    RATE_LIMIT_MAX: '1000000000',
+    GATEWAY_WORKERS: String(workers),
+    LOG_LEVEL: 'warn',
+    // Tracing off unless this is a traced run: then every request, or one in ten.
+    ...(traced === 'off'
+      ? { OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_SDK_DISABLED: 'true' }
+      : {
+          OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sinkPort}`,
+          OTEL_TRACES_SAMPLER: traced === 'all' ? 'always_on' : 'parentbased_traceidratio',
+          OTEL_TRACES_SAMPLER_ARG: traced === 'all' ? '1' : '0.1',
+        }),
+  });
+  try {
+    for (let i = 0; i < workers; i++) {
+      await waitHttp(`http://127.0.0.1:${httpPort + i}/health/ready`, `gateway worker ${i}`);
+    }
+    const duration = round === undefined ? seconds : roundSeconds;
+    const measured = await measure(name, gateway, mqttUrl, redis, token, duration);
+    if (traced !== 'off')
+      measured.dropped_spans = await droppedSpans(`http://127.0.0.1:${httpPort}`);
+    return measured;
+  } finally {
+    await stop(gateway);
+    if (sink) await stop(sink);
+  }
+}
+
+/** @type {(Measurement & { round?: number })[]} */
 const results = [];
 try {
   const relay = start(
@@ -173,61 +233,20 @@ try {
   results.push(await measure('relay', relay, mqttUrl, redis));
   await stop(relay);
 
-  /** @type {{ workers: number, traced: 'off' | 'all' | 'tenth' }[]} */
-  const runs = (smoke ? [1] : [1, 2]).map((workers) => ({ workers, traced: 'off' }));
-  // Tracing on: every request sampled, then one in ten (the parent-based ratio sampler).
-  if (tracing) runs.push({ workers: 1, traced: 'all' }, { workers: 1, traced: 'tenth' });
-  for (const { workers, traced } of runs) {
-    const httpPort = await freePort();
-    const sinkPort = await freePort();
-    const sink =
-      traced !== 'off'
-        ? start(null, [join(here, 'otlp-sink.mjs')], { PORT: String(sinkPort) }, true)
-        : undefined;
-    if (sink) await ready(sink);
-    // e.g. BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=tmp/profiles" to profile it.
-    const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const gateway = start(process.execPath, [...nodeArgs, gatewayMain], {
-      NODE_ENV: 'production',
-      MQTT_URL: mqttUrl,
-      MQTT_SESSION_EXPIRY_SECONDS: '0',
-      MQTT_CLIENT_ID: `bench-gw-${process.pid}-${workers}`,
-      REDIS_URL: redisUrl,
-      REDIS_KEY_PREFIX: prefix,
-      SERVICES: `user-service=${upstreamUrl}`,
-      HTTP_PORT: String(httpPort),
-      ...jwtEnv(secret),
-      RATE_LIMIT_MAX: '1000000000',
-      GATEWAY_WORKERS: String(workers),
-      LOG_LEVEL: 'warn',
-      // Tracing off unless this is a traced run: then every request, or one in ten.
-      ...(traced === 'off'
-        ? { OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_SDK_DISABLED: 'true' }
-        : {
-            OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sinkPort}`,
-            OTEL_TRACES_SAMPLER: traced === 'all' ? 'always_on' : 'parentbased_traceidratio',
-            OTEL_TRACES_SAMPLER_ARG: traced === 'all' ? '1' : '0.1',
-          }),
-    });
-    for (let i = 0; i < workers; i++) {
-      await waitHttp(`http://127.0.0.1:${httpPort + i}/health/ready`, `gateway worker ${i}`);
+  /** @type {{ name: string, workers: number, traced: Traced, round?: number }[]} */
+  const runs = [
+    { name: 'gateway', workers: 1, traced: 'off' },
+    ...(smoke
+      ? []
+      : [{ name: 'gateway, 2 workers', workers: 2, traced: /** @type {Traced} */ ('off') }]),
+  ];
+  // Tracing off, every request sampled, one in ten (the parent-based ratio sampler), in turn.
+  for (let round = 1; tracing && round <= rounds; round++) {
+    for (const traced of /** @type {Traced[]} */ (['off', 'all', 'tenth'])) {
+      runs.push({ name: `${TRACED_NAMES[traced]}, round ${round}`, workers: 1, traced, round });
     }
-    const name =
-      traced === 'all'
-        ? 'gateway, tracing on'
-        : traced === 'tenth'
-          ? 'gateway, tracing 1 in 10'
-          : workers === 1
-            ? 'gateway'
-            : `gateway, ${workers} workers`;
-    const measured = await measure(name, gateway, mqttUrl, redis, token);
-    if (traced !== 'off') {
-      measured.dropped_spans = await droppedSpans(`http://127.0.0.1:${httpPort}`);
-      if (sink) await stop(sink);
-    }
-    results.push(measured);
-    await stop(gateway);
   }
+  for (const run of runs) results.push({ ...(await measureGateway(run)), round: run.round });
 } finally {
   await stop(upstream);
   await stop(broker);
@@ -238,8 +257,8 @@ try {
 const byName = (/** @type {string} */ name) => results.find((r) => r.target === name);
 const [relay, gateway] = results;
 const workers2 = byName('gateway, 2 workers');
-const traced = byName('gateway, tracing on');
-const tenth = byName('gateway, tracing 1 in 10');
+const rounded = results.filter((r) => r.round !== undefined);
+/** @type {{ throughput: number, p99: number, c1_p50: number, tracing?: object }} */
 const ratios = {
   throughput: Math.round((gateway.throughput / relay.throughput) * 100) / 100,
   p99: Math.round((gateway.p99_ms / relay.p99_ms) * 100) / 100,
@@ -260,7 +279,7 @@ const table = [
   '',
   '| target | req/s | p50 ms | p99 ms | max ms | p50 ms at c=1 | errors | timeouts | CPU µs/req | Redis cmds/req | Redis CPU µs/req | RSS MiB |',
   '|---|---|---|---|---|---|---|---|---|---|---|---|',
-  ...results.filter((r) => r !== traced && r !== tenth).map(line),
+  ...results.filter((r) => r.round === undefined).map(line),
   '',
   `Gateway / relay: throughput ${ratios.throughput}, p99 ${ratios.p99}, p50 at concurrency 1 ${ratios.c1_p50}.`,
   ...(workers2
@@ -283,21 +302,56 @@ const reading = [
   `| zero errors and timeouts | ${gateway.errors} errors, ${gateway.timeouts} timeouts | ${verdict(gateway.errors + gateway.timeouts === 0)} |`,
   `| RSS growth < 10 % over the run | ${gateway.rss_start_mib} → ${gateway.rss_end_mib} MiB (${growth} %) | ${verdict(growth < 10)} |`,
 ].join('\n');
-const tracingTable = traced
+/** Each round's ratio of `traced` to tracing off, and their median. */
+const tracingRatios = (/** @type {Traced} */ traced) => {
+  const of = (/** @type {Traced} */ t, /** @type {number} */ round) =>
+    rounded.find((r) => r.round === round && r.target.startsWith(`${TRACED_NAMES[t]},`));
+  const each = [];
+  for (let round = 1; round <= rounds; round++) {
+    const on = of(traced, round);
+    const off = of('off', round);
+    if (!on || !off) continue;
+    each.push({
+      throughput: Math.round((on.throughput / off.throughput) * 100) / 100,
+      cpu: Math.round(((on.cpu_us_per_request ?? 0) / (off.cpu_us_per_request ?? 1)) * 100) / 100,
+    });
+  }
+  const median = (/** @type {number[]} */ values) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2
+      ? sorted[mid]
+      : Math.round(((sorted[mid - 1] + sorted[mid]) / 2) * 100) / 100;
+  };
+  return {
+    each,
+    throughput: median(each.map((e) => e.throughput)),
+    cpu: median(each.map((e) => e.cpu)),
+  };
+};
+const tracingSummary = rounded.length
+  ? { all: tracingRatios('all'), tenth: tracingRatios('tenth') }
+  : undefined;
+if (tracingSummary) report.ratios.tracing = tracingSummary;
+const tracingTable = tracingSummary
   ? [
-      `Run of ${report.date}: the gateway with tracing off (no endpoint, the default) and on, every request sampled (\`OTEL_TRACES_SAMPLER=always_on\`) and one in ten (\`parentbased_traceidratio\`, 0.1), spans exported over OTLP/HTTP to a local sink; ${inflight} in flight, ${seconds} s each.`,
+      `Run of ${report.date}: the gateway with tracing off (no endpoint, the default) and on, every request sampled (\`OTEL_TRACES_SAMPLER=always_on\`) and one in ten (\`parentbased_traceidratio\`, 0.1), spans exported over OTLP/HTTP to a local sink; ${inflight} in flight, ${rounds} rounds of the three in turn, ${roundSeconds} s each.`,
       '',
-      '| tracing | req/s | p50 ms | p99 ms | p50 ms at c=1 | CPU µs/req | RSS MiB | spans dropped |',
-      '|---|---|---|---|---|---|---|---|',
-      ...[gateway, traced, ...(tenth ? [tenth] : [])].map(
+      '| round | tracing | req/s | p50 ms | p99 ms | p50 ms at c=1 | CPU µs/req | RSS MiB | spans dropped |',
+      '|---|---|---|---|---|---|---|---|---|',
+      ...rounded.map(
         (r) =>
-          `| ${r === traced ? 'every request' : r === tenth ? '1 in 10' : 'off'} | ${r.throughput} | ${r.p50_ms} | ${r.p99_ms} | ${r.c1_p50_ms} | ${r.cpu_us_per_request} | ${r.rss_start_mib} → ${r.rss_end_mib} | ${r.dropped_spans ?? '-'} |`,
+          `| ${r.round} | ${r.target.replace(/^tracing /, '').replace(/, round \d+$/, '')} | ${r.throughput} | ${r.p50_ms} | ${r.p99_ms} | ${r.c1_p50_ms} | ${r.cpu_us_per_request} | ${r.rss_start_mib} → ${r.rss_end_mib} | ${r.dropped_spans ?? '-'} |`,
       ),
       '',
-      ...[traced, ...(tenth ? [tenth] : [])].map(
-        (r) =>
-          `${r === traced ? 'Every request' : '1 in 10'} / off: throughput ${Math.round((r.throughput / gateway.throughput) * 100) / 100} (target ≥ 0.9 for every request), CPU per request ${Math.round(((r.cpu_us_per_request ?? 0) / (gateway.cpu_us_per_request ?? 1)) * 100) / 100}.`,
+      ...[
+        { label: 'Every request', ratios: tracingSummary.all },
+        { label: '1 in 10', ratios: tracingSummary.tenth },
+      ].map(
+        ({ label, ratios }) =>
+          `${label} / off, median of the rounds: throughput ${ratios.throughput} (each round ${ratios.each.map((e) => e.throughput).join(', ')}), CPU per request ${ratios.cpu} (${ratios.each.map((e) => e.cpu).join(', ')}).`,
       ),
+      `Target: every request ≥ 0.9 × off in throughput: ${verdict(tracingSummary.all.throughput >= 0.9)}.`,
     ].join('\n')
   : undefined;
 console.log(table);
