@@ -37,6 +37,8 @@ describe('traceRequests', () => {
         serviceName: 'svc',
         sampler: 'parentbased_always_on',
         ratio: 1,
+        delayMs: 5000,
+        maxBatchSpans: 512,
       },
       { scope: 'svc', warn: () => undefined, processor: new SimpleSpanProcessor(exporter) },
     );

@@ -20,11 +20,11 @@ export interface BatchSender {
 }
 
 export interface EncodedBatchOptions {
-  /** Spans per batch, at most (`OTEL_BSP_MAX_EXPORT_BATCH_SIZE`'s default, 512). */
+  /** Spans per batch, at most (default 512, as `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`). */
   maxBatchSpans?: number;
   /** Bytes per batch, at most (default 1 MiB). */
   maxBatchBytes?: number;
-  /** A batch that is not full is sent this long after its first span (default 1 s). */
+  /** A batch that is not full is sent this long after its first span (default 5 s, as `OTEL_BSP_SCHEDULE_DELAY`). */
   delayMs?: number;
   /** Bytes held for export, sent or not yet, at most (default 8 MiB); past it spans are dropped. */
   maxHeldBytes?: number;
@@ -57,7 +57,7 @@ export class EncodedBatchProcessor implements SpanProcessor {
   ) {
     this.maxBatchSpans = options.maxBatchSpans ?? 512;
     this.maxBatchBytes = options.maxBatchBytes ?? 1024 * 1024;
-    this.delayMs = options.delayMs ?? 1000;
+    this.delayMs = options.delayMs ?? 5000;
     this.maxHeldBytes = options.maxHeldBytes ?? 8 * 1024 * 1024;
   }
 

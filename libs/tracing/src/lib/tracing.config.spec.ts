@@ -15,6 +15,8 @@ describe('readTracingSettings', () => {
       serviceName: 'gateway',
       sampler: 'parentbased_always_on',
       ratio: 1,
+      delayMs: 5000,
+      maxBatchSpans: 512,
     });
   });
 
@@ -45,6 +47,8 @@ describe('readTracingSettings', () => {
     ['OTEL_TRACES_SAMPLER', 'sometimes'],
     ['OTEL_TRACES_SAMPLER_ARG', '1.5'],
     ['OTEL_EXPORTER_OTLP_ENDPOINT', 'grpc://a:4317'],
+    ['OTEL_BSP_SCHEDULE_DELAY', 'soon'],
+    ['OTEL_BSP_MAX_EXPORT_BATCH_SIZE', '0'],
   ])('refuses %s=%s', (name, value) => {
     expect(() => read({ [name]: value })).toThrow(name);
   });

@@ -1,4 +1,4 @@
-import { ConfigError, bool, custom, maybe, oneOf, str, url, type EnvOf } from '@mqgw/config';
+import { ConfigError, bool, custom, int, maybe, oneOf, str, url, type EnvOf } from '@mqgw/config';
 
 /** The samplers `OTEL_TRACES_SAMPLER` names, as the OpenTelemetry specification lists them. */
 export const SAMPLERS = [
@@ -34,6 +34,18 @@ export const tracingEnvSchema = {
   OTEL_TRACES_SAMPLER_ARG: maybe(
     custom('a ratio from 0 to 1', ratioOf, { doc: 'the ratio of *traceidratio samplers' }),
   ),
+  OTEL_BSP_SCHEDULE_DELAY: int({
+    min: 1,
+    max: 60_000,
+    default: 5000,
+    doc: 'ms from the first span of a batch that is not full to its export',
+  }),
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: int({
+    min: 1,
+    max: 4096,
+    default: 512,
+    doc: 'spans per export, at most',
+  }),
 };
 
 /** Where and how spans are exported, when tracing is on. */
@@ -44,6 +56,10 @@ export interface TracingSettings {
   sampler: SamplerName;
   /** For the ratio samplers: the share of new traces kept. */
   ratio: number;
+  /** Milliseconds a batch that is not full waits for more spans. */
+  delayMs: number;
+  /** Spans per export, at most. */
+  maxBatchSpans: number;
 }
 
 /** The settings, or `undefined` when tracing is off (no endpoint, or the SDK disabled). */
@@ -67,6 +83,8 @@ export function readTracingSettings(
     serviceName: env.OTEL_SERVICE_NAME ?? defaultServiceName,
     sampler: env.OTEL_TRACES_SAMPLER,
     ratio: env.OTEL_TRACES_SAMPLER_ARG ?? 1,
+    delayMs: env.OTEL_BSP_SCHEDULE_DELAY,
+    maxBatchSpans: env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
   };
 }
 

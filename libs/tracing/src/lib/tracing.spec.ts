@@ -10,6 +10,8 @@ const SETTINGS = {
   serviceName: 'test',
   sampler: 'always_on' as const,
   ratio: 1,
+  delayMs: 50,
+  maxBatchSpans: 512,
 };
 
 interface Decoded {

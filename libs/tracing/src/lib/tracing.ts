@@ -67,6 +67,8 @@ export function startTracing(settings: TracingSettings, options: TracingOptions)
     options.processor ??
     new EncodedBatchProcessor(options.sender ?? otlpHttpSender(settings.endpoint), onDropped, {
       maxHeldBytes: options.maxHeldBytes,
+      delayMs: settings.delayMs,
+      maxBatchSpans: settings.maxBatchSpans,
     });
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({

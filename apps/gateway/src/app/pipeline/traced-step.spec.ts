@@ -36,6 +36,8 @@ describe('traced steps', () => {
         serviceName: 'gw',
         sampler: 'always_on',
         ratio: 1,
+        delayMs: 5000,
+        maxBatchSpans: 512,
       },
       { scope: 'gw', warn: () => undefined, processor: new SimpleSpanProcessor(exporter) },
     );
