@@ -71,10 +71,18 @@ export class EncodedBatchProcessor implements SpanProcessor {
   }
 
   onEnd(span: ReadableSpan): void {
-    if (this.closed || !(span.spanContext().traceFlags & TraceFlags.SAMPLED)) return;
+    if (!(span.spanContext().traceFlags & TraceFlags.SAMPLED)) return;
+    if (this.closed) return this.dropped(1, 'tracing is shutting down');
     if (this.heldBytes >= this.maxHeldBytes) return this.dropped(1, 'the export queue is full');
     if (!this.encoder.accepts(span)) this.send();
-    this.encoder.add(span);
+    let added;
+    try {
+      added = this.encoder.add(span, this.maxBatchBytes);
+    } catch {
+      // The encoder took the span back out: the batch stays whole, the request unharmed.
+      return this.dropped(1, 'a span could not be encoded');
+    }
+    if (!added) return this.dropped(1, 'a span is larger than a batch');
     if (this.encoder.spans >= this.maxBatchSpans || this.encoder.bytes >= this.maxBatchBytes) {
       this.send();
     } else {
@@ -89,10 +97,11 @@ export class EncodedBatchProcessor implements SpanProcessor {
     await this.sender.forceFlush?.();
   }
 
+  /** Sends what is encoded and waits for it; a span that ends after this is dropped, counted. */
   async shutdown(): Promise<void> {
     if (this.closed) return;
-    await this.forceFlush();
     this.closed = true;
+    await this.forceFlush();
     await this.sender.shutdown();
   }
 
@@ -109,10 +118,13 @@ export class EncodedBatchProcessor implements SpanProcessor {
         if (once) return;
         once = true;
         this.sendingBytes -= bytes.length;
-        if (result.code !== ExportResultCode.SUCCESS) {
-          this.dropped(spans, result.error?.message ?? 'the export failed');
+        try {
+          if (result.code !== ExportResultCode.SUCCESS) {
+            this.dropped(spans, result.error?.message ?? 'the export failed');
+          }
+        } finally {
+          resolve();
         }
-        resolve();
       };
       try {
         this.sender.export({ bytes, spans }, done);

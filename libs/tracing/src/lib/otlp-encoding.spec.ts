@@ -1,40 +1,24 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace } from '@opentelemetry/api';
 import { TraceState } from '@opentelemetry/core';
-// The official serialiser and protobuf definitions of OpenTelemetry JS: what ours must match.
-import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import root = require('@opentelemetry/otlp-transformer/build/src/generated/root');
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
   SimpleSpanProcessor,
   type ReadableSpan,
+  type SpanLimits,
 } from '@opentelemetry/sdk-trace-base';
 import { SpanBatchEncoder } from './otlp-encoding';
+// What ours must match: the official serialiser's bytes, decoded by the official definitions.
+import { decodeExportRequest as decoded, officialBytes as official } from '@mqgw/testing';
 
-interface Message {
-  decode(bytes: Uint8Array): unknown;
-  toObject(message: unknown, options: object): unknown;
-}
-const REQUEST = (
-  root as unknown as {
-    opentelemetry: { proto: { collector: { trace: { v1: Record<string, Message> } } } };
-  }
-).opentelemetry.proto.collector.trace.v1['ExportTraceServiceRequest'];
-
-/** Every field, defaults included, with 64-bit numbers and bytes as text. */
-function decoded(bytes: Uint8Array): unknown {
-  return REQUEST.toObject(REQUEST.decode(bytes), {
-    longs: String,
-    bytes: String,
-    defaults: true,
-    arrays: true,
-  });
-}
-
-function spansOf(record: (tracer: ReturnType<BasicTracerProvider['getTracer']>) => void) {
+function spansOf(
+  record: (tracer: ReturnType<BasicTracerProvider['getTracer']>) => void,
+  spanLimits?: SpanLimits,
+) {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({
+    spanLimits,
     resource: resourceFromAttributes({
       'service.name': 'mqgw-gateway',
       'service.version': '1.2.3',
@@ -43,13 +27,6 @@ function spansOf(record: (tracer: ReturnType<BasicTracerProvider['getTracer']>) 
   });
   record(provider.getTracer('mqgw-gateway', '1.2.3'));
   return exporter.getFinishedSpans();
-}
-
-/** The official serialiser's bytes for `spans`. */
-function official(spans: ReadableSpan[]): Uint8Array {
-  const bytes = ProtobufTraceSerializer.serializeRequest(spans);
-  if (!bytes) throw new Error('the official serialiser wrote nothing');
-  return bytes;
 }
 
 function encoded(spans: ReadableSpan[]): Buffer {
@@ -141,5 +118,45 @@ describe('SpanBatchEncoder', () => {
     encoder.add(first);
     expect(encoder.accepts(second)).toBe(true);
     expect(encoder.accepts(other)).toBe(false);
+  });
+  it('matches it for dropped counts, integers past 2^53, lone surrogates and empty values', () => {
+    const spans = spansOf(
+      (tracer) => {
+        const span = tracer.startSpan('limits');
+        span.setAttributes({ a: 2 ** 60, b: -(2 ** 62), c: '\ud800 alone', d: '', e: 0 });
+        for (let i = 0; i < 5; i++) span.addEvent(`e${i}`, { i });
+        span.addLink({ context: remoteParent });
+        span.addLink({ context: remoteParent });
+        span.end();
+      },
+      { attributeCountLimit: 3, eventCountLimit: 2, linkCountLimit: 1 },
+    );
+    const [span] = spans;
+    expect([span.droppedAttributesCount, span.droppedEventsCount, span.droppedLinksCount]).toEqual([
+      2, 3, 1,
+    ]);
+    expect(decoded(encoded(spans))).toEqual(decoded(official(spans)));
+  });
+
+  it('leaves the batch whole when a span fails to encode or is larger than allowed', () => {
+    const [good, big, other] = spansOf((tracer) => {
+      tracer.startSpan('good').end();
+      tracer.startSpan('big', { attributes: { text: 'z'.repeat(2000) } }).end();
+      tracer.startSpan('other').end();
+    });
+    const broken = Object.create(good, {
+      events: {
+        get: () => {
+          throw new Error('no events today');
+        },
+      },
+    }) as ReadableSpan;
+    const encoder = new SpanBatchEncoder();
+    expect(encoder.add(good, 1000)).toBe(true);
+    expect(() => encoder.add(broken)).toThrow('no events today');
+    expect(encoder.add(big, 1000)).toBe(false);
+    expect(encoder.add(other, 1000)).toBe(true);
+    expect(encoder.spans).toBe(2);
+    expect(decoded(encoder.request())).toEqual(decoded(official([good, other])));
   });
 });

@@ -17,6 +17,9 @@ const I64 = 1;
 const LEN = 2;
 const I32 = 5;
 
+/** The largest buffer kept between batches: four times the default batch size. */
+const MAX_KEPT_BYTES = 4 * 1024 * 1024;
+
 /** Span flags (opentelemetry-proto `SpanFlags`): whether the parent was remote is known. */
 const HAS_IS_REMOTE = 0x100;
 const IS_REMOTE = 0x200;
@@ -29,8 +32,8 @@ class Writer {
   buf: Buffer;
   pos = 0;
 
-  constructor(size = 64 * 1024) {
-    this.buf = Buffer.allocUnsafe(size);
+  constructor(private readonly initialSize = 64 * 1024) {
+    this.buf = Buffer.allocUnsafe(initialSize);
   }
 
   ensure(bytes: number): void {
@@ -211,10 +214,14 @@ class Writer {
     if (state) this.string(field, state);
   }
 
-  /** Takes what was written since `from`, and starts again there. */
-  take(from = 0): Buffer {
-    const bytes = Buffer.from(this.buf.subarray(from, this.pos));
-    this.pos = from;
+  /**
+   * Takes what was written, and starts again empty. A buffer that grew past `MAX_KEPT_BYTES`
+   * (for a batch larger than batches are) is given back.
+   */
+  take(): Buffer {
+    const bytes = Buffer.from(this.buf.subarray(0, this.pos));
+    this.pos = 0;
+    if (this.buf.length > MAX_KEPT_BYTES) this.buf = Buffer.allocUnsafe(this.initialSize);
     return bytes;
   }
 }
@@ -248,9 +255,29 @@ export class SpanBatchEncoder {
     );
   }
 
-  add(span: ReadableSpan): void {
+  /**
+   * Appends `span`, unless its encoding is longer than `maxBytes`: then the batch is left as
+   * it was and `false` says so. Should encoding throw half way (a value no span should
+   * hold), the batch is also left as it was, and the error is the caller's.
+   */
+  add(span: ReadableSpan, maxBytes = Infinity): boolean {
+    const from = this.writer.pos;
+    try {
+      this.write(span);
+    } catch (error) {
+      this.writer.pos = from;
+      throw error;
+    }
+    if (this.writer.pos - from > maxBytes) {
+      this.writer.pos = from;
+      return false;
+    }
     if (this.count === 0) this.origin = span;
     this.count++;
+    return true;
+  }
+
+  private write(span: ReadableSpan): void {
     const w = this.writer;
     const context = span.spanContext();
     const at = w.begin(2);

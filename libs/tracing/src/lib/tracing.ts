@@ -12,6 +12,7 @@ import {
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { EncodedBatchProcessor, type BatchSender } from './encoded-batch';
 import { otlpHttpSender } from './otlp-http';
+import { MAX_ATTRIBUTE_CHARS } from './safe-attributes';
 import type { SamplerName, TracingSettings } from './tracing.config';
 
 export interface TracingOptions {
@@ -76,6 +77,9 @@ export function startTracing(settings: TracingSettings, options: TracingOptions)
       ...(options.version ? { [ATTR_SERVICE_VERSION]: options.version } : {}),
     }),
     sampler: samplerOf(settings.sampler, settings.ratio),
+    // Whatever sets an attribute, a span stays small: long values are clipped, as by
+    // `safeAttributes`, and a span larger than a batch is dropped by the processor.
+    spanLimits: { attributeValueLengthLimit: MAX_ATTRIBUTE_CHARS },
     spanProcessors: [processor],
   });
   return {
