@@ -48,7 +48,14 @@ const boundaries = (allowTests) => [
   },
 ];
 
-const TEST_FILES = ['**/*.spec.ts', '**/*.contract.ts', '**/src/testing.ts', 'apps/gateway-e2e/**'];
+// Benchmarks are test tooling too: they may use the test helpers.
+const TEST_FILES = [
+  '**/*.spec.ts',
+  '**/*.bench.ts',
+  '**/*.contract.ts',
+  '**/src/testing.ts',
+  'apps/gateway-e2e/**',
+];
 
 export default [
   ...nx.configs['flat/base'],
