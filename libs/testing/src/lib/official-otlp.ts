@@ -29,12 +29,21 @@ export function decodeExportRequest(bytes: Uint8Array): unknown {
  * package this project sends with (`@opentelemetry/otlp-exporter-base`), wherever npm put it.
  */
 export function officialBytes(spans: ReadableSpan[]): Uint8Array {
-  const base = join(dirname(require.resolve('@opentelemetry/otlp-exporter-base')), '../..');
-  const path = require.resolve('@opentelemetry/otlp-transformer', { paths: [base] });
-  const { ProtobufTraceSerializer } = require(path) as {
-    ProtobufTraceSerializer: { serializeRequest(spans: ReadableSpan[]): Uint8Array | undefined };
-  };
-  const bytes = ProtobufTraceSerializer.serializeRequest(spans);
+  const bytes = officialSerializer().serializeRequest(spans);
   if (!bytes) throw new Error('the official serialiser wrote nothing');
   return bytes;
+}
+
+interface Serializer {
+  serializeRequest(spans: ReadableSpan[]): Uint8Array | undefined;
+}
+let serializer: Serializer | undefined;
+
+/** Found once: the serialiser the exporter base depends on. */
+function officialSerializer(): Serializer {
+  if (serializer) return serializer;
+  const base = join(dirname(require.resolve('@opentelemetry/otlp-exporter-base')), '../..');
+  const path = require.resolve('@opentelemetry/otlp-transformer', { paths: [base] });
+  serializer = (require(path) as { ProtobufTraceSerializer: Serializer }).ProtobufTraceSerializer;
+  return serializer;
 }

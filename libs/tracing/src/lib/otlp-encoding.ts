@@ -50,12 +50,7 @@ class Writer {
   /** A non-negative integer up to 2^53. */
   varint(value: number): void {
     this.ensure(10);
-    const buf = this.buf;
-    while (value > 0x7f) {
-      buf[this.pos++] = (value % 0x80) | 0x80;
-      value = Math.floor(value / 0x80);
-    }
-    buf[this.pos++] = value;
+    this.pos = putVarint(this.buf, this.pos, value);
   }
 
   /** A signed 64-bit integer: negative ones take ten bytes, two's complement. */
@@ -155,17 +150,11 @@ class Writer {
       this.buf[at] = length;
       return;
     }
-    let bytes = 1;
-    for (let rest = length; rest > 0x7f; rest = Math.floor(rest / 0x80)) bytes++;
+    const bytes = varintSize(length);
     this.ensure(bytes - 1);
     this.buf.copyWithin(at + bytes, at + 1, this.pos);
     this.pos += bytes - 1;
-    let value = length;
-    for (let i = at; i < at + bytes - 1; i++) {
-      this.buf[i] = (value % 0x80) | 0x80;
-      value = Math.floor(value / 0x80);
-    }
-    this.buf[at + bytes - 1] = value;
+    putVarint(this.buf, at, length);
   }
 
   /** Repeated `KeyValue`s under `field`. */
@@ -214,15 +203,22 @@ class Writer {
     if (state) this.string(field, state);
   }
 
-  /**
-   * Takes what was written, and starts again empty. A buffer that grew past `MAX_KEPT_BYTES`
-   * (for a batch larger than batches are) is given back.
-   */
+  /** What was written, as a copy, and starts again empty. */
   take(): Buffer {
-    const bytes = Buffer.from(this.buf.subarray(0, this.pos));
+    const bytes = Buffer.from(this.written());
+    this.reset();
+    return bytes;
+  }
+
+  /** What was written, not copied: valid until the next write. */
+  written(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  /** Starts again empty; a buffer that grew past `MAX_KEPT_BYTES` is given back. */
+  reset(): void {
     this.pos = 0;
     if (this.buf.length > MAX_KEPT_BYTES) this.buf = Buffer.allocUnsafe(this.initialSize);
-    return bytes;
   }
 }
 
@@ -341,10 +337,10 @@ export class SpanBatchEncoder {
   /** The spans added so far as one `ExportTraceServiceRequest`, and an empty batch. */
   request(): Buffer {
     const origin = this.origin;
-    const spans = this.writer.take();
+    const spans = this.writer.written();
     this.count = 0;
     this.origin = undefined;
-    if (!origin) return spans;
+    if (!origin) return Buffer.alloc(0);
     // ResourceSpans { resource, ScopeSpans { scope, spans } }: the spans are written, so
     // the lengths around them are known; the resource and scope are written once each.
     const w = new Writer(1024);
@@ -364,13 +360,26 @@ export class SpanBatchEncoder {
     w.tag(2, LEN);
     w.varint(scopeSpans);
     const scopeOpening = w.take();
-    return Buffer.concat([opening, resourceField, scopeOpening, scopeField, spans]);
+    // The one copy of the spans' bytes: the writer's buffer is then free for the next batch.
+    const request = Buffer.concat([opening, resourceField, scopeOpening, scopeField, spans]);
+    this.writer.reset();
+    return request;
   }
 }
 
 /** The W3C trace flags, and whether the parent was remote (when there is one). */
 function flagsOf(context: SpanContext, isRemote: boolean | undefined): number {
   return (context.traceFlags & 0xff) | HAS_IS_REMOTE | (isRemote ? IS_REMOTE : 0);
+}
+
+/** Writes `value` (a non-negative integer up to 2^53) as a varint at `at`; returns the end. */
+function putVarint(buf: Buffer, at: number, value: number): number {
+  while (value > 0x7f) {
+    buf[at++] = (value % 0x80) | 0x80;
+    value = Math.floor(value / 0x80);
+  }
+  buf[at++] = value;
+  return at;
 }
 
 function varintSize(value: number): number {

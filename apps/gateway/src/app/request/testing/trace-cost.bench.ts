@@ -1,6 +1,11 @@
 import { SpanKind } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { SpanBatchEncoder, startTracing, type SamplerName } from '@mqgw/tracing';
+import {
+  SpanBatchEncoder,
+  startTracing,
+  type SamplerName,
+  type TracingOptions,
+} from '@mqgw/tracing';
 import type { Reply } from '@mqgw/contracts';
 import { officialBytes } from '@mqgw/testing';
 import type { GatewayRequest } from '../gateway-request';
@@ -29,11 +34,12 @@ const discard = {
   shutdown: async () => undefined,
 };
 
-function tracerFor(sampler: SamplerName) {
+/** A tracer as the gateway starts one, sending to `sender` (or ending in `processor`). */
+function tracerFor(sampler: SamplerName, sink: Pick<TracingOptions, 'sender' | 'processor'>) {
   const settings = { endpoint: 'http://127.0.0.1:9/v1/traces', serviceName: 'mqgw-gateway' };
   return startTracing(
     { ...settings, sampler, ratio: 1, delayMs: 5000, maxBatchSpans: 512 },
-    { scope: 'mqgw-gateway', version: '1.0.0', warn: () => undefined, sender: discard },
+    { scope: 'mqgw-gateway', version: '1.0.0', warn: () => undefined, ...sink },
   ).tracer;
 }
 
@@ -78,8 +84,8 @@ function oneRequest(tracer: ReturnType<typeof tracerFor>): void {
 const report = (name: string, micros: number) =>
   process.stdout.write(`${JSON.stringify({ case: name, us: Math.round(micros * 100) / 100 })}\n`);
 
-const sampled = tracerFor('always_on');
-const unsampled = tracerFor('always_off');
+const sampled = tracerFor('always_on', { sender: discard });
+const unsampled = tracerFor('always_off', { sender: discard });
 report(
   'traced request, sampled (2 spans, 6 events, encoded)',
   time(200_000, () => oneRequest(sampled)),
@@ -90,26 +96,14 @@ report(
 );
 
 // The encoding alone: spans kept from sampled requests, 512 to a batch.
-const keeping = startTracing(
-  {
-    endpoint: 'http://127.0.0.1:9/v1/traces',
-    serviceName: 'mqgw-gateway',
-    sampler: 'always_on',
-    ratio: 1,
-    delayMs: 5000,
-    maxBatchSpans: 512,
+const keeping = tracerFor('always_on', {
+  processor: {
+    onStart: () => undefined,
+    onEnd: (span) => void kept.push(span),
+    forceFlush: async () => undefined,
+    shutdown: async () => undefined,
   },
-  {
-    scope: 'mqgw-gateway',
-    warn: () => undefined,
-    processor: {
-      onStart: () => undefined,
-      onEnd: (span) => void kept.push(span),
-      forceFlush: async () => undefined,
-      shutdown: async () => undefined,
-    },
-  },
-).tracer;
+});
 for (let i = 0; i < 10_240; i++) oneRequest(keeping);
 const encoder = new SpanBatchEncoder();
 const ours = () => {
